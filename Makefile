@@ -1,0 +1,66 @@
+# coach: the two commands a person needs are `make run` and `make test`.
+# Both do all set-up themselves on a fresh Debian or Ubuntu machine.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ROUTINE ?= tennis-balls
+
+# Debian/Ubuntu packages the coach needs at run time and in its tests.
+SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv
+
+.PHONY: run test setup sysdeps lint typecheck unit bench clean help
+
+help:
+	@echo "make run     set everything up and start the default routine ($(ROUTINE))"
+	@echo "make test    set everything up and run ruff, mypy and the tests"
+	@echo "make bench   run the speed, accuracy and latency benchmarks"
+
+run: setup
+	$(BIN)/coach run $(ROUTINE)
+
+test: setup lint typecheck unit
+
+lint: setup
+	$(BIN)/ruff check coach tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest -q
+
+bench: setup
+	$(BIN)/python -m bench
+
+setup: sysdeps $(VENV)/.installed
+
+# Install any missing system package with apt-get when we are root; otherwise say exactly what to run.
+sysdeps:
+	@missing=""; \
+	for p in $(SYS_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then \
+	    echo "coach needs these system packages:$$missing (no apt-get here: install them with your package manager)"; exit 1; \
+	  elif [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing system packages:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else \
+	    echo "coach needs these system packages. Run this, then run make again:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coach needs Python 3.11 or newer; this is " + sys.version.split()[0])'
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,134 @@
+"""Command-line interface: argument parsing, and the only place exit codes are chosen.
+
+Exit status: 0 success; 1 problems found (``validate``) or a session ended by failure;
+2 a usage or input error; 3 an audio device problem; 4 a model problem; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TextIO
+
+from coach import __version__
+from coach.errors import CoachError
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+# subcommand -> "module:function" under coach.tasks, imported only when used, so that
+# `coach validate` never loads an audio library.
+_HANDLERS = {
+    "list": "routines:cmd_list",
+    "show": "routines:cmd_show",
+    "validate": "routines:cmd_validate",
+    "run": "session:cmd_run",
+    "resume": "session:cmd_resume",
+    "say": "speech:cmd_say",
+    "voices": "speech:cmd_voices",
+    "devices": "speech:cmd_devices",
+    "render": "speech:cmd_render",
+    "listen": "listen:cmd_listen",
+    "models": "listen:cmd_models",
+}
+
+EPILOG = """\
+Spoken commands: harder, softer, stop, next, pause, resume, repeat, back, slower, faster,
+time, help; pain words (ouch, that hurts) ease off at once.
+Keys in a session: h harder, s softer, x stop, n next, space pause, c continue,
+r repeat, b back, - slower, + faster, t time, ? help, then Enter.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="coach",
+        description="A voice-guided, fully offline coach for massage and self-massage.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"coach {__version__}")
+    p.add_argument("--config", metavar="FILE", help="use this config file instead of the user's")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    sub.add_parser("list", help="list the routines")
+
+    s = sub.add_parser("show", help="print a routine's steps as plain text")
+    s.add_argument("routine", help="routine name (see `coach list`) or path to a .toml file")
+
+    s = sub.add_parser("validate", help="check routine files; print file:line: message per problem")
+    s.add_argument("files", nargs="+", metavar="FILE")
+
+    for name, text in (("run", "run a session"), ("resume", "continue an interrupted session")):
+        s = sub.add_parser(name, help=text)
+        if name == "run":
+            s.add_argument("routine", help="routine name (see `coach list`) or path to a .toml file")
+        else:
+            s.add_argument("routine", nargs="?", help="routine to resume (default: the latest)")
+        s.add_argument("--role", choices=["self", "partner"], help="who the coach talks to")
+        s.add_argument("--text", action="store_true",
+                       help="no audio: print what would be said, read commands as typed words or keys")
+        s.add_argument("--input-device", metavar="D", help="microphone, by name or index")
+        s.add_argument("--output-device", metavar="D", help="speaker, by name or index")
+        s.add_argument("--log", metavar="FILE", help="also write the session log (JSON lines) here")
+        s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
+        s.add_argument("--engine", choices=["auto", "pocketsphinx", "vosk"],
+                       help="speech recogniser (default from config)")
+        s.add_argument("--level", type=int, metavar="N", help="start at this pressure level")
+        s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
+        s.add_argument("--speed", type=float, default=1.0, metavar="X",
+                       help="run the clock X times faster (for trying a routine out; text mode)")
+
+    s = sub.add_parser("say", help="speak one line (checks that sound works)")
+    s.add_argument("text")
+    s.add_argument("--voice", metavar="PROFILE")
+    s.add_argument("--output-device", metavar="D")
+
+    sub.add_parser("voices", help="list voice profiles and the engine's installed voices")
+    sub.add_parser("devices", help="list audio input and output devices")
+
+    s = sub.add_parser("render", help="render a whole session into one audio file")
+    s.add_argument("routine")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.wav")
+    s.add_argument("--voice", metavar="PROFILE")
+    s.add_argument("--level", type=int, metavar="N")
+    s.add_argument("--role", choices=["self", "partner"])
+
+    s = sub.add_parser("listen", help="recognise commands in WAV files, or live from the microphone")
+    s.add_argument("files", nargs="*", metavar="FILE.wav")
+    s.add_argument("--engine", choices=["auto", "pocketsphinx", "vosk"], default=None)
+    s.add_argument("--reference", metavar="SPEAKER.wav",
+                   help="what the speaker played at the same time (echo cancellation)")
+    s.add_argument("--language", metavar="LANG", help="command vocabulary language (default from config)")
+    s.add_argument("--model", metavar="DIR", help="vosk model directory")
+    s.add_argument("--input-device", metavar="D")
+
+    s = sub.add_parser("models", help="list speech models found on this machine")
+    return p
+
+
+def _handler(command: str) -> Handler:
+    module, func = _HANDLERS[command].split(":")
+    mod = importlib.import_module(f"coach.tasks.{module}")
+    handler: Handler = getattr(mod, func)
+    return handler
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    args = build_parser().parse_args(argv)
+    try:
+        return _handler(args.command)(args, out)
+    except CoachError as e:
+        print(f"coach: {e}", file=sys.stderr)
+        return e.exit_status
+    except KeyboardInterrupt:
+        print("coach: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # output closed early (e.g. piped into `head`): not an error worth a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0

@@ -1,0 +1,152 @@
+"""The command vocabulary: every word a person can say to the coach, in one place per language.
+
+``parse`` turns heard or typed text into a :class:`Command`. Matching is on whole words, so
+"hard to say" is not "harder" and "text" is not "next". When one utterance holds several
+commands, ``stop`` wins, then pain, then the command said last.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class Command(StrEnum):
+    """What a person can ask the coach to do."""
+
+    HARDER = "harder"
+    SOFTER = "softer"
+    STOP = "stop"
+    NEXT = "next"
+    PAUSE = "pause"
+    RESUME = "resume"
+    REPEAT = "repeat"
+    BACK = "back"
+    SLOWER = "slower"
+    FASTER = "faster"
+    TIME = "time"
+    HELP = "help"
+    PAIN = "pain"
+
+
+# Phrases per command, per language. The first phrase of each command is its canonical word:
+# recognisers build their grammar from these, help text names them.
+VOCABULARY: Mapping[str, Mapping[Command, tuple[str, ...]]] = {
+    "en": {
+        Command.HARDER: ("harder", "firmer", "more pressure", "deeper", "stronger"),
+        Command.SOFTER: ("softer", "lighter", "gentler", "less", "less pressure", "easier"),
+        Command.STOP: ("stop", "enough", "halt"),
+        Command.NEXT: ("next", "skip", "go on"),
+        Command.PAUSE: ("pause", "wait", "hold on"),
+        Command.RESUME: ("resume", "continue", "carry on"),
+        Command.REPEAT: ("repeat", "again", "say again", "say that again"),
+        Command.BACK: ("back", "previous", "go back"),
+        Command.SLOWER: ("slower", "slow down"),
+        Command.FASTER: ("faster", "speed up"),
+        Command.TIME: ("time", "how long", "time left"),
+        Command.HELP: ("help", "commands", "what can i say"),
+        Command.PAIN: ("ouch", "ow", "that hurts", "it hurts", "pain", "painful", "too much"),
+    },
+    "ko": {
+        Command.HARDER: ("세게", "더 세게", "강하게"),
+        Command.SOFTER: ("약하게", "살살", "부드럽게"),
+        Command.STOP: ("멈춰", "그만"),
+        Command.NEXT: ("다음",),
+        Command.PAUSE: ("잠깐",),
+        Command.RESUME: ("계속",),
+        Command.REPEAT: ("다시",),
+        Command.BACK: ("이전",),
+        Command.SLOWER: ("천천히",),
+        Command.FASTER: ("빨리",),
+        Command.TIME: ("시간",),
+        Command.HELP: ("도움말",),
+        Command.PAIN: ("아파", "아야"),
+    },
+}
+
+# Single keys for the keyboard fallback (text mode and the audio session's terminal).
+KEYS: Mapping[str, Command] = {
+    "h": Command.HARDER,
+    "s": Command.SOFTER,
+    "x": Command.STOP,
+    "n": Command.NEXT,
+    " ": Command.PAUSE,
+    "p": Command.PAUSE,
+    "c": Command.RESUME,
+    "r": Command.REPEAT,
+    "b": Command.BACK,
+    "-": Command.SLOWER,
+    "+": Command.FASTER,
+    "t": Command.TIME,
+    "?": Command.HELP,
+    "o": Command.PAIN,
+}
+
+_PRIORITY = {Command.STOP: 0, Command.PAIN: 1}
+
+
+def languages() -> tuple[str, ...]:
+    """The languages that have a vocabulary."""
+    return tuple(VOCABULARY)
+
+
+def vocabulary(language: str = "en") -> Mapping[Command, tuple[str, ...]]:
+    """The phrases for each command in ``language`` (falls back to English)."""
+    return VOCABULARY.get(language, VOCABULARY["en"])
+
+
+def phrases(language: str = "en") -> list[str]:
+    """Every phrase of the language, longest first (for grammars and keyword lists)."""
+    found = {p for ps in vocabulary(language).values() for p in ps}
+    return sorted(found, key=lambda p: (-len(p), p))
+
+
+def canonical(command: Command, language: str = "en") -> str:
+    """The word to name ``command`` by when speaking to a person."""
+    return vocabulary(language)[command][0]
+
+
+def normalise(text: str) -> str:
+    """Lower-case, strip punctuation, fold white space."""
+    text = text.lower().replace("’", "'")
+    text = re.sub(r"[^\w' ]+", " ", text)
+    return " ".join(text.split())
+
+
+def find_all(text: str, language: str = "en") -> list[tuple[int, int, Command, str]]:
+    """Every command phrase in ``text`` as (start, end, command, phrase), by position.
+
+    Phrases match whole words only; where phrases overlap, the longer one wins.
+    """
+    norm = normalise(text)
+    hits: list[tuple[int, int, Command, str]] = []
+    for command, options in vocabulary(language).items():
+        for phrase in options:
+            for m in re.finditer(rf"(?<![\w']){re.escape(phrase)}(?![\w'])", norm):
+                hits.append((m.start(), m.end(), command, phrase))
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    kept: list[tuple[int, int, Command, str]] = []
+    for hit in hits:
+        if kept and hit[0] < kept[-1][1]:
+            continue
+        kept.append(hit)
+    return kept
+
+
+def parse(text: str, language: str = "en") -> Command | None:
+    """The command in ``text``, or None when there is none.
+
+    "stop" wins over everything, then pain words, then the command said last.
+    """
+    hits = find_all(text, language)
+    if not hits:
+        return None
+    return min(
+        enumerate(hits), key=lambda ih: (_PRIORITY.get(ih[1][2], 2), -ih[0])
+    )[1][2]
+
+
+def parse_key(key: str) -> Command | None:
+    """The command for a single typed key (see :data:`KEYS`), or None."""
+    return KEYS.get(key if key == " " else key.strip().lower())

@@ -1,0 +1,1 @@
+"""The coach's ears: capture, echo cancellation and command recognition."""

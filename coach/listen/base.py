@@ -1,0 +1,43 @@
+"""Protocols for the listening side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.commands import Command
+
+#: Sample rate of every block fed to a recogniser.
+SAMPLE_RATE = 16000
+#: Longest block, in seconds, fed to a recogniser at once (the live path and `coach listen`).
+MAX_BLOCK_SECONDS = 0.1
+
+Block = npt.NDArray[np.int16]   # mono 16-bit PCM at SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A command a recogniser heard.
+
+    ``at`` is the seconds of audio consumed when the recogniser emitted it.
+    """
+
+    command: Command
+    heard: str
+    confidence: float
+    at: float
+
+
+class Recognizer(Protocol):
+    """Fed 16 kHz mono int16 blocks; yields the commands it hears, and nothing else."""
+
+    name: str
+
+    def accept(self, block: Block) -> list[Detection]:
+        """Feed one block (at most 100 ms); return commands completed by it."""
+
+    def reset(self) -> None:
+        """Forget partial input (after a pause, or between files)."""

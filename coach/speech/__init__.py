@@ -1,0 +1,1 @@
+"""The coach's voice: synthesis, playback, earcons and voice profiles."""

@@ -1,0 +1,52 @@
+"""Protocols for the speaking side. The session runtime only ever sees a :class:`Speaker`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Protocol
+
+
+class Earcon(StrEnum):
+    """Short generated tones, mixed by the same player as speech."""
+
+    STEP = "step"            # change of step
+    HARDER = "harder"        # command understood: rising
+    SOFTER = "softer"        # command understood: falling
+    OK = "ok"                # any other command understood
+    PAUSED = "paused"
+    END = "end"              # session end
+    UNKNOWN = "unknown"      # "I did not understand"
+
+
+#: Called by a speaker when an utterance really finished playing (or was cut off).
+DoneCallback = Callable[[int, bool], None]   # (utterance_id, interrupted)
+
+
+class Speaker(Protocol):
+    """Speaks utterances in order, stops at once, and reports when each really finished.
+
+    Implementations call the ``done`` callback they were built with, from any thread, once per
+    utterance passed to :meth:`say`: ``done(utterance_id, interrupted)``.
+    """
+
+    def say(self, utterance_id: int, text: str) -> None:
+        """Queue ``text`` to be spoken after what is already queued. Never blocks."""
+
+    def prepare(self, text: str) -> None:
+        """Hint that ``text`` will be said soon, so it can be rendered ahead. Never blocks."""
+
+    def tone(self, earcon: Earcon) -> None:
+        """Play an earcon now (mixed over speech). Never blocks."""
+
+    def stop(self) -> None:
+        """Silence everything now (within one audio block) and drop the queue."""
+
+    def duck(self, on: bool) -> None:
+        """Lower (True) or restore (False) the volume without stopping."""
+
+    def set_rate(self, wpm: int) -> None:
+        """Speak later utterances at ``wpm`` words per minute."""
+
+    def close(self) -> None:
+        """Release devices and threads."""
