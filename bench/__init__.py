@@ -1,0 +1,1 @@
+"""Benchmarks: speed, accuracy and latency, printed as figures. Run with `make bench`."""

@@ -1,0 +1,27 @@
+"""`make bench`: run every benchmark and print its figures.
+
+`python -m bench speech` or `python -m bench listen` runs one.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+SUITES = ("speech", "listen")
+
+
+def main(argv: list[str]) -> int:
+    chosen = argv or list(SUITES)
+    for name in chosen:
+        if name not in SUITES:
+            print(f"bench: no suite '{name}'; choose from {', '.join(SUITES)}", file=sys.stderr)
+            return 2
+        print(f"== {name} ==", flush=True)
+        module = importlib.import_module(f"bench.{name}")
+        module.main()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
