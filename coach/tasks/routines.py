@@ -1,0 +1,113 @@
+"""``coach list``, ``coach show`` and ``coach validate``.
+
+Output is plain and linear, one line per item, with no colours and no redrawn lines, so a
+screen reader reads it from top to bottom. Nothing here imports an audio library.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import TextIO
+
+from coach.routine import LEVEL_NAMES, Routine, Step, builtin_dir, find, scan, user_dir, validate_file
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def minutes(routine: Routine) -> int:
+    """The routine's length in whole minutes, at least 1."""
+    return max(1, math.floor(routine.duration / 60 + 0.5))
+
+
+def summary(routine: Routine) -> str:
+    """``id — title (self, N steps, about M minutes, levels start..max)``."""
+    return (f"{routine.id} — {routine.title} ({routine.role}, {_plural(len(routine.steps), 'step')}, "
+            f"about {_plural(minutes(routine), 'minute')}, levels {routine.start_level}..{routine.max_level})")
+
+
+def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    good, broken = scan()
+    for routine in good:
+        print(summary(routine), file=out)
+    for path, problems in broken:
+        first = f"{problems[0]}" if problems else "cannot be loaded"
+        print(f"{path.stem} — broken, {_plural(len(problems), 'problem')}, first: {first}; "
+              f"fix: run `coach validate {path}`", file=out)
+    if not good and not broken:
+        print(f"No routines found. Put routine files in {builtin_dir()} or {user_dir()}.", file=out)
+    return 0
+
+
+def timing(step: Step) -> str:
+    """``60 seconds`` or ``10 repetitions, 3 seconds each``."""
+    if step.seconds is not None:
+        text = _plural(int(step.seconds), "second") if float(step.seconds).is_integer() \
+            else f"{_num(step.seconds)} seconds"
+        if step.countdown:
+            text += f", counting down the last {step.countdown}"
+        return text
+    reps = step.reps or 0
+    each = "1 second" if step.pace == 1 else f"{_num(step.pace)} seconds"
+    return f"{_plural(reps, 'repetition')}, {each} each"
+
+
+def render(routine: Routine) -> list[str]:
+    """The whole routine as plain lines of text."""
+    lines = [routine.title, routine.description]
+    if routine.role == "partner":
+        lines.append("For two people: one gives the massage, one receives it. "
+                     "The coach speaks to the person giving it.")
+    else:
+        lines.append("For one person massaging themselves.")
+    lines.append(f"About {_plural(minutes(routine), 'minute')}, {_plural(len(routine.steps), 'step')}. "
+                 f"Pressure starts at level {routine.start_level}, {LEVEL_NAMES[routine.start_level]}, "
+                 f"and goes up to level {routine.max_level}, {LEVEL_NAMES[routine.max_level]}.")
+    for heading, items in (("You need", routine.equipment), ("Safety", routine.safety),
+                           ("Skip this routine if", routine.contraindications)):
+        if items:
+            lines.append(f"{heading}:")
+            lines.extend(f"- {item}" for item in items)
+    for n, step in enumerate(routine.steps, start=1):
+        lines.append(f"Step {n}: {step.title}. {timing(step)}.")
+        lines.append(f"  {step.say}")
+        for cue in step.cues:
+            at = f"at {_num(cue.at)} s" if step.timed else f"at repetition {_num(cue.at)}"
+            lines.append(f"  {at}: {cue.say}")
+        if step.pressure:
+            for level, words in step.levels:
+                lines.append(f"  level {level}, {LEVEL_NAMES.get(level, '')}: {words}")
+        else:
+            lines.append("  No pressure changes in this step.")
+    if routine.aftercare:
+        lines.append("Afterwards:")
+        lines.extend(f"- {item}" for item in routine.aftercare)
+    return lines
+
+
+def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    routine = find(args.routine)
+    for line in render(routine):
+        print(line, file=out)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        _, problems = validate_file(path)
+        if problems:
+            status = 1
+            for problem in problems:
+                print(problem, file=out)
+        else:
+            print(f"{path}: ok", file=out)
+    return status
