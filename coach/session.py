@@ -1,0 +1,664 @@
+"""The session: a PURE state machine. ``handle(event) -> list[effect]``.
+
+No I/O, no threads, no clock reads, no audio imports: every event carries the time ``now``
+(seconds on a monotonic clock the runtime owns), and everything the coach does comes out
+as effects for the runtime to carry out. That makes every behaviour a fast unit test.
+
+The flow: the intro is spoken; each step's instruction is spoken, then its timer runs (cues,
+repetition counts and the countdown fire at their offsets); a tone marks the change of step;
+at the end a summary and the after-care are spoken. Commands can arrive at any time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from coach.commands import Command, canonical
+from coach.routine import LEVEL_NAMES, MIN_LEVEL, Role, Routine, Step
+from coach.speech.base import Earcon
+
+# ---------------------------------------------------------------------------------------------
+# events (in)
+
+
+@dataclass(frozen=True)
+class Start:
+    now: float
+
+
+@dataclass(frozen=True)
+class Tick:
+    now: float
+
+
+@dataclass(frozen=True)
+class Heard:
+    """A command arrived: spoken (``source="voice"``) or typed (``source="key"``)."""
+
+    now: float
+    command: Command
+    text: str = ""
+    confidence: float = 1.0
+    source: str = "voice"
+
+
+@dataclass(frozen=True)
+class SpeechDone:
+    """An utterance really finished playing (or was cut off)."""
+
+    now: float
+    utterance_id: int
+    interrupted: bool = False
+
+
+Event = Start | Tick | Heard | SpeechDone
+
+# ---------------------------------------------------------------------------------------------
+# effects (out)
+
+
+class Kind(StrEnum):
+    """Why something is said; the runtime may treat kinds differently (e.g. render-ahead)."""
+
+    INTRO = "intro"
+    INSTRUCTION = "instruction"
+    CUE = "cue"
+    COUNT = "count"
+    REPLY = "reply"
+    SUMMARY = "summary"
+
+
+@dataclass(frozen=True)
+class Say:
+    utterance_id: int
+    text: str
+    kind: Kind = Kind.REPLY
+
+
+@dataclass(frozen=True)
+class Prepare:
+    """Render ``text`` ahead: it will be said soon."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Tone:
+    earcon: Earcon
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Stop all speech at once and drop what is queued."""
+
+
+@dataclass(frozen=True)
+class SetRate:
+    wpm: int
+
+
+@dataclass(frozen=True)
+class Log:
+    """One line of the session log. The runtime adds the time ``t``."""
+
+    type: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """Save the resume point: the session can continue at ``step`` and ``level``."""
+
+    step: int
+    level: int
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The session is over. ``completed`` is False when it was stopped early (resumable)."""
+
+    completed: bool
+    reason: str
+    level: int
+
+
+Effect = Say | Prepare | Tone | Silence | SetRate | Log | Checkpoint | Finish
+
+# ---------------------------------------------------------------------------------------------
+
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    INTRO = "intro"
+    INSTRUCTION = "instruction"   # the step's instruction is being spoken; its timer waits
+    RUNNING = "running"           # the step's timer runs
+    PAUSED = "paused"
+    ENDING = "ending"             # the summary is being spoken
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How a session behaves, beyond the routine itself."""
+
+    role: Role | None = None          # None: the routine's own role
+    start_level: int | None = None    # None: the routine's start level
+    start_step: int = 0               # resume at this step
+    resumed: bool = False
+    pause_timeout: float = 600.0      # a pause longer than this ends (and saves) the session
+    countdown: bool = True
+    rate: int = 170                   # words per minute at the start
+    pain_window: float = 120.0        # a second pain word within this many seconds stops
+
+
+MIN_RATE = 80
+MAX_RATE = 450
+RATE_STEP = 25
+
+_NUMBERS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(n: int) -> str:
+    """English words for 0..999, for counting aloud."""
+    if n < 20:
+        return _NUMBERS[n]
+    if n < 100:
+        tens, unit = divmod(n, 10)
+        return _TENS[tens] + (f" {_NUMBERS[unit]}" if unit else "")
+    hundreds, rest = divmod(n, 100)
+    return f"{_NUMBERS[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+
+
+def duration_words(seconds: float) -> str:
+    """A duration the way a person says it: "about 40 seconds", "about 3 minutes"."""
+    s = max(0, round(seconds))
+    if s < 60:
+        return f"{number_words(s)} second" + ("" if s == 1 else "s")
+    minutes = round(s / 60)
+    return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+
+
+def join_phrases(items: tuple[str, ...] | list[str]) -> str:
+    items = [i.rstrip(".") for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+class Session:
+    """The coach's behaviour for one run of one routine.
+
+    Feed it events with :meth:`handle`; carry out the effects it returns, in order.
+    """
+
+    def __init__(self, routine: Routine, options: Options = Options()) -> None:
+        self.routine = routine
+        self.options = options
+        self.role: Role = options.role or routine.role
+        self.cap = routine.max_level
+        start = options.start_level if options.start_level is not None else routine.start_level
+        self.level = _clamp(start, MIN_LEVEL, self.cap)
+        self.highest_level = self.level
+        self.step_index = _clamp(options.start_step, 0, len(routine.steps) - 1)
+        self.rate = _clamp(options.rate, MIN_RATE, MAX_RATE)
+        self.phase = Phase.IDLE
+        self.paused_from: Phase | None = None
+        self.paused_by_stop = False
+        self.paused_at = 0.0
+        self.started_at = 0.0
+        self.now = 0.0
+        self.elapsed = 0.0            # seconds the current step's timer has run
+        self.fired_cues = 0           # cues of the current step already spoken
+        self.fired_counts = 0         # repetitions already counted
+        self.fired_countdown = 0      # countdown numbers already spoken
+        self.steps_done: set[int] = set()
+        self.last_pain: float | None = None
+        self.instruction_id: int | None = None
+        self.outstanding: set[int] = set()
+        self._next_id = 1
+        self.finished: Finish | None = None
+        self._out: list[Effect] = []
+
+    # -- public --------------------------------------------------------------------------------
+
+    @property
+    def step(self) -> Step:
+        return self.routine.steps[self.step_index]
+
+    @property
+    def speaking(self) -> bool:
+        return bool(self.outstanding)
+
+    @property
+    def paused(self) -> bool:
+        return self.phase is Phase.PAUSED
+
+    def handle(self, event: Event) -> list[Effect]:
+        """Take one event; return what to do, in order."""
+        self._out = []
+        if self.phase is Phase.ENDED:
+            if isinstance(event, Heard):
+                self._log("heard", text=event.text, command=event.command.value, ignored="session ended")
+            return self._out
+        self._advance_clock(event.now)
+        if self.phase is Phase.IDLE and not isinstance(event, Start):
+            return self._out   # nothing happens before the session starts
+        if isinstance(event, Start):
+            self._start()
+        elif isinstance(event, SpeechDone):
+            self._speech_done(event)
+        elif isinstance(event, Heard):
+            self._heard(event)
+        self._run_timer()
+        return self._out
+
+    def next_due(self) -> float | None:
+        """The time at which the next timer-driven effect is due (None: nothing is timed now).
+
+        The runtime may sleep until then; ticking earlier or later is harmless.
+        """
+        if self.phase is Phase.PAUSED:
+            return self.paused_at + self.options.pause_timeout
+        if self.phase is not Phase.RUNNING:
+            return None
+        offsets = [o for o in self._timer_offsets() if o > self.elapsed]
+        return self.now + (min(offsets) - self.elapsed) if offsets else self.now
+
+    def time_left(self) -> tuple[float, float]:
+        """Seconds left in the current step, and in the whole session (timers only)."""
+        if self.phase in (Phase.IDLE, Phase.INTRO):
+            step_left = self.step.duration
+        else:
+            step_left = max(0.0, self.step.duration - self.elapsed)
+        later = sum(s.duration for s in self.routine.steps[self.step_index + 1 :])
+        return step_left, step_left + later
+
+    # -- clock and timer -----------------------------------------------------------------------
+
+    def _advance_clock(self, now: float) -> None:
+        now = max(now, self.now)   # a clock never runs backwards
+        if self.phase is Phase.RUNNING:
+            self.elapsed += now - self.now
+        self.now = now
+
+    def _timer_offsets(self) -> list[float]:
+        step = self.step
+        offsets = [step.duration]
+        offsets += [self._cue_offset(c.at) for c in step.cues[self.fired_cues :]]
+        if step.reps:
+            offsets += [(k - 1) * step.pace for k in range(self.fired_counts + 1, step.reps + 1)]
+        offsets += self._countdown_offsets()[self.fired_countdown :]
+        return offsets
+
+    def _cue_offset(self, at: float) -> float:
+        step = self.step
+        return (at - 1) * step.pace + 0.01 if step.reps else at
+
+    def _countdown_offsets(self) -> list[float]:
+        step = self.step
+        if not (self.options.countdown and step.seconds and step.countdown):
+            return []
+        n = min(step.countdown, int(step.seconds) - 1)
+        return [step.seconds - k for k in range(n, 0, -1)]
+
+    def _run_timer(self) -> None:
+        """Fire whatever is due in the running step, in time order; end the step when it is over."""
+        if self.phase is Phase.PAUSED:
+            if self.now - self.paused_at >= self.options.pause_timeout:
+                self._end(completed=False, reason="paused too long")
+            return
+        if self.phase is not Phase.RUNNING:
+            return
+        step = self.step
+        while self.phase is Phase.RUNNING:
+            due: list[tuple[float, int, str]] = []
+            if self.fired_counts < (step.reps or 0):
+                due.append(((self.fired_counts) * step.pace, 0, "count"))
+            if self.fired_cues < len(step.cues):
+                due.append((self._cue_offset(step.cues[self.fired_cues].at), 1, "cue"))
+            countdown = self._countdown_offsets()
+            if self.fired_countdown < len(countdown):
+                due.append((countdown[self.fired_countdown], 2, "countdown"))
+            due.append((step.duration, 3, "end"))
+            at, _, what = min(due)
+            if at > self.elapsed + 1e-9:
+                return
+            if what == "count":
+                self.fired_counts += 1
+                self._say(number_words(self.fired_counts), Kind.COUNT)
+            elif what == "cue":
+                cue = step.cues[self.fired_cues]
+                self.fired_cues += 1
+                self._say(cue.say, Kind.CUE)
+            elif what == "countdown":
+                self._say(number_words(len(countdown) - self.fired_countdown), Kind.COUNT)
+                self.fired_countdown += 1
+            else:
+                self.steps_done.add(self.step_index)
+                self._next_step()
+
+    # -- flow ----------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self.phase is not Phase.IDLE:
+            return
+        r = self.routine
+        self.started_at = self.now
+        self.phase = Phase.INTRO
+        self._log("started", routine=r.id, role=self.role, level=self.level, step=self.step_index,
+                  resumed=self.options.resumed)
+        self._out.append(SetRate(self.rate))
+        if self.options.resumed:
+            self._say(f"Welcome back to {r.title}. We carry on at step {self.step_index + 1}, "
+                      f"{self.step.title}, at pressure level {self.level}.", Kind.INTRO)
+        else:
+            self._say(f"{r.title}. {r.description}", Kind.INTRO)
+            if r.equipment:
+                self._say(f"You will need {join_phrases(r.equipment)}.", Kind.INTRO)
+        for note in r.safety:
+            self._say(note, Kind.INTRO)
+        if r.contraindications and not self.options.resumed:
+            self._say("Please skip this routine and ask a clinician first if "
+                      f"{join_phrases(r.contraindications)}.", Kind.INTRO)
+        self._say("Say stop at any time to pause, and help to hear what else you can say.", Kind.INTRO)
+        self._out.append(Prepare(self.step.say))
+
+    def _begin_step(self, index: int) -> None:
+        self.step_index = index
+        self.elapsed = 0.0
+        self.fired_cues = self.fired_counts = self.fired_countdown = 0
+        self.phase = Phase.INSTRUCTION
+        step = self.step
+        self._log("step", index=index, title=step.title)
+        self._out.append(Checkpoint(index, self.level))
+        total = len(self.routine.steps)
+        timing = f"{number_words(step.reps)} times" if step.reps else duration_words(step.duration)
+        intro = f"Step {number_words(index + 1)} of {number_words(total)}: {step.title}, {timing}."
+        if step.pressure:
+            level_words = step.level_cue(self.level)
+            text = f"{intro} {step.say} {level_words}".strip()
+        else:
+            text = f"{intro} {step.say}"
+        self.instruction_id = self._say(text, Kind.INSTRUCTION)
+        if index + 1 < total:
+            self._out.append(Prepare(self.routine.steps[index + 1].say))
+
+    def _next_step(self) -> None:
+        if self.step_index + 1 >= len(self.routine.steps):
+            self._end(completed=True, reason="finished")
+        else:
+            self._out.append(Tone(Earcon.STEP))
+            self._begin_step(self.step_index + 1)
+
+    def _speech_done(self, event: SpeechDone) -> None:
+        self.outstanding.discard(event.utterance_id)
+        if self.phase is Phase.INTRO and not self.outstanding:
+            self._begin_step(self.step_index)
+        elif self.phase is Phase.INSTRUCTION and event.utterance_id == self.instruction_id:
+            self.phase = Phase.RUNNING
+        elif self.phase is Phase.ENDING and not self.outstanding:
+            self.phase = Phase.ENDED
+            assert self.finished is not None
+            self._out.append(self.finished)
+
+    def _end(self, completed: bool, reason: str) -> None:
+        if self.phase in (Phase.ENDING, Phase.ENDED):
+            return
+        minutes = max(0.0, self.now - self.started_at)
+        done = len(self.steps_done)
+        total = len(self.routine.steps)
+        self.phase = Phase.ENDING
+        self.finished = Finish(completed, reason, self.level)
+        self._log("ended", completed=completed, reason=reason, level=self.level, steps_done=done,
+                  step=self.step_index, seconds=round(minutes, 1))
+        self._out.append(Tone(Earcon.END))
+        if completed:
+            self._say(f"That is the end of {self.routine.title}.", Kind.SUMMARY)
+        else:
+            self._say(f"Ending the session here. Your place is saved at step {self.step_index + 1}; "
+                      "run coach resume to carry on later.", Kind.SUMMARY)
+        self._say(f"You spent {duration_words(minutes)}, finished {number_words(done)} of "
+                  f"{number_words(total)} steps, and ended at pressure level {self.level}"
+                  + (f", with {self.highest_level} the firmest." if self.highest_level > self.level else "."),
+                  Kind.SUMMARY)
+        for note in self.routine.aftercare:
+            self._say(note, Kind.SUMMARY)
+        if not self.outstanding:
+            self.phase = Phase.ENDED
+            self._out.append(self.finished)
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def _heard(self, event: Heard) -> None:
+        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source)
+        self._log("command", command=event.command.value)
+        if self.phase is Phase.ENDING:
+            if event.command is Command.STOP:
+                self._silence()   # "stop" always silences, even the closing words
+                self.phase = Phase.ENDED
+                assert self.finished is not None
+                self._out.append(self.finished)
+            return
+        handler = {
+            Command.STOP: self._cmd_stop,
+            Command.PAUSE: self._cmd_pause,
+            Command.NEXT: self._cmd_next,
+            Command.RESUME: self._cmd_resume,
+            Command.HARDER: lambda: self._cmd_pressure(+1),
+            Command.SOFTER: lambda: self._cmd_pressure(-1),
+            Command.PAIN: self._cmd_pain,
+            Command.REPEAT: self._cmd_repeat,
+            Command.BACK: self._cmd_back,
+            Command.SLOWER: lambda: self._cmd_rate(-RATE_STEP),
+            Command.FASTER: lambda: self._cmd_rate(+RATE_STEP),
+            Command.TIME: self._cmd_time,
+            Command.HELP: self._cmd_help,
+        }[event.command]
+        handler()
+
+    def _pause(self, by_stop: bool) -> None:
+        if self.phase is not Phase.PAUSED:
+            self.paused_from = self.phase
+            self.paused_at = self.now
+        self.paused_by_stop = by_stop
+        self.phase = Phase.PAUSED
+        self._log("paused", by="stop" if by_stop else "pause", step=self.step_index)
+        self._out.append(Tone(Earcon.PAUSED))
+
+    def _cmd_stop(self) -> None:
+        self._silence()
+        if self.phase is Phase.PAUSED and self.paused_by_stop:
+            self._end(completed=False, reason="stopped")
+            return
+        self._pause(by_stop=True)
+        self._say("Stopped. Say next to continue, or stop again to end.")
+
+    def _cmd_pause(self) -> None:
+        self._silence()
+        self._pause(by_stop=False)
+        self._say("Paused. Say resume or next when you are ready.")
+
+    def _cmd_resume(self) -> None:
+        if self.phase is not Phase.PAUSED:
+            self._reply(Earcon.OK, "We are not paused. Say stop or pause to pause.")
+            return
+        self._unpause()
+
+    def _unpause(self) -> None:
+        before = self.paused_from or Phase.RUNNING
+        self.paused_from = None
+        self.paused_by_stop = False
+        self._log("resumed", step=self.step_index)
+        self._out.append(Tone(Earcon.OK))
+        if before is Phase.INTRO:
+            self._begin_step(self.step_index)
+        elif before is Phase.INSTRUCTION:
+            self._begin_step(self.step_index)   # the instruction was cut off: give it again whole
+        else:
+            self.phase = Phase.RUNNING
+            self._say(f"Carrying on with {self.step.title}.")
+
+    def _cmd_next(self) -> None:
+        if self.phase is Phase.PAUSED:
+            self._unpause()
+            return
+        self._silence()
+        if self.phase is Phase.INTRO:
+            self._out.append(Tone(Earcon.STEP))
+            self._begin_step(self.step_index)
+            return
+        self._next_step()
+
+    def _cmd_back(self) -> None:
+        self._silence()
+        if self.phase is Phase.PAUSED:
+            self.paused_from = None
+            self.paused_by_stop = False
+        target = self.step_index - 1 if self.phase in (Phase.INSTRUCTION,) or self.elapsed < 5 else self.step_index
+        target = max(0, target)
+        self._out.append(Tone(Earcon.STEP))
+        self._begin_step(target)
+
+    def _cmd_repeat(self) -> None:
+        self._silence()
+        self._out.append(Tone(Earcon.OK))
+        if self.phase in (Phase.INTRO, Phase.IDLE):
+            self._begin_step(self.step_index)
+            return
+        step = self.step
+        words = f" {step.level_cue(self.level)}" if step.pressure else ""
+        if self.phase is Phase.PAUSED:
+            self._say(f"{step.say}{words}", Kind.INSTRUCTION)   # stays paused
+        else:
+            self.phase = Phase.INSTRUCTION   # the timer waits for the instruction again
+            self.instruction_id = self._say(f"{step.say}{words}", Kind.INSTRUCTION)
+
+    def _cmd_pressure(self, delta: int) -> None:
+        firmer = delta > 0
+        new = _clamp(self.level + delta, MIN_LEVEL, self.cap)
+        word = "firmer" if firmer else "lighter"
+        if new == self.level:
+            self._interrupt()
+            self._out.append(Tone(Earcon.HARDER if firmer else Earcon.SOFTER))
+            if firmer:
+                self._say(f"That is as firm as this routine goes: level {self.level} of {self.cap}.")
+            else:
+                self._say(f"That is as light as it goes: level {self.level}.")
+            return
+        applies = self.step.pressure and self.phase in (Phase.INSTRUCTION, Phase.RUNNING, Phase.PAUSED)
+        self._set_level(new)
+        self._interrupt()
+        self._out.append(Tone(Earcon.HARDER if firmer else Earcon.SOFTER))
+        step = self.step
+        if not applies:
+            self._say(f"Noted: {word}, level {self.level} of {self.cap}. Pressure does not change in this "
+                      "part; I will use it from the next step that uses pressure.")
+            return
+        who = "Your partner asks for it " + word + ". " if self.role == "partner" else ""
+        self._say(f"{who}{word.capitalize()}, level {self.level}, {LEVEL_NAMES[self.level]}. "
+                  f"{step.level_cue(self.level)}".strip())
+
+    def _cmd_pain(self) -> None:
+        self._interrupt()
+        if self.last_pain is not None and self.now - self.last_pain <= self.options.pain_window:
+            self._say("Stopping now. Rest for a while. If the pain stays or is sharp, "
+                      "please speak with a clinician before trying again.")
+            self._end(completed=False, reason="pain")
+            return
+        self.last_pain = self.now
+        self._set_level(max(MIN_LEVEL, self.level - 2))
+        self._out.append(Tone(Earcon.SOFTER))
+        step = self.step
+        words = step.level_cue(self.level) if step.pressure else ""
+        who = "Ease off now: your partner felt pain. " if self.role == "partner" else "Easing off. "
+        self._say(f"{who}Level {self.level}, {LEVEL_NAMES[self.level]}. {words} Is that better? "
+                  "If it still hurts, say ouch again and we will stop.".replace("  ", " "))
+
+    def _cmd_rate(self, delta: int) -> None:
+        new = _clamp(self.rate + delta, MIN_RATE, MAX_RATE)
+        self._interrupt()
+        if new == self.rate:
+            self._say("That is as slow as I go." if delta < 0 else "That is as fast as I go.")
+            return
+        self.rate = new
+        self._log("rate", wpm=new)
+        self._out.append(SetRate(new))
+        self._say("Speaking slower." if delta < 0 else "Speaking faster.")
+
+    def _cmd_time(self) -> None:
+        step_left, total_left = self.time_left()
+        self._reply(Earcon.OK, f"{duration_words(step_left).capitalize()} left in this step, and "
+                    f"{duration_words(total_left)} in the session.")
+
+    def _cmd_help(self) -> None:
+        self._interrupt()
+        names = [canonical(c, self.routine.language) for c in
+                 (Command.HARDER, Command.SOFTER, Command.STOP, Command.NEXT, Command.PAUSE, Command.RESUME,
+                  Command.REPEAT, Command.BACK, Command.SLOWER, Command.FASTER, Command.TIME)]
+        self._say(f"You can say {join_phrases(names)}. If anything hurts, say ouch and I will ease off.")
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _reply(self, earcon: Earcon, text: str) -> None:
+        self._out.append(Tone(earcon))
+        self._say(text)
+
+    def _set_level(self, level: int) -> None:
+        self.level = level
+        self.highest_level = max(self.highest_level, level)
+        self._log("level", level=level, cap=self.cap)
+        self._out.append(Checkpoint(self.step_index, level))
+
+    def _silence(self) -> None:
+        """Stop speech now. Callers that leave the instruction phase set the new phase themselves."""
+        self._out.append(Silence())
+        # every queued utterance is dropped; its SpeechDone (interrupted) may still arrive and is harmless
+        self.outstanding.clear()
+        self.instruction_id = None
+
+    def _interrupt(self) -> None:
+        """Cut speech short to answer a command. A cut-off instruction counts as given: the timer starts."""
+        self._silence()
+        if self.phase is Phase.INSTRUCTION:
+            self.phase = Phase.RUNNING
+
+    def _say(self, text: str, kind: Kind = Kind.REPLY) -> int:
+        uid = self._next_id
+        self._next_id += 1
+        self.outstanding.add(uid)
+        self._out.append(Say(uid, text, kind))
+        self._log("said", text=text, kind=kind.value, id=uid)
+        return uid
+
+    def _log(self, type_: str, **data: Any) -> None:
+        self._out.append(Log(type_, data))
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return max(low, min(high, value))
+
+
+def replay(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The session state a log describes: step, level, paused and ended, from its records alone."""
+    state: dict[str, Any] = {"step": None, "level": None, "paused": False, "ended": False}
+    for r in records:
+        kind = r.get("type")
+        if kind == "started":
+            state.update(step=r["step"], level=r["level"])
+        elif kind == "step":
+            state.update(step=r["index"], paused=False)
+        elif kind == "level":
+            state["level"] = r["level"]
+        elif kind == "paused":
+            state["paused"] = True
+        elif kind == "resumed":
+            state["paused"] = False
+        elif kind == "ended":
+            state.update(ended=True, level=r["level"], step=r["step"])
+    return state
