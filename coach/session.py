@@ -360,12 +360,15 @@ class Session:
         else:
             self._say(f"{r.title}. {r.description}", Kind.INTRO)
             if r.equipment:
-                self._say(f"You will need {join_phrases(r.equipment)}.", Kind.INTRO)
+                self._say("You will need:", Kind.INTRO)
+                for item in r.equipment:
+                    self._say(_sentence(item), Kind.INTRO)
         for note in r.safety:
-            self._say(note, Kind.INTRO)
+            self._say(_sentence(note), Kind.INTRO)
         if r.contraindications and not self.options.resumed:
-            self._say("Please skip this routine and ask a clinician first if "
-                      f"{join_phrases(r.contraindications)}.", Kind.INTRO)
+            self._say("Please skip this routine, and ask a clinician first, in these cases:", Kind.INTRO)
+            for item in r.contraindications:
+                self._say(_sentence(item), Kind.INTRO)
         self._say("Say stop at any time to pause, and help to hear what else you can say.", Kind.INTRO)
         self._out.append(Prepare(self.step.say))
 
@@ -638,6 +641,11 @@ class Session:
 
     def _log(self, type_: str, **data: Any) -> None:
         self._out.append(Log(type_, data))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text[-1:] in ".!?:" else text + "."
 
 
 def _clamp(value: int, low: int, high: int) -> int:

@@ -1,0 +1,234 @@
+"""The loop: events (tick, heard, key, speech-done) in, effects out.
+
+The runtime owns the clock and the event queue. Other threads (the listener, the keyboard
+reader, the speaker's done callback) only ever put events into the queue. The loop takes
+them in batches, "stop" first, feeds them to the pure :class:`~coach.session.Session`, and
+carries out its effects on the speaker, the log and the store.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from coach.commands import Command, parse, parse_key
+from coach.session import (
+    Checkpoint,
+    Effect,
+    Event,
+    Finish,
+    Heard,
+    Log,
+    Prepare,
+    Say,
+    Session,
+    SetRate,
+    Silence,
+    SpeechDone,
+    Start,
+    Tick,
+    Tone,
+)
+from coach.speech.base import Earcon, Speaker
+from coach.store import SessionLog
+
+
+class Clock:
+    """Monotonic seconds since the session began, optionally running ``speed`` times faster."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed if speed > 0 else 1.0
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+    def real_seconds(self, session_seconds: float) -> float:
+        return max(0.0, session_seconds / self.speed)
+
+
+@dataclass(frozen=True)
+class _Unknown:
+    now: float
+    text: str
+
+
+@dataclass(frozen=True)
+class _Interrupt:
+    now: float
+    reason: str
+
+
+_Item = Event | _Unknown | _Interrupt
+
+
+class Runtime:
+    """Runs one session to its end. Thread-safe entry points: :meth:`command`, :meth:`text`,
+    :meth:`speech_done`, :meth:`interrupt`."""
+
+    def __init__(
+        self,
+        session: Session,
+        speaker: Speaker,
+        log: SessionLog,
+        clock: Clock,
+        *,
+        on_checkpoint: Callable[[int, int], None] = lambda step, level: None,
+        transcript: TextIO | None = None,
+    ) -> None:
+        self.session = session
+        self.speaker = speaker
+        self.log = log
+        self.clock = clock
+        self.on_checkpoint = on_checkpoint
+        self.transcript = transcript
+        self.language = session.routine.language
+        self._queue: queue.Queue[_Item] = queue.Queue()
+        self.result: Finish | None = None
+
+    # -- entry points for other threads --------------------------------------------------------
+
+    def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice") -> None:
+        """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs."""
+        if command is Command.STOP:
+            self.speaker.stop()
+        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source))
+
+    def text(self, line: str, source: str = "key") -> None:
+        """Typed input: a single key (see coach.commands.KEYS) or words."""
+        stripped = line.strip()
+        command = parse_key(line if stripped == "" and line else stripped) if len(stripped) <= 1 else None
+        if command is None and stripped:
+            command = parse(stripped, self.language)
+        if command is None:
+            if stripped or line:
+                self._queue.put(_Unknown(self.clock.now(), stripped))
+            return
+        self.command(command, stripped or "space", 1.0, source)
+
+    def speech_done(self, utterance_id: int, interrupted: bool) -> None:
+        self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
+
+    def interrupt(self, reason: str) -> None:
+        """End the session now (Ctrl-C, a signal, a device lost for good); the resume point stays."""
+        self.speaker.stop()
+        self._queue.put(_Interrupt(self.clock.now(), reason))
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def run(self) -> Finish:
+        """Run until the session finishes or is interrupted; return how it ended."""
+        try:
+            self._perform(self.session.handle(Start(self.clock.now())))
+            while self.result is None:
+                due = self.session.next_due()
+                timeout = 0.5 if due is None else min(0.5, self.clock.real_seconds(due - self.clock.now()))
+                batch: list[_Item] = []
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, timeout)))
+                    while True:
+                        batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    pass
+                # "stop" wins over everything else that is queued
+                batch.sort(key=lambda e: 0 if isinstance(e, _Interrupt) else
+                           1 if isinstance(e, Heard) and e.command is Command.STOP else 2)
+                for item in batch:
+                    if self._over():
+                        break
+                    self._take(item)
+                if not self._over():
+                    self._perform(self.session.handle(Tick(self.clock.now())))
+        except KeyboardInterrupt:
+            self._take(_Interrupt(self.clock.now(), "interrupted"))
+        return self.result or Finish(False, "interrupted", self.session.level)
+
+    def _over(self) -> bool:
+        return self.result is not None
+
+    def _take(self, item: _Item) -> None:
+        if isinstance(item, _Interrupt):
+            self.speaker.stop()
+            s = self.session
+            self._write_log("ended", {"completed": False, "reason": item.reason, "level": s.level,
+                                      "step": s.step_index, "steps_done": len(s.steps_done)})
+            self.result = Finish(False, item.reason, s.level)
+        elif isinstance(item, _Unknown):
+            self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
+            self.speaker.tone(Earcon.UNKNOWN)
+            self._print(f"not understood: {item.text!r}. Type ? and Enter for the keys, or a word like harder.")
+        else:
+            self._perform(self.session.handle(item))
+
+    def _perform(self, effects: list[Effect]) -> None:
+        for e in effects:
+            if isinstance(e, Say):
+                if self.transcript is not None:
+                    self._print(e.text)
+                self.speaker.say(e.utterance_id, e.text)
+            elif isinstance(e, Silence):
+                self.speaker.stop()
+            elif isinstance(e, Tone):
+                self.speaker.tone(e.earcon)
+            elif isinstance(e, Prepare):
+                self.speaker.prepare(e.text)
+            elif isinstance(e, SetRate):
+                self.speaker.set_rate(e.wpm)
+            elif isinstance(e, Log):
+                self._write_log(e.type, e.data)
+                if self.transcript is not None and e.type == "heard" and e.data.get("source") == "voice":
+                    self._print(f"heard: {e.data.get('text')}")
+            elif isinstance(e, Checkpoint):
+                self.on_checkpoint(e.step, e.level)
+            elif isinstance(e, Finish):
+                self.result = e
+
+    def _write_log(self, type_: str, data: dict[str, object]) -> None:
+        self.log.write(self.clock.now(), type_, dict(data))
+
+    def _print(self, line: str) -> None:
+        out = self.transcript or sys.stdout
+        try:
+            out.write(line + "\n")
+            out.flush()
+        except (OSError, ValueError):
+            pass
+
+
+_TIMED = re.compile(r"^@\s*(\d+(?:\.\d+)?)\s+(.*)$")
+
+
+def read_input(runtime: Runtime, stream: TextIO) -> threading.Thread:
+    """Feed typed lines from ``stream`` to ``runtime`` on a daemon thread.
+
+    A line is a single key or words. A line ``@SECONDS command`` is held until the session
+    clock reaches SECONDS (for scripted sessions through a pipe). End of input just stops
+    reading; the session goes on.
+    """
+
+    def loop() -> None:
+        while True:
+            try:
+                line = stream.readline()
+            except (OSError, ValueError):
+                return
+            if not line:
+                return
+            line = line.rstrip("\r\n")
+            m = _TIMED.match(line.strip())
+            if m:
+                wait = runtime.clock.real_seconds(float(m.group(1)) - runtime.clock.now())
+                if wait > 0:
+                    time.sleep(wait)
+                line = m.group(2)
+            runtime.text(line)
+
+    thread = threading.Thread(target=loop, name="coach-input", daemon=True)
+    thread.start()
+    return thread

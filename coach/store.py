@@ -1,0 +1,207 @@
+"""What the coach keeps between sessions: the session logs, the resume point and the profile.
+
+Everything lives under the user data dir (``$COACH_DATA`` overrides it). Small files are
+written atomically (a temporary file, fsync, rename, fsync of the folder), so a crash at any
+point leaves either the old or the new version, never a broken one. The session log is JSON
+lines, one event a line, flushed and synced as it happens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from coach.errors import StoreError
+
+
+def data_dir() -> Path:
+    """The user data dir (created on first use)."""
+    if env := os.environ.get("COACH_DATA"):
+        path = Path(env)
+    else:
+        from platformdirs import user_data_dir
+
+        path = Path(user_data_dir("coach"))
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise StoreError(f"{path}: cannot create the data folder: {e.strerror}",
+                         "check its permissions, or set COACH_DATA to a writable folder") from e
+    return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``; None if it is missing or unreadable (a broken file is set aside)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError):
+            path.replace(path.with_suffix(path.suffix + ".broken"))
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """Where an interrupted session can carry on."""
+
+    routine: str            # routine id
+    path: str               # the routine file, so user routines resume too
+    step: int
+    level: int
+    role: str
+    log: str                # the session log it belongs to
+    saved: float            # wall-clock time of the save (for "when" in messages)
+
+
+def resume_path() -> Path:
+    return data_dir() / "resume.json"
+
+
+def save_resume(point: ResumePoint) -> None:
+    write_atomic(resume_path(), json.dumps(asdict(point), indent=1) + "\n")
+
+
+def load_resume() -> ResumePoint | None:
+    data = read_json(resume_path())
+    if data is None:
+        return None
+    try:
+        return ResumePoint(routine=str(data["routine"]), path=str(data["path"]), step=int(data["step"]),
+                           level=int(data["level"]), role=str(data["role"]), log=str(data["log"]),
+                           saved=float(data["saved"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def clear_resume() -> None:
+    with contextlib.suppress(FileNotFoundError):
+        resume_path().unlink()
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def profile_path() -> Path:
+    return data_dir() / "profile.json"
+
+
+def remembered_level(routine_id: str) -> int | None:
+    """The last pressure level used in ``routine_id``, if any."""
+    data = read_json(profile_path()) or {}
+    levels = data.get("levels", {})
+    value = levels.get(routine_id) if isinstance(levels, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def remember_level(routine_id: str, level: int) -> None:
+    data = read_json(profile_path()) or {}
+    levels = data.get("levels") if isinstance(data.get("levels"), dict) else {}
+    assert isinstance(levels, dict)
+    levels[routine_id] = level
+    data["levels"] = levels
+    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
+def starting_level(routine_start: int, cap: int, remembered: int | None) -> int:
+    """Where a session starts: the remembered level, but never more than one above the routine's
+    start level and never above its cap."""
+    if remembered is None:
+        return min(routine_start, cap)
+    return max(1, min(remembered, routine_start + 1, cap))
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class SessionLog:
+    """JSON lines, one event a line, each with a monotonic ``t`` (seconds) and a ``type``.
+
+    Every line is flushed and synced as it is written, so a killed process loses nothing it
+    had logged. Writing never raises: a failing disk is reported once on ``warn``.
+    """
+
+    def __init__(self, paths: list[Path], warn: TextIO | None = None) -> None:
+        self.paths = paths
+        self._files: list[TextIO] = []
+        self._warn = warn
+        self._failed = False
+        for p in paths:
+            try:
+                p.parent.mkdir(parents=True, exist_ok=True)
+                self._files.append(p.open("a", encoding="utf-8"))
+            except OSError as e:
+                raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
+                                 "choose another --log path, or check the folder's permissions") from e
+
+    @staticmethod
+    def default_path(routine_id: str) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        return data_dir() / "sessions" / f"{stamp}-{routine_id}.jsonl"
+
+    def write(self, t: float, type_: str, data: dict[str, Any]) -> None:
+        line = json.dumps({"t": round(t, 3), "type": type_, **data}, ensure_ascii=False)
+        for f in self._files:
+            try:
+                f.write(line + "\n")
+                f.flush()
+                os.fsync(f.fileno())
+            except (OSError, ValueError) as e:
+                if not self._failed and self._warn is not None:
+                    self._failed = True
+                    print(f"coach: the session log could not be written ({e}); the session goes on",
+                          file=self._warn)
+
+    def close(self) -> None:
+        for f in self._files:
+            with contextlib.suppress(OSError):
+                f.close()
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    """The records of a session log; a torn last line (from a crash) is skipped."""
+    records: list[dict[str, Any]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return records
+    for line in lines:
+        try:
+            r = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(r, dict):
+            records.append(r)
+    return records

@@ -1,0 +1,121 @@
+"""`coach run` and `coach resume`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TextIO, cast
+
+from coach import store
+from coach.app import SessionPlan, run_session
+from coach.config import Config, load_config
+from coach.errors import CoachError, RoutineError
+from coach.routine import MAX_LEVEL, MIN_LEVEL, Role, Routine, find, load
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config) if getattr(args, "config", None) else None)
+
+
+def _role(args: argparse.Namespace, config: Config, routine: Routine) -> Role:
+    value: str = args.role or config.session.role or routine.role
+    return cast(Role, value)
+
+
+def _level(args: argparse.Namespace, routine: Routine) -> int:
+    asked: int | None = args.level
+    if asked is not None:
+        if not MIN_LEVEL <= asked <= MAX_LEVEL:
+            raise CoachError(f"--level {asked} is not a pressure level",
+                             f"use {MIN_LEVEL} to {MAX_LEVEL}; this routine goes up to {routine.max_level}")
+        return min(asked, routine.max_level)
+    return store.starting_level(routine.start_level, routine.max_level, store.remembered_level(routine.id))
+
+
+def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: int, level: int,
+          resumed: bool, role: Role, log: Path | None = None) -> SessionPlan:
+    paths = [log or store.SessionLog.default_path(routine.id)]
+    if args.log:
+        paths.append(Path(args.log))
+    if args.speed != 1.0 and not args.text:
+        raise CoachError("--speed only works with --text", "add --text, or leave out --speed")
+    if args.speed <= 0:
+        raise CoachError(f"--speed {args.speed} must be above 0", "for example --speed 10")
+    return SessionPlan(
+        routine=routine, role=role, level=level, step=step, resumed=resumed, log_paths=tuple(paths),
+        text_mode=bool(args.text), voice=args.voice or routine.voice or config.speech.voice,
+        input_device=args.input_device or config.listen.input_device,
+        output_device=args.output_device or config.speech.output_device,
+        engine=args.engine or config.listen.engine, speed=args.speed,
+    )
+
+
+def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:
+    """Ask whether to carry on where the last session stopped. Yes unless the answer says no."""
+    when = time.strftime("%A %H:%M", time.localtime(point.saved))
+    step = min(point.step, len(routine.steps) - 1)
+    out.write(f"Your last session of {routine.title} stopped at step {step + 1}, {routine.steps[step].title}, "
+              f"level {point.level}, on {when}.\n"
+              "Carry on from there? Press Enter or type y to carry on, n to start from the beginning.\n")
+    out.flush()
+    try:
+        answer = stdin.readline()
+    except (OSError, ValueError):
+        answer = ""
+    return answer.strip().lower() not in ("n", "no", "new", "fresh", "start")
+
+
+def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
+    if result_completed:
+        return 0
+    if reason in ("interrupted", "sigterm", "sighup"):
+        out.write("Session interrupted; your place is saved. Run `coach resume` to carry on.\n")
+        return 130
+    out.write("Session ended early; your place is saved. Run `coach resume` to carry on.\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    config = _config(args)
+    routine = find(args.routine)
+    role = _role(args, config, routine)
+    stdin = sys.stdin
+    point = store.load_resume()
+    if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
+            and point.step < len(routine.steps) and _ask_resume(point, routine, out, stdin)):
+        plan = _plan(args, config, routine, step=point.step, level=min(point.level, routine.max_level),
+                     resumed=True, role=cast(Role, args.role or point.role), log=_same_log(point))
+    else:
+        plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
+    result = run_session(plan, config, out, stdin)
+    return _finish_status(result.completed, result.reason, out)
+
+
+def _same_log(point: store.ResumePoint) -> Path | None:
+    path = Path(point.log) if point.log else None
+    return path if path is not None and path.parent.exists() else None
+
+
+def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
+    config = _config(args)
+    point = store.load_resume()
+    if point is None:
+        raise CoachError("there is no interrupted session to resume",
+                         "start one with `coach run ROUTINE` (see `coach list`)")
+    if args.routine:
+        wanted = find(args.routine)
+        if wanted.id != point.routine:
+            raise CoachError(f"the interrupted session is {point.routine}, not {wanted.id}",
+                             f"run `coach resume` alone, or `coach run {wanted.id} --fresh` to start {wanted.id}")
+    try:
+        routine = load(Path(point.path)) if point.path and Path(point.path).exists() else find(point.routine)
+    except RoutineError as e:
+        raise CoachError(f"the routine of the interrupted session cannot be loaded: {e.message}", e.fix) from e
+    step = min(point.step, len(routine.steps) - 1)
+    role = cast(Role, args.role or point.role or routine.role)
+    plan = _plan(args, config, routine, step=step, level=min(point.level, routine.max_level), resumed=True,
+                 role=role, log=_same_log(point))
+    result = run_session(plan, config, out, sys.stdin)
+    return _finish_status(result.completed, result.reason, out)
