@@ -1,0 +1,385 @@
+"""The routine validator: one failing case per rule, each with its exact line, plus the CLI."""
+
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from coach.cli import main
+from coach.routine import Problem, validate_file, validate_text
+
+# Line numbers matter: the cases below replace one line of this text with another single line.
+GOOD = '''\
+title = "T"
+description = "D"
+role = "self"
+start_level = 2
+max_level = 3
+equipment = ["a ball"]
+
+[[steps]]
+title = "Lie down"
+say = "Lie down."
+seconds = 30
+countdown = 3
+pressure = false
+
+[[steps]]
+title = "Press"
+say = "Press."
+reps = 10
+pace = 3.0
+[steps.levels]
+1 = "light"
+2 = "medium"
+3 = "firm"
+[[steps.cues]]
+at = 5
+say = "Halfway."
+'''
+
+HEADER_ONLY = "\n".join(GOOD.splitlines()[:6]) + "\n"
+
+
+def check(text: str) -> list[Problem]:
+    routine, problems = validate_text(text, Path("r.toml"))
+    assert (routine is None) == bool(problems)
+    return problems
+
+
+def edit(old: str, new: str) -> str:
+    assert GOOD.count(old) == 1, old
+    assert "\n" not in new
+    return GOOD.replace(old, new)
+
+
+def test_good_text_has_no_problems() -> None:
+    assert check(GOOD) == []
+
+
+# (case name, text, line, a word the message must contain)
+CASES: list[tuple[str, str, int, str]] = [
+    # not TOML
+    ("toml syntax", edit("seconds = 30", "seconds = = 30"), 11, "TOML"),
+    ("toml unterminated", edit('say = "Press."', 'say = "Press.'), 17, "TOML"),
+    # unknown keys at every level, with a suggestion
+    ("unknown top key", edit('description = "D"', 'descripton = "D"'), 2, "description"),
+    ("unknown step key", edit("pace = 3.0", "paec = 3.0"), 19, "did you mean 'pace'"),
+    ("unknown cue key", edit("at = 5", "att = 5"), 25, "did you mean 'at'"),
+    ("unknown key lists allowed", edit("pace = 3.0", "zzz = 3.0"), 19, "allowed keys"),
+    # wrong types
+    ("title not text", edit('title = "T"', "title = 5"), 1, "text"),
+    ("start_level bool", edit("start_level = 2", "start_level = true"), 4, "whole number"),
+    ("max_level float", edit("max_level = 3", "max_level = 3.0"), 5, "whole number"),
+    ("reps float", edit("reps = 10", "reps = 10.0"), 18, "whole number"),
+    ("reps bool", edit("reps = 10", "reps = true"), 18, "whole number"),
+    ("seconds text", edit("seconds = 30", 'seconds = "30"'), 11, "number"),
+    ("seconds bool", edit("seconds = 30", "seconds = true"), 11, "number"),
+    ("pace text", edit("pace = 3.0", 'pace = "slow"'), 19, "number"),
+    ("countdown float", edit("countdown = 3", "countdown = 2.5"), 12, "whole number"),
+    ("equipment not list", edit('equipment = ["a ball"]', 'equipment = "a ball"'), 6, "list"),
+    ("equipment item not text", edit('equipment = ["a ball"]', "equipment = [1]"), 6, "text"),
+    ("safety item empty", edit('equipment = ["a ball"]', 'safety = ["ok", " "]'), 6, "empty"),
+    ("pressure not bool", edit("pressure = false", 'pressure = "no"'), 13, "true or false"),
+    ("levels not table", edit("pressure = false", 'levels = "x"'), 13, "table"),
+    ("level words not text", edit('1 = "light"', "1 = 1"), 21, "text"),
+    ("cue at text", edit("at = 5", 'at = "5"'), 25, "whole number"),
+    ("cue say not text", edit('say = "Halfway."', "say = 3"), 26, "text"),
+    ("cues not tables", edit("pressure = false", "cues = [1]"), 13, "cues"),
+    ("voice not text", edit('equipment = ["a ball"]', "voice = 1"), 6, "text"),
+    # missing required fields
+    ("missing title", edit('title = "T"', ""), 1, "title"),
+    ("missing description", edit('description = "D"', ""), 1, "description"),
+    ("missing role", edit('role = "self"', ""), 1, "role"),
+    ("missing start_level", edit("start_level = 2", ""), 1, "start_level"),
+    ("missing max_level", edit("max_level = 3", ""), 1, "max_level"),
+    ("missing steps", HEADER_ONLY, 1, "steps"),
+    ("missing step title", edit('title = "Press"', ""), 15, "title"),
+    ("missing step say", edit('say = "Press."', ""), 15, "say"),
+    ("neither seconds nor reps", edit("reps = 10", ""), 15, "seconds"),
+    ("both seconds and reps", edit("pace = 3.0", "seconds = 20"), 18, "both"),
+    ("missing cue at", edit("at = 5", ""), 24, "at"),
+    ("missing cue say", edit('say = "Halfway."', ""), 24, "say"),
+    # levels
+    ("start_level zero", edit("start_level = 2", "start_level = 0"), 4, "1 to 5"),
+    ("max_level six", edit("max_level = 3", "max_level = 6"), 5, "1 to 5"),
+    ("start above max", edit("start_level = 2", "start_level = 4"), 4, "above"),
+    ("level key above max", edit('3 = "firm"', '4 = "firm"'), 23, "max_level"),
+    ("level key not a number", edit('1 = "light"', 'one = "light"'), 21, "not allowed"),
+    ("level key zero", edit('1 = "light"', '0 = "light"'), 21, "not allowed"),
+    ("level words missing", edit('2 = "medium"', ""), 20, "level 2"),
+    ("pressure step without levels", edit("pressure = false", "pressure = true"), 8, "no words"),
+    ("level words empty", edit('1 = "light"', '1 = ""'), 21, "empty"),
+    # steps array
+    ("empty steps", HEADER_ONLY + "steps = []\n", 7, "empty"),
+    ("steps not tables", HEADER_ONLY + "steps = [1, 2]\n", 7, "[[steps]]"),
+    # empty strings
+    ("empty title", edit('title = "T"', 'title = ""'), 1, "empty"),
+    ("blank description", edit('description = "D"', 'description = "   "'), 2, "empty"),
+    ("empty step say", edit('say = "Lie down."', 'say = ""'), 10, "empty"),
+    ("empty cue say", edit('say = "Halfway."', 'say = ""'), 26, "empty"),
+    # durations
+    ("seconds zero", edit("seconds = 30", "seconds = 0"), 11, "above 0"),
+    ("seconds negative", edit("seconds = 30", "seconds = -5"), 11, "above 0"),
+    ("seconds absurd", edit("seconds = 30", "seconds = 1801"), 11, "1800"),
+    ("seconds nan", edit("seconds = 30", "seconds = nan"), 11, "1800"),
+    ("seconds inf", edit("seconds = 30", "seconds = inf"), 11, "1800"),
+    ("reps zero", edit("reps = 10", "reps = 0"), 18, "1 to 200"),
+    ("reps absurd", edit("reps = 10", "reps = 201"), 18, "1 to 200"),
+    ("pace too fast", edit("pace = 3.0", "pace = 0.4"), 19, "0.5 to 30"),
+    ("pace too slow", edit("pace = 3.0", "pace = 31"), 19, "0.5 to 30"),
+    ("pace on a timed step", edit("pressure = false", "pace = 2.0"), 13, "counted"),
+    ("countdown too long", edit("countdown = 3", "countdown = 11"), 12, "0 to 10"),
+    ("countdown negative", edit("countdown = 3", "countdown = -1"), 12, "0 to 10"),
+    ("countdown not below seconds", edit("seconds = 30", "seconds = 3"), 12, "less than"),
+    ("countdown with reps", edit("pace = 3.0", "countdown = 2"), 19, "timed steps"),
+    # cues out of range
+    ("cue rep above reps", edit("at = 5", "at = 11"), 25, "1 to 10"),
+    ("cue rep zero", edit("at = 5", "at = 0"), 25, "1 to 10"),
+    ("cue rep not whole", edit("at = 5", "at = 2.5"), 25, "whole number"),
+    ("cue seconds at end", edit("pressure = false", 'cues = [{at = 30, say = "x"}]'), 13, "less than"),
+    ("cue seconds negative", edit("pressure = false", 'cues = [{at = -1, say = "x"}]'), 13, "from 0"),
+    # role, language
+    ("role unknown", edit('role = "self"', 'role = "both"'), 3, "partner"),
+    ("role not text", edit('role = "self"', "role = 1"), 3, "self"),
+    ("language unknown", edit('equipment = ["a ball"]', 'language = "xx"'), 6, "'en'"),
+    ("language not text", edit('equipment = ["a ball"]', "language = 1"), 6, "one of"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "word"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_each_rule_reports_its_line(text: str, line: int, word: str) -> None:
+    problems = check(text)
+    assert problems, "expected a problem"
+    assert any(p.line == line and word in p.message for p in problems), "\n".join(map(str, problems))
+
+
+def test_problem_str_is_file_line_message() -> None:
+    p = Problem(Path("dir/r.toml"), 7, "something is wrong")
+    assert str(p) == "dir/r.toml:7: something is wrong"
+
+
+def test_every_problem_is_reported_not_just_the_first() -> None:
+    text = (GOOD.replace('role = "self"', 'role = "both"')
+            .replace("seconds = 30", "seconds = 0")
+            .replace("pace = 3.0", "paec = 3.0")
+            .replace("at = 5", "at = 99"))
+    problems = check(text)
+    assert [(p.line, w in p.message) for p, w in zip(problems, ["role", "seconds", "paec", "at"], strict=True)] == [
+        (3, True), (11, True), (19, True), (25, True)]
+
+
+def test_problems_come_sorted_by_line() -> None:
+    text = GOOD.replace("at = 5", "at = 99").replace('title = "T"', 'title = ""')
+    lines = [p.line for p in check(text)]
+    assert lines == sorted(lines) and lines[0] == 1
+
+
+def test_suggestion_uses_the_closest_known_key() -> None:
+    (problem,) = check(GOOD.replace("countdown = 3", "countdwn = 3"))
+    assert "did you mean 'countdown'" in problem.message
+    assert "seconds" in problem.message   # names the allowed keys
+
+
+def test_toml_error_line_is_taken_from_the_parser() -> None:
+    text = GOOD.replace('3 = "firm"', "3 = firm")
+    (problem,) = check(text)
+    assert problem.line == 23
+    assert "TOML" in problem.message and "column" in problem.message
+
+
+def test_toml_error_at_end_of_document_points_at_the_last_line() -> None:
+    (problem,) = check('title = "T"\nsay = "unterminated')
+    assert problem.line == 2
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    routine, problems = validate_file(tmp_path / "nope.toml")
+    assert routine is None
+    (problem,) = problems
+    assert problem.line == 1 and "no such file" in problem.message
+
+
+def test_folder_instead_of_file(tmp_path: Path) -> None:
+    _, (problem,) = validate_file(tmp_path)
+    assert "folder" in problem.message
+
+
+def test_not_utf8_names_the_line_and_the_fix(tmp_path: Path) -> None:
+    f = tmp_path / "latin1.toml"
+    f.write_bytes(GOOD.replace('say = "Press."', 'say = "Pr\xe9ss."').encode("latin-1"))
+    _, (problem,) = validate_file(f)
+    assert problem.line == 17
+    assert "UTF-8" in problem.message and "save" in problem.message
+
+
+def test_not_toml_at_all(tmp_path: Path) -> None:
+    f = tmp_path / "notes.toml"
+    f.write_text("These are just some notes.\nNot a routine.\n", encoding="utf-8")
+    _, (problem,) = validate_file(f)
+    assert problem.line == 1 and "not valid TOML" in problem.message
+
+
+def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    f = tmp_path / "bom.toml"
+    f.write_bytes(b"\xef\xbb\xbf" + GOOD.encode())
+    routine, problems = validate_file(f)
+    assert problems == [] and routine is not None
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    status = main(["validate", *argv], out=out)
+    return status, out.getvalue()
+
+
+def test_cli_good_file_prints_ok(tmp_path: Path) -> None:
+    f = tmp_path / "good.toml"
+    f.write_text(GOOD, encoding="utf-8")
+    assert run(str(f)) == (0, f"{f}: ok\n")
+
+
+def test_cli_bad_file_prints_every_problem_and_exits_1(tmp_path: Path) -> None:
+    f = tmp_path / "bad.toml"
+    f.write_text(GOOD.replace("seconds = 30", "seconds = 0").replace("reps = 10", "reps = 0"), encoding="utf-8")
+    status, text = run(str(f))
+    assert status == 1
+    lines = text.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{f}:11: ") and lines[1].startswith(f"{f}:18: ")
+
+
+def test_cli_mixed_files_report_each(tmp_path: Path) -> None:
+    good, bad = tmp_path / "good.toml", tmp_path / "bad.toml"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text("title = ", encoding="utf-8")
+    status, text = run(str(good), str(bad), str(tmp_path / "missing.toml"))
+    assert status == 1
+    lines = text.splitlines()
+    assert lines[0] == f"{good}: ok"
+    assert lines[1].startswith(f"{bad}:1: not valid TOML")
+    assert lines[2].startswith(f"{tmp_path / 'missing.toml'}:1: no such file")
+
+
+def test_cli_non_utf8_file(tmp_path: Path) -> None:
+    f = tmp_path / "bin.toml"
+    f.write_bytes(b"title = \"\xff\xfe\"\n")
+    status, text = run(str(f))
+    assert status == 1 and f"{f}:1: not UTF-8" in text
+
+
+# -- nothing the validator is given makes it crash -----------------------------------------
+
+KNOWN_KEYS = ["title", "description", "role", "language", "voice", "start_level", "max_level", "equipment",
+              "safety", "contraindications", "aftercare", "steps", "say", "seconds", "reps", "pace",
+              "countdown", "pressure", "levels", "cues", "at", "1", "2", "3", "4", "5", "6", "0"]
+
+keys = st.sampled_from(KNOWN_KEYS) | st.text(max_size=6)
+scalars = (st.booleans() | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+           | st.integers(min_value=-3, max_value=12) | st.floats() | st.text(max_size=12)
+           | st.sampled_from(["self", "partner", "en", "ko", ""]))
+values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(keys, inner, max_size=3),
+                      max_leaves=8)
+steps = st.lists(
+    st.fixed_dictionaries({}, optional={k: values for k in
+                                        ["title", "say", "seconds", "reps", "pace", "countdown", "pressure"]})
+    .flatmap(lambda d: st.fixed_dictionaries(
+        {}, optional={"levels": st.dictionaries(keys, scalars, max_size=6),
+                      "cues": st.lists(st.dictionaries(st.sampled_from(["at", "say", "x"]), scalars), max_size=3)})
+        .map(lambda extra: {**d, **extra})),
+    max_size=3)
+routines = st.fixed_dictionaries(
+    {}, optional={**{k: values for k in KNOWN_KEYS[:11]}, "steps": steps | values},
+).flatmap(lambda d: st.dictionaries(keys, values, max_size=2).map(lambda extra: {**extra, **d}))
+
+
+def _string(s: str) -> str:
+    out = []
+    for ch in s:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else repr(v)
+    if isinstance(v, str):
+        return _string(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    assert isinstance(v, dict)
+    return "{" + ", ".join(f"{_string(k)} = {_value(x)}" for k, x in v.items()) + "}"
+
+
+def to_toml(doc: dict[str, Any]) -> str:
+    """A tiny TOML writer: plain keys first, then [tables], then [[arrays of tables]]."""
+    plain = [f"{_string(k)} = {_value(v)}" for k, v in doc.items()
+             if not isinstance(v, dict) and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))]
+    parts = ["\n".join(plain)]
+    for k, v in doc.items():
+        if isinstance(v, dict):
+            parts.append(f"[{_string(k)}]\n" + "\n".join(f"{_string(a)} = {_value(b)}" for a, b in v.items()))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for item in v:
+                parts.append(f"[[{_string(k)}]]\n" + "\n".join(f"{_string(a)} = {_value(b)}" for a, b in item.items()))
+    return "\n\n".join(parts) + "\n"
+
+
+def _only_problems(text: str) -> None:
+    routine, problems = validate_text(text, Path("fuzz.toml"))
+    assert all(isinstance(p, Problem) and p.line >= 1 and p.message for p in problems)
+    assert (routine is None) == bool(problems)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(routines)
+def test_random_documents_only_ever_give_problems(doc: dict[str, Any]) -> None:
+    _only_problems(to_toml(doc))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_random_text_only_ever_gives_problems(text: str) -> None:
+    _only_problems(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*GOOD.splitlines(), "[steps.levels]", "[[steps.cues]]", "[[steps]]", "x = ["]),
+                max_size=30))
+def test_shuffled_lines_only_ever_give_problems(lines: list[str]) -> None:
+    _only_problems("\n".join(lines))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=len(GOOD.splitlines()) - 1), values)
+def test_any_value_in_a_good_routine_only_ever_gives_problems(index: int, value: Any) -> None:
+    lines = GOOD.splitlines()
+    key, sep, _ = lines[index].partition(" = ")
+    if sep:
+        lines[index] = f"{key} = {_value(value)}"
+    _only_problems("\n".join(lines))
+
+
+def test_the_writer_round_trips() -> None:
+    import tomllib
+
+    doc = {"a": 1, "b": [1, "x"], "c": {"d": True}, "steps": [{"t": 1.5}, {"u": {"1": "x"}}]}
+    assert tomllib.loads(to_toml(doc)) == doc
