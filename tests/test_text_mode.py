@@ -1,0 +1,160 @@
+"""Text mode end to end: a real `coach run --text` process driven through a pipe.
+
+These run the installed console script in a subprocess with its own data dir, at an
+accelerated clock, and check what a person (or a script) would see: the transcript, the
+session log, and the resume point after Ctrl-C and after kill -9.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+COACH = [sys.executable, "-m", "coach"]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["COACH_DATA"] = str(tmp_path / "data")
+    env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
+    env["NO_COLOR"] = "1"
+    return env
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def _wait_for(predicate: Any, what: str, limit: float = 60.0) -> None:
+    """Poll until ``predicate()`` holds; fail (not hang) if it never does."""
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
+    log = tmp_path / "session.jsonl"
+    script = "h\n@60 softer\n@61 x\n@62 n\n"
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "200", "--fresh", "--log", str(log)],
+                       input=script, capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert lines[0].startswith("Tennis balls")
+    assert any("Step one of" in line for line in lines)
+    assert any("Stopped. Say next to continue" in line for line in lines)
+    assert any("That is the end of" in line for line in lines)
+    records = _records(log)
+    assert all(isinstance(r["t"], float | int) and "type" in r for r in records)
+    ts = [r["t"] for r in records]
+    assert ts == sorted(ts), "t must be monotonic"
+    types = {r["type"] for r in records}
+    assert {"said", "heard", "command", "level", "step", "paused", "ended"} <= types
+    ended = [r for r in records if r["type"] == "ended"][-1]
+    assert ended["completed"] is True
+    commands = [r["command"] for r in records if r["type"] == "command"]
+    assert commands == ["harder", "softer", "stop", "next"]
+    # the profile remembers the level, and a completed session leaves no resume point
+    data = tmp_path / "data"
+    assert not (data / "resume.json").exists()
+    assert json.loads((data / "profile.json").read_text())["levels"]["tennis-balls"] == ended["level"]
+
+
+def test_unknown_words_get_a_clear_line_not_a_crash(tmp_path: Path) -> None:
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "500", "--fresh"],
+                       input="banana\n\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "not understood: 'banana'" in p.stdout
+
+
+def test_missing_routine_is_a_clear_error(tmp_path: Path) -> None:
+    p = subprocess.run([*COACH, "run", "no-such-routine", "--text"], capture_output=True, text=True,
+                       env=_env(tmp_path), timeout=60)
+    assert p.returncode == 2
+    assert "no-such-routine" in p.stderr
+    assert "Traceback" not in p.stderr
+
+
+def _start(tmp_path: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*COACH, "run", "tennis-balls", "--text", "--fresh", "--log", str(log), *extra],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env(tmp_path))
+
+
+def _reached_step(log: Path, index: int) -> bool:
+    return any(r["type"] == "step" and r["index"] >= index for r in _records(log))
+
+
+@pytest.mark.parametrize("how", ["kill -9", "ctrl-c"])
+def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, how: str) -> None:
+    log = tmp_path / "first.jsonl"
+    proc = _start(tmp_path, log, "--speed", "40")
+    assert proc.stdin is not None
+    proc.stdin.write("h\n")          # raise the level once, so the resume point must carry it
+    proc.stdin.flush()
+    _wait_for(lambda: _reached_step(log, 2), "the session to reach step three")
+    if how == "kill -9":
+        proc.kill()
+    else:
+        proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=30)
+    if how == "ctrl-c":
+        assert proc.returncode == 130
+        assert "coach resume" in (proc.stdout.read() if proc.stdout else "")
+    records = _records(log)
+    last_step = [r["index"] for r in records if r["type"] == "step"][-1]
+    last_level = [r["level"] for r in records if r["type"] in ("level", "started")][-1]
+    assert last_level == 3, "the h key raised the level from 2 to 3"
+
+    point = json.loads((tmp_path / "data" / "resume.json").read_text())
+    assert (point["routine"], point["step"], point["level"]) == ("tennis-balls", last_step, last_level)
+
+    second = tmp_path / "second.jsonl"
+    p = subprocess.run([*COACH, "resume", "--text", "--speed", "500", "--log", str(second)],
+                       input="", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Welcome back" in p.stdout
+    started = [r for r in _records(second) if r["type"] == "started"][0]
+    assert (started["step"], started["level"], started["resumed"]) == (last_step, last_level, True)
+    first_step = [r for r in _records(second) if r["type"] == "step"][0]
+    assert first_step["index"] == last_step
+    assert not (tmp_path / "data" / "resume.json").exists(), "finished: nothing left to resume"
+
+
+def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
+    log = tmp_path / "first.jsonl"
+    proc = _start(tmp_path, log, "--speed", "40")
+    _wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
+    proc.kill()
+    proc.wait(timeout=30)
+    second = tmp_path / "second.jsonl"
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "500", "--log", str(second)],
+                       input="n\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "Carry on from there?" in p.stdout
+    started = [r for r in _records(second) if r["type"] == "started"][0]
+    assert (started["step"], started["resumed"]) == (0, False)
+
+
+def test_resume_with_nothing_to_resume_says_what_to_do(tmp_path: Path) -> None:
+    p = subprocess.run([*COACH, "resume", "--text"], capture_output=True, text=True, env=_env(tmp_path), timeout=60)
+    assert p.returncode == 2
+    assert "coach run" in p.stderr
