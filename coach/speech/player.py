@@ -1,0 +1,301 @@
+"""The player: one sounddevice stream, 16 kHz mono int16, 20 ms blocks.
+
+Threads and what they may do:
+
+- The caller (any thread) queues utterances (:meth:`Player.play`), mixes tones (:meth:`Player.tone`),
+  requests :meth:`Player.stop` and :meth:`Player.duck`. These only append to deques and bump counters.
+- The PortAudio callback copies samples from the current utterance (a float32 array; slices are
+  views) into ``outdata``, mixes active tones, applies the duck gain, and appends small event
+  tuples to a deque. No locks, no logging, no waiting.
+- The reporter thread turns those events into ``done(utterance_id, interrupted)`` calls, waiting
+  until a naturally finished utterance has really left the speaker (its DAC time), and watches the
+  stream: if it dies (device gone), it reports every pending utterance interrupted and calls
+  ``on_error``.
+
+PortAudio latency "low" with the ALSA "pulse" plugin stalls for ~2 s after the first blocks, so
+the default asks for 20 ms explicitly (PulseAudio then reports 40 ms).
+
+``stop()`` takes effect in the next callback: at most one block (20 ms) plus the output latency
+of audio after the request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.errors import AudioDeviceError
+from coach.listen.base import SAMPLE_RATE
+
+Pcm = npt.NDArray[np.int16]
+BLOCK = 320   # 20 ms at 16 kHz
+DUCK_GAIN = 0.3
+
+DoneCallback = Callable[[int, bool], None]
+ErrorCallback = Callable[[Exception], None]
+
+
+class CaptureSink(Protocol):
+    """Where the duplex player puts ``(mic_block, played_block)`` pairs (e.g. a queue.Queue)."""
+
+    def put_nowait(self, item: tuple[Pcm, Pcm], /) -> None: ...
+
+
+FIX = "run `coach devices` to see the devices and pick one with --output-device, or use --text to run without audio"
+
+
+class Player:
+    """Plays utterances in order and tones over them; stops at once; reports real ends.
+
+    ``device``/``input_device`` are PortAudio device indices or names (None = default); resolve
+    user input with :mod:`coach.devices` first. With ``capture`` set the stream is duplex and each
+    callback puts ``(mic_block, played_block)`` (int16, same length) into it.
+    Raises :class:`AudioDeviceError` if the stream cannot be opened.
+    """
+
+    def __init__(self, done: DoneCallback, *, device: int | str | None = None,
+                 on_error: ErrorCallback | None = None, input_device: int | str | None = None,
+                 capture: CaptureSink | None = None, duck_gain: float = DUCK_GAIN,
+                 latency: float | str = 0.02) -> None:
+        import sounddevice as sd
+
+        self._sd = sd
+        self._done = done
+        self._on_error = on_error
+        self._duck_gain = duck_gain
+        self._capture = capture
+        # caller -> callback
+        self._queue: deque[tuple[int, int, npt.NDArray[np.float32]]] = deque()   # (gen, id, samples)
+        self._tones: deque[tuple[int, npt.NDArray[np.float32]]] = deque()
+        self._stop_gen = 0
+        self._gain_target = 1.0
+        # callback-owned state
+        self._seen_gen = 0
+        self._current: tuple[int, npt.NDArray[np.float32]] | None = None
+        self._pos = 0
+        self._active_tones: list[list[Any]] = []   # [samples, pos]
+        self._gain = 1.0
+        self._mix = np.zeros(BLOCK, dtype=np.float32)
+        # callback -> reporter: (id, interrupted, dac_end_time)
+        self._events: deque[tuple[int, bool, float]] = deque()
+        self._pending: set[int] = set()
+        self._pending_lock = threading.Lock()
+        self._closed = False
+        self._failed = False
+        self._wake = threading.Event()
+        self.blocks_played = 0
+        try:
+            if capture is not None:
+                self._stream: Any = sd.Stream(
+                    samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=(1, 1),
+                    device=(input_device, device), latency=latency, callback=self._duplex_callback)
+            else:
+                self._stream = sd.OutputStream(
+                    samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1, device=device,
+                    latency=latency, callback=self._output_callback)
+            self._stream.start()
+        except (sd.PortAudioError, ValueError) as e:
+            which = "input/output" if capture is not None else "output"
+            raise AudioDeviceError(f"cannot open the audio {which} device ({device!r}): {e}", FIX) from e
+        self._reporter = threading.Thread(target=self._report, name="coach-player", daemon=True)
+        self._reporter.start()
+
+    # -- caller side -------------------------------------------------------------------------
+    @property
+    def output_latency(self) -> float:
+        lat = self._stream.latency
+        return float(lat[1] if isinstance(lat, tuple) else lat)
+
+    @property
+    def failed(self) -> bool:
+        return self._failed
+
+    def play(self, utterance_id: int, pcm: Pcm) -> None:
+        """Queue ``pcm`` (16 kHz mono int16) after what is queued. Never blocks."""
+        with self._pending_lock:
+            self._pending.add(utterance_id)
+        if self._failed or self._closed:
+            self._events.append((utterance_id, True, 0.0))
+            self._wake.set()
+            return
+        self._queue.append((self._stop_gen, utterance_id, np.asarray(pcm, dtype=np.float32)))
+
+    def tone(self, pcm: Pcm) -> None:
+        """Mix ``pcm`` over whatever is playing, starting with the next block."""
+        self._tones.append((self._stop_gen, np.asarray(pcm, dtype=np.float32)))
+
+    def stop(self) -> None:
+        """Silence from the next block on; drop everything queued (reported interrupted)."""
+        self._stop_gen += 1
+
+    def duck(self, on: bool) -> None:
+        self._gain_target = self._duck_gain if on else 1.0
+
+    def busy(self) -> bool:
+        """True while anything is queued, playing, or not yet reported done."""
+        with self._pending_lock:
+            return bool(self._pending)
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until every played utterance was reported done. For `coach say` and tests."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.busy():
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self.stop()
+        time.sleep(0.05)
+        with contextlib.suppress(Exception):
+            self._stream.abort()
+        with contextlib.suppress(Exception):
+            self._stream.close()
+        self._flush_interrupted()
+        self._wake.set()
+        self._reporter.join(timeout=2)
+
+    # -- callback side -----------------------------------------------------------------------
+    def _fill(self, out: npt.NDArray[np.int16], frames: int, dac_time: float) -> None:
+        mix = self._mix if frames == BLOCK else np.zeros(frames, dtype=np.float32)
+        mix[:] = 0.0
+        gen = self._stop_gen
+        if gen != self._seen_gen:
+            self._seen_gen = gen
+            if self._current is not None:
+                self._events.append((self._current[0], True, 0.0))
+                self._current = None
+            while self._queue and self._queue[0][0] < gen:
+                _, uid, _ = self._queue.popleft()
+                self._events.append((uid, True, 0.0))
+            self._active_tones.clear()
+            while self._tones and self._tones[0][0] < gen:
+                self._tones.popleft()
+        filled = 0
+        while filled < frames:
+            if self._current is None:
+                if not self._queue:
+                    break
+                _, uid, samples = self._queue.popleft()
+                self._current = (uid, samples)
+                self._pos = 0
+            uid, samples = self._current
+            n = min(frames - filled, len(samples) - self._pos)
+            mix[filled:filled + n] = samples[self._pos:self._pos + n]
+            self._pos += n
+            filled += n
+            if self._pos >= len(samples):
+                self._events.append((uid, False, dac_time + filled / SAMPLE_RATE))
+                self._current = None
+        # duck: ramp the gain across the block so it never clicks
+        target = self._gain_target
+        if target != self._gain or self._gain != 1.0:
+            if target != self._gain:
+                mix *= np.linspace(self._gain, target, frames, dtype=np.float32)
+                self._gain = target
+            else:
+                mix *= self._gain
+        while self._tones:
+            _, t = self._tones.popleft()
+            self._active_tones.append([t, 0])
+        for tone in self._active_tones:
+            t, pos = tone
+            n = min(frames, len(t) - pos)
+            mix[:n] += t[pos:pos + n]
+            tone[1] = pos + n
+        if self._active_tones:
+            self._active_tones[:] = [x for x in self._active_tones if x[1] < len(x[0])]
+        np.clip(mix, -32768, 32767, out=mix)
+        out[:, 0] = mix
+        self.blocks_played += 1
+
+    def _dac_time(self, t: Any) -> float:
+        dac = float(t.outputBufferDacTime)
+        now = float(t.currentTime)
+        if dac <= 0 or dac < now:   # some host APIs report no DAC time
+            return now + self.output_latency
+        return dac
+
+    def _output_callback(self, outdata: npt.NDArray[np.int16], frames: int, t: Any, status: Any) -> None:
+        self._fill(outdata, frames, self._dac_time(t))
+
+    def _duplex_callback(self, indata: npt.NDArray[np.int16], outdata: npt.NDArray[np.int16], frames: int,
+                         t: Any, status: Any) -> None:
+        self._fill(outdata, frames, self._dac_time(t))
+        if self._capture is not None:
+            with contextlib.suppress(Exception):   # a full queue drops the block rather than stall
+                self._capture.put_nowait((indata[:, 0].copy(), outdata[:, 0].copy()))
+
+    # -- reporter thread ---------------------------------------------------------------------
+    def _report(self) -> None:
+        for tick in itertools.count():
+            while self._events:
+                uid, interrupted, dac_end = self._events.popleft()
+                if not interrupted and dac_end > 0:
+                    self._wait_until(dac_end)
+                self._finish(uid, interrupted)
+            if self._closed:
+                return
+            if tick % 10 == 0 and not self._failed and not self._stream_ok():
+                self._fail(AudioDeviceError("the audio output device stopped working", FIX))
+            self._wake.wait(0.01)
+            self._wake.clear()
+
+    def _wait_until(self, dac_end: float) -> None:
+        deadline = time.monotonic() + 2.0   # never hang on a bad clock
+        while time.monotonic() < deadline and not self._closed:
+            try:
+                now = float(self._stream.time)
+            except Exception:
+                return
+            if now >= dac_end:
+                return
+            time.sleep(min(0.01, dac_end - now))
+
+    def _stream_ok(self) -> bool:
+        try:
+            return bool(self._stream.active)
+        except Exception:
+            return False
+
+    def _finish(self, uid: int, interrupted: bool) -> None:
+        with self._pending_lock:
+            if uid not in self._pending:
+                return
+            self._pending.discard(uid)
+        with contextlib.suppress(Exception):
+            self._done(uid, interrupted)
+
+    def _flush_interrupted(self) -> None:
+        while self._events:
+            uid, _, _ = self._events.popleft()
+            self._finish(uid, True)
+        while self._queue:
+            _, uid, _ = self._queue.popleft()
+            self._finish(uid, True)
+        if self._current is not None:
+            self._finish(self._current[0], True)
+            self._current = None
+        with self._pending_lock:
+            left = sorted(self._pending)
+        for uid in left:
+            self._finish(uid, True)
+
+    def _fail(self, error: Exception) -> None:
+        self._failed = True
+        self._flush_interrupted()
+        if self._on_error is not None:
+            with contextlib.suppress(Exception):
+                self._on_error(error)
