@@ -35,7 +35,7 @@ def key_lines(text: str) -> dict[Path, int]:
                 in_multiline = None
             continue
         if depth > 0:
-            depth += line.count("[") + line.count("{") - line.count("]") - line.count("}")
+            depth = max(depth + _bracket_change(line), 0)
             continue
         h = _HEADER.match(line)
         if h and "=" not in h.group(2):
@@ -60,10 +60,14 @@ def key_lines(text: str) -> dict[Path, int]:
                 if rest.count(quote) % 2 == 1:
                     in_multiline = quote
             if not in_multiline:
-                stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'[^\']*\'', "", rest).split("#")[0]
-                depth = stripped.count("[") + stripped.count("{") - stripped.count("]") - stripped.count("}")
-                depth = max(depth, 0)
+                depth = max(_bracket_change(rest), 0)
     return found
+
+
+def _bracket_change(text: str) -> int:
+    """Opening minus closing brackets in ``text``, ignoring strings and comments."""
+    stripped = re.sub(r'"(?:\\.|[^"\\])*"|\'[^\']*\'', "", text).split("#")[0]
+    return stripped.count("[") + stripped.count("{") - stripped.count("]") - stripped.count("}")
 
 
 def _with_arrays(names: Sequence[str], counts: dict[tuple[str, ...], int], last_index: int | None) -> Path:

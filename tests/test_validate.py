@@ -383,3 +383,11 @@ def test_the_writer_round_trips() -> None:
 
     doc = {"a": 1, "b": [1, "x"], "c": {"d": True}, "steps": [{"t": 1.5}, {"u": {"1": "x"}}]}
     assert tomllib.loads(to_toml(doc)) == doc
+
+
+def test_lines_stay_right_after_multi_line_arrays_and_strings() -> None:
+    text = GOOD.replace('equipment = ["a ball"]', 'equipment = [\n  "a [ball",  # a [ comment\n  "a mat",\n]').replace(
+        'say = "Lie down."', 'say = """Lie down.\n[[steps]]\nnot = a key"""')
+    text = text.replace("seconds = 30", "seconds = 0")
+    (problem,) = check(text)
+    assert problem.line == 16 and "seconds" in problem.message
