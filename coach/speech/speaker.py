@@ -1,0 +1,132 @@
+"""The real :class:`coach.speech.base.Speaker`: synth (cache, render-ahead) + player.
+
+``say`` never blocks: it appends to an ordered feed. A feeder thread waits for each utterance's
+render (instant when ``prepare`` rendered it ahead) and hands it to the player, so utterances play
+in the order they were said even when a later one was cached and an earlier one was not.
+``stop`` silences the player within one block and drops everything not yet played, reporting each
+dropped utterance ``done(id, interrupted=True)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future
+
+from coach.speech.base import DoneCallback, Earcon
+from coach.speech.earcons import earcon_pcm
+from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
+from coach.speech.synth import Synth
+
+
+class AudioSpeaker:
+    """Speaks through :class:`Player`. Build it with :func:`build_speaker` or pass parts in."""
+
+    def __init__(self, done: DoneCallback, synth: Synth, player_factory: Callable[[DoneCallback], Player]) -> None:
+        self._done = done
+        self.synth = synth
+        self.player = player_factory(self._player_done)
+        self._feed: deque[tuple[int, int, Future[Pcm]]] = deque()   # (generation, id, render)
+        self._gen = 0
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._closed = False
+        self._feeder = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
+        self._feeder.start()
+
+    # -- Speaker protocol ---------------------------------------------------------------------
+    def say(self, utterance_id: int, text: str) -> None:
+        fut = self.synth.render_async(text)
+        with self._wake:
+            self._feed.append((self._gen, utterance_id, fut))
+            self._wake.notify()
+
+    def prepare(self, text: str) -> None:
+        self.synth.prepare(text)
+
+    def tone(self, earcon: Earcon) -> None:
+        self.player.tone(earcon_pcm(earcon))
+
+    def stop(self) -> None:
+        with self._wake:   # under the feeder's lock, so nothing it hands over slips past the stop
+            self.player.stop()
+            self._gen += 1
+            dropped = list(self._feed)
+            self._feed.clear()
+        for _, uid, _ in dropped:
+            self._report(uid, True)
+
+    def duck(self, on: bool) -> None:
+        self.player.duck(on)
+
+    def set_rate(self, wpm: int) -> None:
+        self.synth.set_rate(wpm)
+
+    def close(self) -> None:
+        with self._wake:
+            self._closed = True
+            self._wake.notify()
+        self.stop()
+        self.player.close()
+        self._feeder.join(timeout=2)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Block until everything said has been played (for `coach say` and tests)."""
+        import time
+
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                queued = bool(self._feed) or self._in_hand
+            if not queued and not self.player.busy():
+                return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+
+    _in_hand = False
+
+    def _report(self, uid: int, interrupted: bool) -> None:
+        with contextlib.suppress(Exception):
+            self._done(uid, interrupted)
+
+    def _player_done(self, uid: int, interrupted: bool) -> None:
+        self._report(uid, interrupted)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._feed and not self._closed:
+                    self._wake.wait()
+                if self._closed:
+                    return
+                gen, uid, fut = self._feed[0]
+                self._in_hand = True
+            try:
+                pcm = fut.result(timeout=60)
+                error = False
+            except Exception:
+                error = True
+            with self._wake:
+                current = bool(self._feed) and self._feed[0][1] == uid and self._feed[0][0] == gen
+                if current:
+                    self._feed.popleft()
+                    if not error:
+                        self.player.play(uid, pcm)
+                self._in_hand = False
+            if current and error:
+                self._report(uid, True)   # could not render: report it so the session moves on
+
+
+def build_speaker(done: DoneCallback, synth: Synth, *, device: int | str | None = None,
+                  on_error: ErrorCallback | None = None, input_device: int | str | None = None,
+                  capture: CaptureSink | None = None) -> AudioSpeaker:
+    """An :class:`AudioSpeaker` on a real stream. Raises AudioDeviceError if it cannot open."""
+
+    def factory(player_done: DoneCallback) -> Player:
+        return Player(player_done, device=device, on_error=on_error, input_device=input_device, capture=capture)
+
+    return AudioSpeaker(done, synth, factory)
