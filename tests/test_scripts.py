@@ -171,3 +171,14 @@ def test_validate_all_built_in_routines() -> None:
     status, text = cli("validate", *map(str, FILES))
     assert status == 0
     assert text.splitlines() == [f"{f}: ok" for f in FILES]
+
+
+def test_the_example_in_the_documentation_is_valid(tmp_path: Path) -> None:
+    doc = (builtin_dir().parent / "docs" / "routines.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", doc, re.S)
+    assert example
+    f = tmp_path / "example.toml"
+    f.write_text(example.group(1), encoding="utf-8")
+    routine, problems = validate_file(f)
+    assert problems == [] and routine is not None
+    assert any(s.reps for s in routine.steps) and any(s.cues for s in routine.steps)
