@@ -566,9 +566,5 @@ def find(name_or_path: str) -> Routine:
     close = difflib.get_close_matches(name_or_path, ids, n=1, cutoff=0.5)
     hint = f"did you mean '{close[0]}'? " if close else ""
     listing = ", ".join(ids) if ids else "none found"
-    return _raise_unknown(name_or_path, hint, listing)
-
-
-def _raise_unknown(name: str, hint: str, listing: str) -> Routine:
-    raise RoutineError(f"no routine called '{name}'. Available routines: {listing}",
+    raise RoutineError(f"no routine called '{name_or_path}'. Available routines: {listing}",
                        f"{hint}run `coach list` to hear the routines, or give the path of a .toml file")
