@@ -148,7 +148,7 @@ def test_show_prints_the_whole_routine() -> None:
     assert "Skip this routine if:" in text
     assert "Step 1: Get ready. 45 seconds, counting down the last 5." in text
     assert "Step 3: Roll up and down. 12 repetitions, 4 seconds each." in text
-    assert "  at 30 s: Breathe out slowly" in text
+    assert "  at 30 seconds: Breathe out slowly" in text
     assert "  at repetition 6: Halfway." in text
     assert "  level 1, very light: " in text and "  level 4, firm: " in text
     assert "No pressure changes in this step." in text

@@ -79,7 +79,7 @@ def render(routine: Routine) -> list[str]:
         lines.append(f"Step {n}: {step.title}. {timing(step)}.")
         lines.append(f"  {step.say}")
         for cue in step.cues:
-            at = f"at {_num(cue.at)} s" if step.timed else f"at repetition {_num(cue.at)}"
+            at = f"at {_num(cue.at)} seconds" if step.timed else f"at repetition {_num(cue.at)}"
             lines.append(f"  {at}: {cue.say}")
         if step.pressure:
             for level, words in step.levels:
