@@ -1,0 +1,162 @@
+"""The player and the CLI through real PortAudio into a private PulseAudio null sink.
+
+In-process PortAudio is pointed at the private server by ``PulseServer.apply()`` (env +
+``sd._terminate(); sd._initialize()``); see tests/pulse.py.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pulse import PulseServer, pulse_fixture  # tests/ is on sys.path under pytest (rootdir-relative)
+
+from coach.cli import main
+from coach.listen.base import SAMPLE_RATE
+from coach.speech.player import Player
+from coach.speech.synth import Synth, VoiceSettings
+from coach.tasks.speech import mix_plan
+from coach.timeline import Planned
+
+pytestmark = pytest.mark.audio
+
+LONG = "Roll slowly from the top of your shoulders down to the middle of your back, and breathe out as you go"
+
+
+@pytest.fixture(scope="module")
+def pulse() -> Iterator[PulseServer]:
+    yield from pulse_fixture()
+
+
+@pytest.fixture()
+def inproc(pulse: PulseServer) -> Iterator[PulseServer]:
+    with pulse.apply():
+        yield pulse
+
+
+def loud(x: np.ndarray, threshold: int = 300) -> np.ndarray:
+    """Which 10 ms windows have sound."""
+    x = x[: len(x) // 160 * 160].astype(np.int32)
+    return np.abs(x).reshape(-1, 160).max(axis=1) > threshold
+
+
+class Done:
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, bool]] = []
+        self.event = threading.Event()
+
+    def __call__(self, uid: int, interrupted: bool) -> None:
+        self.calls.append((uid, interrupted))
+        self.event.set()
+
+
+def test_plays_then_reports_natural_end(inproc: PulseServer) -> None:
+    pcm = Synth(VoiceSettings(rate=200)).render("one two three")
+    done = Done()
+    rec = inproc.start_recording("coach_out.monitor")
+    player = Player(done)
+    try:
+        player.play(7, pcm)
+        assert player.wait_idle(timeout=20)
+    finally:
+        player.close()
+    out = rec.stop()
+    assert done.calls == [(7, False)]
+    heard = loud(out)
+    assert heard.sum() * 160 > 0.5 * len(pcm)    # most of it reached the sink
+    assert not heard[-5:].any()                   # and it ended in silence
+
+
+def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
+    pcm = Synth(VoiceSettings(rate=150)).render(LONG)
+    done = Done()
+    rec = inproc.start_recording("coach_out.monitor")
+    player = Player(done)
+    try:
+        player.play(1, pcm)
+        player.play(2, pcm)
+        while player.blocks_played < 25:        # half a second of audio handed to the device
+            time.sleep(0.01)
+        player.stop()
+        assert player.wait_idle(timeout=10)
+        time.sleep(0.3)
+    finally:
+        player.close()
+    out = rec.stop()
+    assert done.calls == [(1, True), (2, True)]
+    heard = loud(out)
+    # what reached the sink is the half second before the stop plus at most a few blocks, not the utterance
+    assert heard.sum() * 160 < 0.5 * SAMPLE_RATE + 0.25 * SAMPLE_RATE
+    assert len(pcm) > 3 * SAMPLE_RATE
+    assert not heard[-20:].any()
+
+
+def test_duck_lowers_the_level(inproc: PulseServer) -> None:
+    tone = (np.sin(np.arange(SAMPLE_RATE * 2) * 2 * np.pi * 440 / SAMPLE_RATE) * 10000).astype(np.int16)
+    done = Done()
+    rec = inproc.start_recording("coach_out.monitor")
+    player = Player(done)
+    try:
+        player.play(1, tone)
+        while player.blocks_played < 40:
+            time.sleep(0.01)
+        player.duck(True)
+        assert player.wait_idle(timeout=10)
+    finally:
+        player.close()
+    out = rec.stop().astype(np.int32)
+    windows = np.abs(out[: len(out) // 800 * 800]).reshape(-1, 800).max(axis=1)
+    playing = windows[windows > 300]
+    assert playing.max() > 9000
+    assert np.median(playing[-10:]) < 0.5 * playing.max()
+
+
+def test_cli_devices_and_say(inproc: PulseServer) -> None:
+    out = io.StringIO()
+    assert main(["devices"], out=out) == 0
+    text = out.getvalue()
+    assert "output devices:" in text and "(default)" in text
+    rec = inproc.start_recording("coach_out.monitor")
+    assert main(["say", "the coach is ready"], out=io.StringIO()) == 0
+    assert loud(rec.stop()).sum() > 20
+
+
+def test_cli_say_with_unknown_device_names_the_fix(inproc: PulseServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["say", "hello", "--output-device", "nonexistent"], out=io.StringIO()) == 3
+    err = capsys.readouterr().err
+    assert "nonexistent" in err and "coach devices" in err and "--text" in err
+
+
+def test_mix_plan_puts_speech_where_planned(tmp_path: Path) -> None:
+    synth = Synth(VoiceSettings(rate=170))
+    items = [Planned(0.0, "tone", "step", 0), Planned(0.5, "say", "lie down", 0),
+             Planned(4.0, "say", "and rest", 1), Planned(6.0, "tone", "end", 1)]
+    pcm = mix_plan(items, lambda p: synth.render(p.text) if p.kind == "say" else np.full(1600, 5000, np.int16),
+                   tail=1.0)
+    assert len(pcm) == round(6.1 * SAMPLE_RATE) + SAMPLE_RATE
+    heard = loud(pcm)
+    second_say = len(synth.render("and rest")) // 160
+    assert heard[60:80].any() and not heard[300:390].any() and heard[400:400 + second_say].any()
+
+
+def test_cli_render_writes_the_session(tmp_path: Path) -> None:
+    routine = tmp_path / "tiny.toml"
+    routine.write_text(
+        'title = "Tiny"\ndescription = "A tiny routine."\nrole = "self"\nstart_level = 1\nmax_level = 3\n'
+        '[[steps]]\ntitle = "Breathe"\nsay = "Breathe in."\nseconds = 3\npressure = false\n'
+        '[[steps]]\ntitle = "Rest"\nsay = "Rest now."\nseconds = 2\npressure = false\n')
+    wav = tmp_path / "out.wav"
+    out = io.StringIO()
+    assert main(["render", str(routine), "-o", str(wav)], out=out) == 0
+    assert "step 1 of 2: Breathe" in out.getvalue() and "step 2 of 2: Rest" in out.getvalue()
+    with wave.open(str(wav)) as w:
+        assert w.getframerate() == SAMPLE_RATE and w.getnchannels() == 1
+        pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    assert len(pcm) / SAMPLE_RATE > 5          # at least both timed holds
+    assert loud(pcm[:SAMPLE_RATE * 3]).any()
