@@ -974,3 +974,17 @@ def test_duration_words(seconds: float, words: str) -> None:
 
 def test_replay_of_nothing() -> None:
     assert replay([]) == {"step": None, "level": None, "paused": False, "ended": False}
+
+
+@pytest.mark.parametrize("command", [Command.HARDER, Command.SLOWER, Command.HELP])
+def test_a_command_during_the_intro_does_not_drop_the_safety_notes(command: Command) -> None:
+    """Issue: the start says the safety notes. A reply during the intro must not swallow them."""
+    d = Driver()
+    out = d.start()
+    first = says(out)[0]
+    d.send(SpeechDone(d.now, first.utterance_id))   # only the title has been heard
+    d.hear(command)
+    while d.s.phase is Phase.INTRO:
+        d.done()
+    heard = [s.text for s in says(d.effects) if s.utterance_id != first.utterance_id]
+    assert any("numbness" in t for t in heard), heard
