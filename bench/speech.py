@@ -1,0 +1,125 @@
+"""Speech benchmark: time to first audio (uncached and cached) and stop latency, measured on a
+private PulseAudio null sink's monitor (tests/pulse.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+TRIALS = 10
+WINDOW = 80          # samples (5 ms) per loudness window
+THRESHOLD = 300
+
+
+def _pulse_module() -> Any:
+    spec = importlib.util.spec_from_file_location("coach_tests_pulse", ROOT / "tests" / "pulse.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _first_loud(x: np.ndarray, start: int = 0) -> int | None:
+    x = np.abs(x[start:].astype(np.int32))
+    idx = np.flatnonzero(x > THRESHOLD)
+    return start + int(idx[0]) if len(idx) else None
+
+
+def _last_loud(x: np.ndarray) -> int | None:
+    idx = np.flatnonzero(np.abs(x.astype(np.int32)) > THRESHOLD)
+    return int(idx[-1]) if len(idx) else None
+
+
+def _ms(values: list[float]) -> str:
+    if not values:
+        return "no data"
+    p95 = sorted(values)[min(len(values) - 1, round(0.95 * (len(values) - 1)))]
+    return f"median {statistics.median(values) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, n={len(values)}"
+
+
+def main() -> None:
+    pulse = _pulse_module()
+    if missing := pulse.missing_tools():
+        print(f"speech bench skipped: {', '.join(missing)} missing; {pulse.INSTALL_HINT}")
+        return
+    from coach.listen.base import SAMPLE_RATE
+    from coach.speech.player import Player
+    from coach.speech.speaker import AudioSpeaker
+    from coach.speech.synth import Synth, VoiceSettings
+
+    rate = SAMPLE_RATE
+    with pulse.pulse_server() as pa, pa.apply():
+        synth = Synth(VoiceSettings(rate=170))
+        synth.render("warm up")
+        done = threading.Event()
+        speaker = AudioSpeaker(lambda uid, i: done.set(), synth, lambda d: Player(d))
+        first: dict[str, list[float]] = {"uncached": [], "cached": []}
+        # Time to first audio, including the output latency.
+        for trial in range(TRIALS):
+            text = f"Press gently into the muscle, number {trial}, and hold"
+            for kind in ("uncached", "cached"):
+                if kind == "cached":
+                    synth.render(text)
+                rec = pa.start_recording("coach_out.monitor")
+                time.sleep(0.2)
+                t0 = time.monotonic()
+                done.clear()
+                speaker.say(trial * 2 + (kind == "cached"), text)
+                done.wait(20)
+                t_done = time.monotonic()
+                time.sleep(0.2)
+                x = rec.stop()
+                if _last_loud(x) is None:
+                    continue
+                # done fires when the last sample left the device (DAC time), so the time from the
+                # request to the first sample is (request -> done) minus the utterance's length.
+                spoken = len(synth.render(text)) / rate
+                first[kind].append(max(0.0, (t_done - t0) - spoken))
+        print(f"time to first audio, new utterance (synth + first block): {_ms(first['uncached'])}")
+        print(f"time to first audio, cached utterance: {_ms(first['cached'])}")
+
+        # Stop latency: a steady tone; after stop(), how long until the monitor is silent,
+        # measured against the sample position of the stop request (derived like above).
+        tone = (np.sin(np.arange(rate * 5) * 2 * np.pi * 330 / rate) * 8000).astype(np.int16)
+        stops: list[float] = []
+        player_done = threading.Event()
+        player = Player(lambda uid, i: player_done.set())
+        try:
+            for trial in range(TRIALS):
+                rec = pa.start_recording("coach_out.monitor")
+                time.sleep(0.2)
+                player_done.clear()
+                t_play = time.monotonic()
+                player.play(trial, tone)
+                time.sleep(0.6 + 0.037 * trial)
+                t_stop = time.monotonic()
+                player.stop()
+                player_done.wait(5)
+                time.sleep(0.3)
+                x = rec.stop()
+                start, end = _first_loud(x), _last_loud(x)
+                if start is None or end is None:
+                    continue
+                # the tone started (on the monitor) at `start`, one output latency after t_play;
+                # the stop request is t_stop - t_play later on the same clock
+                stop_sample = start + (t_stop - t_play) * rate - player.output_latency * rate
+                stops.append(max(0.0, (end - stop_sample) / rate))
+        finally:
+            player.close()
+            speaker.close()
+        print(f"stop latency (stop() to silence on the sink monitor): {_ms(stops)}")
+        print(f"player output latency reported by PortAudio: {player.output_latency * 1000:.0f} ms; "
+              f"block {320 / rate * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
