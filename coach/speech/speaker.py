@@ -10,10 +10,12 @@ dropped utterance ``done(id, interrupted=True)``.
 from __future__ import annotations
 
 import contextlib
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import TextIO
 
 from coach.speech.base import DoneCallback, Earcon
 from coach.speech.earcons import earcon_pcm
@@ -130,3 +132,28 @@ def build_speaker(done: DoneCallback, synth: Synth, *, device: int | str | None 
         return Player(player_done, device=device, on_error=on_error, input_device=input_device, capture=capture)
 
     return AudioSpeaker(done, synth, factory)
+
+
+def open_speaker(*, voice: str | None, rate: int, output_device: str | int | None, input_device: str | int | None,
+                 done: DoneCallback, warn: TextIO, on_error: ErrorCallback | None = None,
+                 ) -> tuple[AudioSpeaker, queue.Queue[tuple[Pcm, Pcm]]]:
+    """The live speaker for a session, on a duplex stream, and the queue of ``(mic, played)`` blocks
+    (int16 mono 16 kHz, same length) for the listener and its echo canceller.
+
+    ``voice`` is a profile name (None = the default); ``rate`` > 0 overrides its words per minute.
+    Devices are names or indices as a user gives them. Raises AudioDeviceError / ConfigError.
+    """
+    from coach.devices import resolve_input, resolve_output
+    from coach.speech.voices import find_profile, resolve_settings
+
+    def _warn(line: str) -> None:
+        with contextlib.suppress(Exception):
+            warn.write(line + "\n")
+            warn.flush()
+
+    settings = resolve_settings(find_profile(voice), rate, _warn)
+    out_index, in_index = resolve_output(output_device), resolve_input(input_device)
+    capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
+    speaker = build_speaker(done, Synth(settings), device=out_index, on_error=on_error, input_device=in_index,
+                            capture=capture)
+    return speaker, capture
