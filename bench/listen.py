@@ -1,0 +1,82 @@
+"""`python -m bench listen`: accuracy, false accepts, latency and speed of the recogniser.
+
+Conditions: clean, white noise 20 dB, pink 10 dB, white 5 dB, babble 10 dB, reverb, the coach's
+own voice as echo (with and without the echo canceller), and the coach's voice alone ("self":
+false accepts caused by itself). Voices marked held out were never used to choose the settings.
+``BENCH_ENGINE=vosk`` is not supported here (no English vosk model).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+
+import numpy as np
+
+from bench.corpus import Item, generate
+from coach.listen.base import Detection, Recognizer
+from coach.listen.listener import Pipeline, read_wav, run_blocks
+from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
+
+
+def evaluate(rec: Recognizer, items: list[Item], aec: bool) -> dict[str, dict[str, float]]:
+    stats: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for it in items:
+        audio = read_wav(it.path)
+        ref = read_wav(it.reference) if (aec and it.reference) else None
+        rec.reset()
+        t0 = time.process_time()
+        found: list[Detection] = run_blocks(Pipeline(rec), audio, ref)
+        cpu = time.process_time() - t0
+        keys = [it.condition + ("" if aec or not it.reference else "-noaec")]
+        keys.append(keys[0] + ("/held-out" if it.held_out else "/tuned"))
+        for key in keys:
+            s = stats[key]
+            s["cpu"].append(cpu); s["dur"].append(len(audio) / 16000)
+            if it.command:
+                s["n"].append(1)
+                right = [d for d in found if d.command.value == it.command]
+                wrong = [d for d in found if d.command.value != it.command]
+                s["right"].append(1 if right else 0)
+                s["wrong"].append(1 if wrong else 0)
+                if right:
+                    s["lat"].append(right[0].at - it.end)
+            else:
+                s["speech_s"].append(it.end - 0.6 if it.condition != "self" else it.end - 2.0)
+                s["fa"].append(len(found))
+    out: dict[str, dict[str, float]] = {}
+    for key, s in stats.items():
+        n = max(1, len(s["n"]))
+        hours = max(1e-9, sum(s["speech_s"]) / 3600)
+        lat = np.array(s["lat"]) if s["lat"] else np.array([np.nan])
+        out[key] = {
+            "cmds": len(s["n"]), "acc": 100 * sum(s["right"]) / n, "wrong": 100 * sum(s["wrong"]) / n,
+            "miss": 100 * (n - sum(s["right"])) / n if s["n"] else 0.0,
+            "fa": sum(s["fa"]), "fa_h": sum(s["fa"]) / hours if s["speech_s"] else float("nan"),
+            "p50": float(np.nanpercentile(lat, 50)) * 1000, "p95": float(np.nanpercentile(lat, 95)) * 1000,
+            "rtf": sum(s["cpu"]) / sum(s["dur"]),
+        }
+    return out
+
+
+def main() -> None:
+    t = time.time()
+    items = generate()
+    print(f"corpus: {len(items)} files in bench/corpus ({time.time() - t:.0f} s)")
+    boost = float(os.environ.get("BENCH_BOOST", SphinxOptions.boost))
+    rec = SphinxRecognizer("en", SphinxOptions(boost=boost))
+    rows = evaluate(rec, items, aec=True)
+    rows.update(evaluate(rec, [i for i in items if i.reference], aec=False))
+    print(f"engine pocketsphinx, boost {boost}")
+    print(f"{'condition':<24}{'cmds':>5}{'acc%':>7}{'wrong%':>8}{'miss%':>7}{'FA':>4}{'FA/h':>7}"
+          f"{'p50ms':>7}{'p95ms':>7}{'RTF':>7}")
+    for key in sorted(rows):
+        r = rows[key]
+        print(f"{key:<24}{r['cmds']:>5.0f}{r['acc']:>7.1f}{r['wrong']:>8.1f}{r['miss']:>7.1f}{r['fa']:>4.0f}"
+              f"{r['fa_h']:>7.0f}{r['p50']:>7.0f}{r['p95']:>7.0f}{r['rtf']:>7.3f}")
+    print(f"({time.time() - t:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
