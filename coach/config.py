@@ -7,6 +7,7 @@ naming the file and line.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -83,7 +84,8 @@ def _merge(config: Config, path: Path) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None) or 1
+        found = re.search(r"at line (\d+)", str(e))
+        line = int(found.group(1)) if found else 1
         raise ConfigError(f"{path}:{line}: not valid TOML: {e}", "fix the syntax on that line") from e
     lines = key_lines(text)
     sections: dict[str, Any] = {}

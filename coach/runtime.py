@@ -156,6 +156,7 @@ class Runtime:
         if isinstance(item, _Interrupt):
             self.speaker.stop()
             s = self.session
+            self.on_checkpoint(s.step_index, s.level)   # the resume point matches the last state exactly
             self._write_log("ended", {"completed": False, "reason": item.reason, "level": s.level,
                                       "step": s.step_index, "steps_done": len(s.steps_done)})
             self.result = Finish(False, item.reason, s.level)

@@ -221,6 +221,8 @@ class Session:
         self.last_pain: float | None = None
         self.instruction_id: int | None = None
         self.outstanding: set[int] = set()
+        self.intro_lines: dict[int, str] = {}   # intro utterances not yet finished, in order
+        self.intro_to_say_again: list[str] = []
         self._next_id = 1
         self.finished: Finish | None = None
         self._out: list[Effect] = []
@@ -373,13 +375,15 @@ class Session:
         self._out.append(Prepare(self.step.say))
 
     def _begin_step(self, index: int) -> None:
+        self.intro_lines.clear()
+        self.intro_to_say_again = []
         self.step_index = index
         self.elapsed = 0.0
         self.fired_cues = self.fired_counts = self.fired_countdown = 0
         self.phase = Phase.INSTRUCTION
         step = self.step
+        self._out.append(Checkpoint(index, self.level))   # saved before anything says the step began
         self._log("step", index=index, title=step.title)
-        self._out.append(Checkpoint(index, self.level))
         total = len(self.routine.steps)
         timing = f"{number_words(step.reps)} times" if step.reps else duration_words(step.duration)
         intro = f"Step {number_words(index + 1)} of {number_words(total)}: {step.title}, {timing}."
@@ -401,6 +405,8 @@ class Session:
 
     def _speech_done(self, event: SpeechDone) -> None:
         self.outstanding.discard(event.utterance_id)
+        if not event.interrupted:
+            self.intro_lines.pop(event.utterance_id, None)
         if self.phase is Phase.INTRO and not self.outstanding:
             self._begin_step(self.step_index)
         elif self.phase is Phase.INSTRUCTION and event.utterance_id == self.instruction_id:
@@ -439,6 +445,8 @@ class Session:
     # -- commands ------------------------------------------------------------------------------
 
     def _heard(self, event: Heard) -> None:
+        if event.command is Command.STOP:
+            self._out.append(Silence())   # before anything else, even the log lines
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source)
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
@@ -464,6 +472,14 @@ class Session:
             Command.HELP: self._cmd_help,
         }[event.command]
         handler()
+        if self.phase is Phase.INTRO and self.intro_to_say_again:
+            self._say_intro_again()
+
+    def _say_intro_again(self) -> None:
+        """After a reply cut the intro short, say the rest of it: safety notes are never skipped."""
+        lines, self.intro_to_say_again = self.intro_to_say_again, []
+        for text in lines:
+            self._say(text, Kind.INTRO)
 
     def _pause(self, by_stop: bool) -> None:
         if self.phase is not Phase.PAUSED:
@@ -500,7 +516,11 @@ class Session:
         self._log("resumed", step=self.step_index)
         self._out.append(Tone(Earcon.OK))
         if before is Phase.INTRO:
-            self._begin_step(self.step_index)
+            self.phase = Phase.INTRO
+            if self.intro_to_say_again:
+                self._say_intro_again()
+            else:
+                self._begin_step(self.step_index)
         elif before is Phase.INSTRUCTION:
             self._begin_step(self.step_index)   # the instruction was cut off: give it again whole
         else:
@@ -523,17 +543,15 @@ class Session:
         if self.phase is Phase.PAUSED:
             self.paused_from = None
             self.paused_by_stop = False
-        target = self.step_index - 1 if self.phase in (Phase.INSTRUCTION,) or self.elapsed < 5 else self.step_index
-        target = max(0, target)
+        target = max(0, self.step_index - 1)
         self._out.append(Tone(Earcon.STEP))
         self._begin_step(target)
 
     def _cmd_repeat(self) -> None:
         self._silence()
         self._out.append(Tone(Earcon.OK))
-        if self.phase in (Phase.INTRO, Phase.IDLE):
-            self._begin_step(self.step_index)
-            return
+        if self.phase is Phase.INTRO:
+            return   # what was cut off of the intro is said again (see _heard)
         step = self.step
         words = f" {step.level_cue(self.level)}" if step.pressure else ""
         if self.phase is Phase.PAUSED:
@@ -555,17 +573,25 @@ class Session:
                 self._say(f"That is as light as it goes: level {self.level}.")
             return
         applies = self.step.pressure and self.phase in (Phase.INSTRUCTION, Phase.RUNNING, Phase.PAUSED)
-        self._set_level(new)
         self._interrupt()
+        self._set_level(new)
         self._out.append(Tone(Earcon.HARDER if firmer else Earcon.SOFTER))
         step = self.step
         if not applies:
             self._say(f"Noted: {word}, level {self.level} of {self.cap}. Pressure does not change in this "
-                      "part; I will use it from the next step that uses pressure.")
+                      f"part; {self._when_pressure_applies()}")
             return
         who = "Your partner asks for it " + word + ". " if self.role == "partner" else ""
         self._say(f"{who}{word.capitalize()}, level {self.level}, {LEVEL_NAMES[self.level]}. "
                   f"{step.level_cue(self.level)}".strip())
+
+    def _when_pressure_applies(self) -> str:
+        """Which step the pressure level will be used in next, said plainly."""
+        first = self.step_index if self.phase in (Phase.IDLE, Phase.INTRO) else self.step_index + 1
+        for index in range(first, len(self.routine.steps)):
+            if self.routine.steps[index].pressure:
+                return f"I will use it from step {number_words(index + 1)}, {self.routine.steps[index].title}."
+        return "no later step in this routine uses pressure."
 
     def _cmd_pain(self) -> None:
         self._interrupt()
@@ -615,8 +641,8 @@ class Session:
     def _set_level(self, level: int) -> None:
         self.level = level
         self.highest_level = max(self.highest_level, level)
-        self._log("level", level=level, cap=self.cap)
         self._out.append(Checkpoint(self.step_index, level))
+        self._log("level", level=level, cap=self.cap)
 
     def _silence(self) -> None:
         """Stop speech now. Callers that leave the instruction phase set the new phase themselves."""
@@ -624,6 +650,9 @@ class Session:
         # every queued utterance is dropped; its SpeechDone (interrupted) may still arrive and is harmless
         self.outstanding.clear()
         self.instruction_id = None
+        if self.intro_lines:   # the intro was cut short: keep what was not heard, to say it again
+            self.intro_to_say_again = list(self.intro_lines.values())
+            self.intro_lines.clear()
 
     def _interrupt(self) -> None:
         """Cut speech short to answer a command. A cut-off instruction counts as given: the timer starts."""
@@ -635,6 +664,8 @@ class Session:
         uid = self._next_id
         self._next_id += 1
         self.outstanding.add(uid)
+        if kind is Kind.INTRO:
+            self.intro_lines[uid] = text
         self._out.append(Say(uid, text, kind))
         self._log("said", text=text, kind=kind.value, id=uid)
         return uid

@@ -264,8 +264,8 @@ def _running(step: int, left: str, level_words: tuple[str, str, str] | None) -> 
     """Expectations for a running step ``step`` at level 2 (``level_words``: cues for 1, 2, 3)."""
     run = Phase.RUNNING
     if level_words is None:
-        harder = E(run, level=3, says=("level 3", "next step"), tone=Earcon.HARDER)
-        softer = E(run, level=1, says=("level 1", "next step"), tone=Earcon.SOFTER)
+        harder = E(run, level=3, says=("level 3", "from step"), tone=Earcon.HARDER)
+        softer = E(run, level=1, says=("level 1", "from step"), tone=Earcon.SOFTER)
         pain = E(run, level=1, says=("is that better?",), tone=Earcon.SOFTER)
     else:
         harder = E(run, level=3, says=("level 3", level_words[2]), tone=Earcon.HARDER)
@@ -322,11 +322,14 @@ def _before_running(phase: Phase) -> dict[Command, E]:
                         silence_first=True, kind=Kind.INSTRUCTION,
                         says=("step one of four" if phase is Phase.INTRO else "step two of four",)),
         Command.RESUME: E(phase, says=("not paused",)),
-        Command.HARDER: E(after_interrupt, level=3, says=("level 3", "next step"), tone=Earcon.HARDER),
-        Command.SOFTER: E(after_interrupt, level=1, says=("level 1", "next step"), tone=Earcon.SOFTER),
+        Command.HARDER: E(after_interrupt, level=3, says=("level 3", "from step"), tone=Earcon.HARDER),
+        Command.SOFTER: E(after_interrupt, level=1, says=("level 1", "from step"), tone=Earcon.SOFTER),
         Command.PAIN: E(after_interrupt, level=1, says=("is that better?",), tone=Earcon.SOFTER),
-        Command.REPEAT: E(Phase.INSTRUCTION, step=0, says=("lie on your back",), silence_first=True,
-                          kind=Kind.INSTRUCTION),
+        # in the intro, repeat says again what was cut off of it (safety notes are never skipped)
+        Command.REPEAT: (E(Phase.INTRO, step=0, says=("say stop at any time",), silence_first=True, kind=Kind.INTRO)
+                         if phase is Phase.INTRO else
+                         E(Phase.INSTRUCTION, step=0, says=("lie on your back",), silence_first=True,
+                           kind=Kind.INSTRUCTION)),
         Command.BACK: E(Phase.INSTRUCTION, step=0, tone=Earcon.STEP, silence_first=True, kind=Kind.INSTRUCTION),
         Command.SLOWER: E(after_interrupt, rate=170 - RATE_STEP, says=("slower",)),
         Command.FASTER: E(after_interrupt, rate=170 + RATE_STEP, says=("faster",)),
@@ -808,13 +811,15 @@ def test_stop_during_the_instruction_then_next_gives_the_instruction_again() -> 
     assert "Step one of four" in spoken(out)
 
 
-def test_stop_during_the_intro_then_next_starts_step_one() -> None:
+def test_stop_during_the_intro_then_next_says_the_rest_of_the_intro_then_step_one() -> None:
     d = Driver()
     d.start()
     d.hear(Command.STOP)
     out = d.hear(Command.NEXT)
-    assert d.s.phase is Phase.INSTRUCTION and d.s.step_index == 0
-    assert "Step one of four" in spoken(out)
+    assert d.s.phase is Phase.INTRO, "the safety notes that were cut off come first"
+    assert "numbness" in spoken(out).lower()
+    d.settle()
+    assert "Step one of four" in spoken(d.effects)
 
 
 def test_next_on_the_last_step_ends_completed() -> None:
