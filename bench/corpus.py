@@ -65,7 +65,8 @@ def render(text: str, voice: str, rate: int, pitch: int) -> Float:
 
 def pink(n: int, rng: np.random.Generator) -> Float:
     spec = np.fft.rfft(rng.normal(size=n))
-    f = np.arange(len(spec)); f[0] = 1
+    f = np.arange(len(spec))
+    f[0] = 1
     return np.fft.irfft(spec / np.sqrt(f), n)
 
 
@@ -86,7 +87,9 @@ def write(path: Path, x: Float) -> None:
     import wave
 
     with wave.open(str(path), "wb") as w:
-        w.setnchannels(1); w.setsampwidth(2); w.setframerate(SR)
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SR)
         w.writeframes(np.clip(np.round(x), -32768, 32767).astype(np.int16).tobytes())
 
 
@@ -114,7 +117,8 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
         for k, (text, cmd, v, held, x) in enumerate(speech):
             lead, tail = int(0.6 * SR), int(1.0 * SR)
             n = lead + len(x) + tail
-            clean = np.zeros(n); clean[lead:lead + len(x)] = x
+            clean = np.zeros(n)
+            clean[lead:lead + len(x)] = x
             base = rng.normal(0, 3, n)  # a quiet room
             ref_path = ""
             if cond == "clean":
@@ -133,15 +137,20 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
                 mix = clean + at_snr(x, bab, 10.0) + base
             elif cond == "reverb":
                 r = reverb(x, rng)
-                mix = np.zeros(n + len(r)); mix[lead:lead + len(r)] = r; mix = mix[:n] + base
-            else:  # echo: the coach speaks from before the user until after; echo at -6 dB of the user, 120 ms late
+                mix = np.zeros(n + len(r))
+                mix[lead:lead + len(r)] = r
+                mix = mix[:n] + base
+            else:  # echo: the coach speaks from before the user until after, echo at about -6 dB, 120 ms late
                 c = coach_src[int(rng.integers(len(coach_src)))]
                 ref = np.zeros(n)
                 start = int(rng.integers(0, int(0.4 * SR)))
                 seg = np.tile(c, 3)[: n - start]
                 ref[start:start + len(seg)] = seg
                 delay = int(0.12 * SR)
-                room = np.zeros(200); room[0] = 0.5; room[40] = 0.2; room[150] = -0.08
+                room = np.zeros(200)
+                room[0] = 0.5
+                room[40] = 0.2
+                room[150] = -0.08
                 echo = np.convolve(np.concatenate([np.zeros(delay), ref])[:n], room)[:n]
                 mix = clean + echo + base
                 ref_path = str(out / f"{cond}_{k:03d}_ref.wav")
@@ -152,10 +161,13 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
     # the coach's own speech alone, with its reference: must give nothing
     for j, c in enumerate(coach_src):
         n = len(c) + 2 * SR
-        ref = np.zeros(n); ref[SR // 2:SR // 2 + len(c)] = c
+        ref = np.zeros(n)
+        ref[SR // 2:SR // 2 + len(c)] = c
         echo = np.concatenate([np.zeros(int(0.12 * SR)), ref])[:n] * 0.6 + rng.normal(0, 3, n)
-        path = out / f"self_{j:03d}.wav"; write(path, echo)
-        ref_path = out / f"self_{j:03d}_ref.wav"; write(ref_path, ref)
+        path = out / f"self_{j:03d}.wav"
+        write(path, echo)
+        ref_path = out / f"self_{j:03d}_ref.wav"
+        write(ref_path, ref)
         items.append(Item(str(path), COACH_LINES[j], "", "en-us+m3", False, "self", n / SR, str(ref_path)))
     manifest.write_text(json.dumps([asdict(i) for i in items], indent=0))
     return items

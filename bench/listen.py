@@ -33,7 +33,8 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool) -> dict[str, dict[st
         keys.append(keys[0] + ("/held-out" if it.held_out else "/tuned"))
         for key in keys:
             s = stats[key]
-            s["cpu"].append(cpu); s["dur"].append(len(audio) / 16000)
+            s["cpu"].append(cpu)
+            s["dur"].append(len(audio) / 16000)
             if it.command:
                 s["n"].append(1)
                 right = [d for d in found if d.command.value == it.command]

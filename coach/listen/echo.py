@@ -34,7 +34,7 @@ class EchoCanceller:
         self.mu = mu
         self.sub = sub_block
         self.lead = lead
-        self.norm_div = 8.0  # block NLMS: gradient of a 10 ms block over 1/8 of its input energy
+        self.norm_div = 2.0  # block NLMS step scale (4 and above diverged on pink noise)
         self.delay: int | None = None        # estimated bulk delay in samples
         self._w: Float = np.zeros(taps)
         keep = self.max_delay + taps + 4 * SAMPLE_RATE
@@ -64,7 +64,7 @@ class EchoCanceller:
         self._mic = np.concatenate([self._mic[n:], d]) if n <= len(self._mic) else d[-len(self._mic):]
         self._filled += n
         self._since_estimate += n
-        if self._since_estimate >= SAMPLE_RATE // 2 and self._filled >= SAMPLE_RATE:
+        if self._since_estimate >= SAMPLE_RATE // 4 and self._filled >= SAMPLE_RATE // 2:
             self._since_estimate = 0
             self._estimate_delay()
         if self.delay is None:

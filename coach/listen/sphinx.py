@@ -43,7 +43,7 @@ class SphinxOptions:
     boost: float = 30.0           # prior of a command word relative to one ordinary word
     settle: float = 0.15          # seconds a command word must stay in the hypothesis after it ends
     max_utterance: float = 12.0   # restart the search after this much audio
-    silence_restart: float = 0.6  # ... or after this long with no new word
+    silence_restart: float = 0.6  # ... at a moment this long after the last word
     lw: float = 6.5               # language weight
 
 
@@ -140,8 +140,10 @@ class SphinxRecognizer:
         out = self._scan(final=False)
         utt_frames = (self._samples - self._utt_start) * FRAME_RATE // SAMPLE_RATE
         quiet = (utt_frames - self._last_word_end) / FRAME_RATE
-        if utt_frames / FRAME_RATE >= self.options.max_utterance or (
-                quiet >= self.options.silence_restart and utt_frames / FRAME_RATE >= 1.0):
+        seconds = utt_frames / FRAME_RATE
+        # restart the search now and then (between words), so it never grows without bound
+        if (seconds >= self.options.max_utterance and quiet >= self.options.silence_restart) or (
+                seconds >= 2 * self.options.max_utterance):
             self._decoder.end_utt()
             out += self._scan(final=True)
             self._in_utt = False
