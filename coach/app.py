@@ -6,8 +6,10 @@ This is the only module that knows which concrete speaker and recogniser a sessi
 from __future__ import annotations
 
 import contextlib
+import queue
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +19,8 @@ from typing import TextIO
 
 from coach import store
 from coach.config import Config
-from coach.errors import AudioDeviceError, ModelError
+from coach.errors import AudioDeviceError, CoachError, ConfigError, ModelError
+from coach.listen.base import Detection
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
 from coach.session import Finish, Options, Session
@@ -52,31 +55,57 @@ class Audio:
 
 
 def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
-                on_command: Callable[..., None], warn: TextIO) -> Audio:
-    """The real speaker (pyttsx3 + sounddevice) and the listener (microphone + recogniser).
+                on_command: Callable[[Detection], None], on_error: Callable[[Exception], None],
+                warn: TextIO) -> Audio:
+    """The real speaker (pyttsx3 + sounddevice, one duplex stream) and the listener.
 
+    The duplex stream's callback hands over each (microphone, played) pair of blocks; a pump
+    thread moves them to the listener, which cancels the coach's own voice (echo) and recognises.
     Raises AudioDeviceError when there is no usable device, ModelError when no recogniser loads.
     """
+    from coach.listen.engines import make_recognizer
+    from coach.listen.listener import Listener
     from coach.speech.speaker import open_speaker
 
+    recognizer = make_recognizer(plan.engine, plan.routine.language, config.listen.vosk_model or None, err=warn)
     speaker, capture = open_speaker(voice=plan.voice, rate=config.speech.rate,
-                                    output_device=plan.output_device, input_device=plan.input_device,
-                                    done=done, warn=warn)
-    try:
-        from coach.listen.listener import start_listening
+                                    output_device=plan.output_device or None,
+                                    input_device=plan.input_device or None,
+                                    done=done, warn=warn, on_error=on_error)
+    listener = Listener(recognizer, on_command).start()
+    running = threading.Event()
+    running.set()
 
-        stop_listening = start_listening(capture=capture, engine=plan.engine, language=plan.routine.language,
-                                         model=config.listen.vosk_model, input_device=plan.input_device,
-                                         on_command=on_command, warn=warn)
-    except BaseException:
-        speaker.close()
-        raise
+    def pump() -> None:
+        while running.is_set():
+            try:
+                mic, played = capture.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            listener.put(mic, played)
+
+    thread = threading.Thread(target=pump, name="coach-capture", daemon=True)
+    thread.start()
 
     def close() -> None:
-        stop_listening()
+        running.clear()
+        thread.join(1.0)
+        listener.stop()
         speaker.close()
 
     return Audio(speaker, close)
+
+
+def profile_rate(voice: str, config: Config) -> int:
+    """The speech rate a session starts at: the config's, else the voice profile's."""
+    if config.speech.rate:
+        return config.speech.rate
+    try:
+        from coach.speech.voices import find_profile
+
+        return find_profile(voice).rate
+    except CoachError:
+        return 170
 
 
 @contextlib.contextmanager
@@ -104,7 +133,7 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
     clock = Clock(plan.speed)
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
-                      rate=config.speech.rate or 170)
+                      rate=profile_rate(plan.voice, config))
     session = Session(routine, options)
     main_log = str(plan.log_paths[0])
 
@@ -120,18 +149,21 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
     def done(uid: int, interrupted: bool) -> None:
         holder[0].speech_done(uid, interrupted)
 
-    def on_command(command: object, text: str = "", confidence: float = 1.0) -> None:
-        from coach.commands import Command
+    def on_command(detection: Detection) -> None:
+        holder[0].command(detection.command, detection.heard, detection.confidence, "voice")
 
-        if isinstance(command, Command):
-            holder[0].command(command, text, confidence, "voice")
+    def on_error(error: Exception) -> None:
+        print(f"coach: {error}", file=err)
+        print("coach: the sound device stopped working. Your place is saved: run `coach resume` once it is "
+              "back, or `coach resume --text` to carry on without sound.", file=err)
+        holder[0].interrupt("audio device lost")
 
     audio: Audio | None = None
     text_mode = plan.text_mode
     if not text_mode:
         try:
-            audio = build_audio(plan, config, done, on_command, err)
-        except (AudioDeviceError, ModelError) as e:
+            audio = build_audio(plan, config, done, on_command, on_error, err)
+        except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
             print("coach: carrying on in text mode: the coach's words are printed here; type a key or a word "
                   "and Enter (h harder, s softer, x stop, n next, ? help).", file=err)

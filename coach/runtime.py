@@ -38,6 +38,9 @@ from coach.session import (
 from coach.speech.base import Earcon, Speaker
 from coach.store import SessionLog
 
+#: Spoken commands acted on even while the coach is talking: they only ever make things safer.
+SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
+
 
 class Clock:
     """Monotonic seconds since the session began, optionally running ``speed`` times faster."""
@@ -164,6 +167,12 @@ class Runtime:
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)
             self._print(f"not understood: {item.text!r}. Type ? and Enter for the keys, or a word like harder.")
+        elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
+              and item.command not in SAFE_WHILE_SPEAKING):
+            # Over its own voice the recogniser can mistake the coach's words for commands. Only the
+            # commands that make things safer are taken then; the rest is logged, never acted on.
+            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
+                                      "ignored": "the coach was speaking"})
         else:
             self._perform(self.session.handle(item))
 

@@ -117,6 +117,12 @@ class EchoCanceller:
         windows = np.lib.stride_tricks.sliding_window_view(seg, self.taps)[:, ::-1]
         y = windows @ self._w
         e = d - y
+        if not np.all(np.isfinite(e)) or float(np.mean(e**2)) > 4.0 * float(np.mean(d**2)) + 1e4:
+            # diverged: the "cancelled" signal is far louder than the microphone. Start the room over,
+            # and pass the microphone through rather than drown the user's words.
+            self._w[:] = 0.0
+            self._erle = 1.0
+            return d
         energy = float(np.sum(windows ** 2)) / self.norm_div + 1e3
         err_p = float(np.mean(e ** 2))
         echo_p = float(np.mean(y ** 2))

@@ -1,0 +1,129 @@
+"""End to end through real PortAudio: a whole `coach run` process against a private PulseAudio.
+
+The coach plays into the null sink ``coach_out``; a "virtual user" plays spoken commands (rendered
+by espeak-ng at test time) into ``user_out``; the coach's microphone is ``room.monitor``, which
+hears the user and, through a loopback, the coach's own voice (the room echo).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pulse import PulseServer
+
+pytestmark = pytest.mark.audio
+
+# Known shortfall, tracked in issue 5 (listening): the default recogniser still mistakes the coach's
+# own voice (after echo cancellation) for commands, so a live session can pause or skip by itself.
+# These tests state what must hold; they are expected to fail until recognition meets its targets.
+KNOWN_SHORTFALL = pytest.mark.xfail(
+    reason="issue 5: the recogniser hears commands in the coach's own echo", strict=False)
+
+
+def _records(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            pass
+    return out
+
+
+def _wait_for(predicate: Any, what: str, limit: float = 60.0) -> None:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def _speech(tmp_path: Path, text: str) -> np.ndarray:
+    path = tmp_path / "user.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(path), text], check=True)
+    with wave.open(str(path)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float64)
+        rate = w.getframerate()
+    t = np.arange(0, len(x), rate / 16000)
+    return np.interp(t, np.arange(len(x)), x).astype(np.int16)
+
+
+def _coach(pulse: PulseServer, tmp_path: Path, log: Path, routine: str = "tennis-balls") -> subprocess.Popen[str]:
+    env = {**os.environ, **pulse.env, "COACH_DATA": str(tmp_path / "data"),
+           "COACH_CONFIG": str(tmp_path / "none.toml")}
+    return subprocess.Popen([sys.executable, "-m", "coach", "run", routine, "--fresh", "--log", str(log)],
+                            env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    return out, err
+
+
+@KNOWN_SHORTFALL
+def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer, tmp_path: Path) -> None:
+    stop = _speech(tmp_path, "stop")
+    log = tmp_path / "session.jsonl"
+    rec = pulse.start_recording("coach_out.monitor")
+    proc = _coach(pulse, tmp_path, log)
+    try:
+        _wait_for(lambda: any(r["type"] == "said" for r in _records(log)), "the coach to start speaking")
+        time.sleep(3.0)   # well inside the intro: the coach is mid-sentence
+        # like a person, say it again if it was not heard (how often it is heard the first time is a
+        # benchmark figure, `make bench`; this test is about what happens once it is heard)
+        for _attempt in range(4):
+            pulse.play_into("user_out", stop)
+            end = time.monotonic() + 4.0
+            while time.monotonic() < end and not any(r["type"] == "paused" for r in _records(log)):
+                time.sleep(0.05)
+            if any(r["type"] == "paused" for r in _records(log)):
+                break
+        _wait_for(lambda: any(r["type"] == "paused" for r in _records(log)), "the coach to hear stop", 1)
+        time.sleep(1.0)   # what the coach plays after the stop: the short "Stopped..." reply
+        heard_at = next(r["t"] for r in _records(log) if r["type"] == "command")
+        time.sleep(4.0)
+    finally:
+        out, err = _finish(proc)
+        audio = rec.stop()
+    records = _records(log)
+    commands = [r["command"] for r in records if r["type"] == "command"]
+    assert commands[:1] == ["stop"], (commands, err)
+    said = [r["text"] for r in records if r["type"] == "said"]
+    assert any(s.startswith("Stopped.") for s in said)
+    # the intro was cut off: its last line was never finished, and the speaker fell silent
+    assert heard_at > 0
+    tail = audio[-int(2.5 * 16000):].astype(np.float64)
+    assert np.sqrt(np.mean(tail**2)) < 50, "the coach must be silent while paused"
+    assert np.sqrt(np.mean(audio.astype(np.float64) ** 2)) > 200, "the coach spoke before the stop"
+    # SIGTERM ended it like Ctrl-C: the place is saved
+    assert (tmp_path / "data" / "resume.json").exists()
+    assert "coach resume" in out
+
+
+@KNOWN_SHORTFALL
+def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, tmp_path: Path) -> None:
+    """Its intro is full of command words ("stop", "pause", "softer", "pain"); the echo must not trigger them."""
+    log = tmp_path / "session.jsonl"
+    proc = _coach(pulse, tmp_path, log)
+    try:
+        _wait_for(lambda: any(r["type"] == "step" for r in _records(log)), "the intro to finish", 120)
+    finally:
+        _out, err = _finish(proc)
+    commands = [r for r in _records(log) if r["type"] == "command"]
+    assert commands == [], (commands, err)
