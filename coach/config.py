@@ -7,14 +7,12 @@ naming the file and line.
 from __future__ import annotations
 
 import os
-import re
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from coach.errors import ConfigError
-from coach.tomlsource import key_lines, line_of
+from coach.tomlsource import line_of, read_toml
 
 #: The project root (where config.toml, scripts/ and voices/ live in a checkout).
 ROOT = Path(__file__).resolve().parent.parent
@@ -77,17 +75,7 @@ def _type_ok(value: Any, default: Any) -> bool:
 
 
 def _merge(config: Config, path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}", "check the path and permissions") from e
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        found = re.search(r"at line (\d+)", str(e))
-        line = int(found.group(1)) if found else 1
-        raise ConfigError(f"{path}:{line}: not valid TOML: {e}", "fix the syntax on that line") from e
-    lines = key_lines(text)
+    data, lines = read_toml(path, ConfigError)
     sections: dict[str, Any] = {}
     for section, table in data.items():
         current = getattr(config, section, None)

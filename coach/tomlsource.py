@@ -9,7 +9,10 @@ parent path that it found.
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path as FilePath
+from typing import Any
 
 Path = tuple[str | int, ...]
 
@@ -92,3 +95,22 @@ def line_of(lines: dict[Path, int], path: Path) -> int:
             return lines[p]
         p = p[:-1]
     return 1
+
+
+def read_toml(path: FilePath, error: type[Exception]) -> tuple[dict[str, Any], dict[Path, int]]:
+    """Read a small TOML settings file: its data and its key lines.
+
+    Failures raise ``error(message, fix)`` naming the file (and, for syntax errors, the line).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+        raise error(f"{path}: cannot read: {reason}", "check the path, its permissions and that it is text") from e
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        found = re.search(r"at line (\d+)", str(e))
+        line = int(found.group(1)) if found else 1
+        raise error(f"{path}:{line}: not valid TOML: {e}", "fix the syntax on that line") from e
+    return data, key_lines(text)

@@ -7,7 +7,6 @@ hears the user and, through a loopback, the coach's own voice (the room echo).
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -15,10 +14,11 @@ import sys
 import time
 import wave
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from logtools import records as log_records
+from logtools import wait_for
 from pulse import PulseServer
 
 pytestmark = pytest.mark.audio
@@ -28,27 +28,6 @@ pytestmark = pytest.mark.audio
 # These tests state what must hold; they are expected to fail until recognition meets its targets.
 KNOWN_SHORTFALL = pytest.mark.xfail(
     reason="issue 5: the recogniser hears commands in the coach's own echo", strict=False)
-
-
-def _records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            pass
-    return out
-
-
-def _wait_for(predicate: Any, what: str, limit: float = 60.0) -> None:
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def _speech(tmp_path: Path, text: str) -> np.ndarray:
@@ -83,25 +62,25 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
     rec = pulse.start_recording("coach_out.monitor")
     proc = _coach(pulse, tmp_path, log)
     try:
-        _wait_for(lambda: any(r["type"] == "said" for r in _records(log)), "the coach to start speaking")
+        wait_for(lambda: any(r["type"] == "said" for r in log_records(log)), "the coach to start speaking")
         time.sleep(3.0)   # well inside the intro: the coach is mid-sentence
         # like a person, say it again if it was not heard (how often it is heard the first time is a
         # benchmark figure, `make bench`; this test is about what happens once it is heard)
         for _attempt in range(4):
             pulse.play_into("user_out", stop)
             end = time.monotonic() + 4.0
-            while time.monotonic() < end and not any(r["type"] == "paused" for r in _records(log)):
+            while time.monotonic() < end and not any(r["type"] == "paused" for r in log_records(log)):
                 time.sleep(0.05)
-            if any(r["type"] == "paused" for r in _records(log)):
+            if any(r["type"] == "paused" for r in log_records(log)):
                 break
-        _wait_for(lambda: any(r["type"] == "paused" for r in _records(log)), "the coach to hear stop", 1)
+        wait_for(lambda: any(r["type"] == "paused" for r in log_records(log)), "the coach to hear stop", 1)
         time.sleep(1.0)   # what the coach plays after the stop: the short "Stopped..." reply
-        heard_at = next(r["t"] for r in _records(log) if r["type"] == "command")
+        heard_at = next(r["t"] for r in log_records(log) if r["type"] == "command")
         time.sleep(4.0)
     finally:
         out, err = _finish(proc)
         audio = rec.stop()
-    records = _records(log)
+    records = log_records(log)
     commands = [r["command"] for r in records if r["type"] == "command"]
     assert commands[:1] == ["stop"], (commands, err)
     said = [r["text"] for r in records if r["type"] == "said"]
@@ -122,8 +101,8 @@ def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, t
     log = tmp_path / "session.jsonl"
     proc = _coach(pulse, tmp_path, log)
     try:
-        _wait_for(lambda: any(r["type"] == "step" for r in _records(log)), "the intro to finish", 120)
+        wait_for(lambda: any(r["type"] == "step" for r in log_records(log)), "the intro to finish", 120)
     finally:
         _out, err = _finish(proc)
-    commands = [r for r in _records(log) if r["type"] == "command"]
+    commands = [r for r in log_records(log) if r["type"] == "command"]
     assert commands == [], (commands, err)

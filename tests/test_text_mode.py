@@ -12,11 +12,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Any
 
 import pytest
+from logtools import records as log_records
+from logtools import wait_for
 
 COACH = [sys.executable, "-m", "coach"]
 
@@ -27,28 +27,6 @@ def _env(tmp_path: Path) -> dict[str, str]:
     env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
     env["NO_COLOR"] = "1"
     return env
-
-
-def _records(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            pass
-    return out
-
-
-def _wait_for(predicate: Any, what: str, limit: float = 60.0) -> None:
-    """Poll until ``predicate()`` holds; fail (not hang) if it never does."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
@@ -62,7 +40,7 @@ def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
     assert any("Step one of" in line for line in lines)
     assert any("Stopped. Say next to continue" in line for line in lines)
     assert any("That is the end of" in line for line in lines)
-    records = _records(log)
+    records = log_records(log)
     assert all(isinstance(r["t"], float | int) and "type" in r for r in records)
     ts = [r["t"] for r in records]
     assert ts == sorted(ts), "t must be monotonic"
@@ -100,7 +78,7 @@ def _start(tmp_path: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def _reached_step(log: Path, index: int) -> bool:
-    return any(r["type"] == "step" and r["index"] >= index for r in _records(log))
+    return any(r["type"] == "step" and r["index"] >= index for r in log_records(log))
 
 
 @pytest.mark.parametrize("how", ["kill -9", "ctrl-c"])
@@ -110,7 +88,7 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
     assert proc.stdin is not None
     proc.stdin.write("h\n")          # raise the level once, so the resume point must carry it
     proc.stdin.flush()
-    _wait_for(lambda: _reached_step(log, 2), "the session to reach step three")
+    wait_for(lambda: _reached_step(log, 2), "the session to reach step three")
     if how == "kill -9":
         proc.kill()
     else:
@@ -119,7 +97,7 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
     if how == "ctrl-c":
         assert proc.returncode == 130
         assert "coach resume" in (proc.stdout.read() if proc.stdout else "")
-    records = _records(log)
+    records = log_records(log)
     last_step = [r["index"] for r in records if r["type"] == "step"][-1]
     last_level = [r["level"] for r in records if r["type"] in ("level", "started")][-1]
     assert last_level == 3, "the h key raised the level from 2 to 3"
@@ -132,9 +110,9 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
                        input="", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert p.returncode == 0, p.stderr
     assert "Welcome back" in p.stdout
-    started = [r for r in _records(second) if r["type"] == "started"][0]
+    started = [r for r in log_records(second) if r["type"] == "started"][0]
     assert (started["step"], started["level"], started["resumed"]) == (last_step, last_level, True)
-    first_step = [r for r in _records(second) if r["type"] == "step"][0]
+    first_step = [r for r in log_records(second) if r["type"] == "step"][0]
     assert first_step["index"] == last_step
     assert not (tmp_path / "data" / "resume.json").exists(), "finished: nothing left to resume"
 
@@ -142,7 +120,7 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
 def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
     log = tmp_path / "first.jsonl"
     proc = _start(tmp_path, log, "--speed", "40")
-    _wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
+    wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
     proc.kill()
     proc.wait(timeout=30)
     second = tmp_path / "second.jsonl"
@@ -150,7 +128,7 @@ def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
                        input="n\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert p.returncode == 0, p.stderr
     assert "Carry on from there?" in p.stdout
-    started = [r for r in _records(second) if r["type"] == "started"][0]
+    started = [r for r in log_records(second) if r["type"] == "started"][0]
     assert (started["step"], started["resumed"]) == (0, False)
 
 

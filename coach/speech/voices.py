@@ -16,7 +16,6 @@ are all missing never fails: :func:`choose_voice` falls back with one warning li
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Any
 from coach.config import ROOT
 from coach.errors import ConfigError
 from coach.speech.synth import EngineVoice, VoiceSettings
-from coach.tomlsource import key_lines, line_of
+from coach.tomlsource import line_of, read_toml
 
 VOICES_DIR = ROOT / "voices"
 DEFAULT_PROFILE = "clear"
@@ -61,16 +60,7 @@ _KEYS: dict[str, tuple[Callable[[Any], bool], str, bool]] = {
 
 def load_profile(path: Path) -> VoiceProfile:
     """Read and validate one profile file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise ConfigError(f"{path}: cannot read: {e.strerror}", "check the path and permissions") from e
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        line = getattr(e, "lineno", None) or 1
-        raise ConfigError(f"{path}:{line}: not valid TOML: {e}", "fix the syntax on that line") from e
-    lines = key_lines(text)
+    data, lines = read_toml(path, ConfigError)
     for key, value in data.items():
         where = f"{path}:{line_of(lines, (key,))}"
         if key not in _KEYS:
