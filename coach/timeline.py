@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from coach.routine import Role, Routine
-from coach.session import Checkpoint, Finish, Options, Say, Session, SpeechDone, Start, Tick, Tone
+from coach.session import Options, Say, Session, SpeechDone, Start, Tick, Tone
 
 #: How often the simulation looks at the timer when nothing else is due.
 _STEP = 0.05
@@ -59,8 +59,6 @@ def plan(
                 out.append(Planned(round(start, 3), "say", e.text, session.step_index))
             elif isinstance(e, Tone):
                 out.append(Planned(round(now, 3), "tone", e.earcon.value, session.step_index))
-            elif isinstance(e, Finish | Checkpoint):
-                pass
         if session.finished is not None and session.phase.value == "ended":
             break
         guard += 1
