@@ -7,8 +7,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 ROUTINE ?= tennis-balls
 
-# Debian/Ubuntu packages the coach needs at run time and in its tests.
-SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv
+# Debian/Ubuntu packages the coach needs at run time and in its tests. flite and festival (with two
+# voices) only speak the listening tests' and benchmark's commands: voices made from recordings of
+# people, which pocketsphinx hears far more like a person than espeak-ng's formant voices.
+SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv \
+	flite festival festvox-kallpc16k festvox-us-slt-hts
 
 .PHONY: run test setup sysdeps lint typecheck unit bench clean help
 

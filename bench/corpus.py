@@ -19,20 +19,28 @@ import numpy.typing as npt
 from coach.listen.listener import read_wav
 
 SR = 16000
+VERSION = 2  # bump whenever what is generated changes; an older corpus is regenerated
 OUT = Path(__file__).resolve().parent / "corpus"
-TUNE_VOICES = [("en-us", 50), ("en-gb+m4", 40), ("en-us+f3", 60)]
-HELD_OUT_VOICES = [("en-gb-scotland+m2", 45), ("en-029+f2", 55)]
-RATES = [130, 170, 210]
+# (synthesiser, voice). Tuning used only TUNE_VOICES; HELD_OUT_VOICES were never looked at while
+# choosing settings. espeak-ng's formant voices are reported apart: pocketsphinx's acoustic model,
+# trained on recorded people, hears them poorly even with a closed grammar (see README).
+TUNE_VOICES = [("flite", "kal16"), ("flite", "awb"), ("flite", "rms")]
+HELD_OUT_VOICES = [("flite", "slt"), ("festival", "kal_diphone"), ("festival", "cmu_us_slt_arctic_hts")]
+ESPEAK_VOICES = [("espeak", "en-us"), ("espeak", "en-gb+m4")]
+STRETCH = [0.85, 1.0, 1.2]   # duration: fast, normal, slow
+PITCH = [0.85, 1.0, 1.15]    # relative to the voice's own
 COMMANDS = [  # (text, command)
     ("harder", "harder"), ("softer", "softer"), ("stop", "stop"), ("next", "next"),
     ("a little harder please", "harder"), ("softer now", "softer"), ("stop stop", "stop"),
-    ("okay next", "next"), ("please stop", "stop"), ("a bit softer", "softer"),
+    ("okay next", "next"), ("please stop", "stop"), ("a bit softer", "softer"), ("ouch", "pain"),
+    ("pause", "pause"),
 ]
 NON_COMMANDS = [
     "hard to say", "the text is on the table", "my neck is fine", "nice and soft", "the harbour was lovely",
     "I had a soft drink", "where is the stopwatch", "what did you have for dinner", "the weather is nice outside",
     "I think the kids are asleep", "we should call your mother on Sunday", "the hardware shop closes early",
     "did you see the news this morning", "that is a lovely colour", "I left my keys in the car",
+    "I had a hard day at work", "there is a nest in the tree", "sit on the sofa", "the stock went up", "text me later",
 ]
 COACH_LINES = [
     "press harder now and hold it there", "now a little softer on the shoulder", "next we move to the lower back",
@@ -47,17 +55,30 @@ class Item:
     text: str
     command: str      # "" for non-command speech
     voice: str
-    held_out: bool
+    group: str        # "tuned", "held-out" or "espeak"
     condition: str
     end: float        # seconds at which the speech ends
     reference: str = ""
 
 
-def render(text: str, voice: str, rate: int, pitch: int) -> Float:
-    with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "-p", str(pitch), "-w", f.name, text],
-                       check=True, capture_output=True)
-        x = read_wav(f.name).astype(np.float64)
+def render(text: str, synth: str, voice: str, stretch: float = 1.0, pitch: float = 1.0) -> Float:
+    """Speak ``text`` with one of the machine's synthesisers; 16 kHz float, peak 10000."""
+    with tempfile.TemporaryDirectory(prefix="coach-corpus-") as tmp:
+        wav = str(Path(tmp) / "out.wav")
+        if synth == "espeak":
+            cmd = ["espeak-ng", "-v", voice, "-s", str(int(170 / stretch)), "-p", str(int(50 * pitch)), "-w", wav, text]
+        elif synth == "flite":
+            f0 = {"kal16": 105, "awb": 110, "rms": 100, "slt": 170}.get(voice, 120) * pitch
+            cmd = ["flite", "-voice", voice, "--setf", f"duration_stretch={stretch}",
+                   "--setf", f"int_f0_target_mean={f0:.0f}", "-t", text, "-o", wav]
+        elif synth == "festival":
+            (Path(tmp) / "t.txt").write_text(text)
+            cmd = ["text2wave", "-eval", f"(voice_{voice})", "-eval", f"(Parameter.set 'Duration_Stretch {stretch})",
+                   str(Path(tmp) / "t.txt"), "-o", wav]
+        else:
+            raise ValueError(synth)
+        subprocess.run(cmd, check=True, capture_output=True)
+        x = read_wav(wav).astype(np.float64)
     nz = np.nonzero(np.abs(x) > np.abs(x).max() * 0.01)[0]
     x = x[nz[0]:nz[-1] + 1] if len(nz) else x
     return x / (np.abs(x).max() + 1e-9) * 10000
@@ -100,21 +121,30 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
     out.mkdir(parents=True, exist_ok=True)
     manifest = out / "manifest.json"
     if manifest.exists():
-        return [Item(**d) for d in json.loads(manifest.read_text())]
+        saved = json.loads(manifest.read_text())
+        if isinstance(saved, dict) and saved.get("version") == VERSION:
+            return [Item(**d) for d in saved["items"]]
+        for old in out.glob("*.wav"):
+            old.unlink()
     rng = np.random.default_rng(seed)
-    voices = [(v, p, False) for v, p in TUNE_VOICES] + [(v, p, True) for v, p in HELD_OUT_VOICES]
-    speech: list[tuple[str, str, str, bool, Float]] = []
+    voices = ([(s, v, "tuned") for s, v in TUNE_VOICES] + [(s, v, "held-out") for s, v in HELD_OUT_VOICES]
+              + [(s, v, "espeak") for s, v in ESPEAK_VOICES])
+    speech: list[tuple[str, str, str, str, Float]] = []
     for text, cmd in COMMANDS:
-        for v, p, held in voices:
-            speech.append((text, cmd, v, held, render(text, v, int(rng.choice(RATES)), p + int(rng.integers(-10, 10)))))
+        for s, v, group in voices:
+            x = render(text, s, v, float(rng.choice(STRETCH)), float(rng.choice(PITCH)))
+            speech.append((text, cmd, f"{s}:{v}", group, x))
     for text in NON_COMMANDS:
-        for v, p, held in voices:
-            speech.append((text, "", v, held, render(text, v, int(rng.choice(RATES)), p)))
-    babble_src = [render(t, v, 170, 50) for t in NON_COMMANDS[:6] for v, _ in TUNE_VOICES[:2]]
-    coach_src = [render(t, "en-us+m3", 160, 45) for t in COACH_LINES]
+        for s, v, group in voices:
+            x = render(text, s, v, float(rng.choice(STRETCH)), float(rng.choice(PITCH)))
+            speech.append((text, "", f"{s}:{v}", group, x))
+    babble_src = [render(t, s, v) for t in NON_COMMANDS[:6] for s, v in TUNE_VOICES[:2]]
+    coach_src = [render(t, "espeak", "en-us+m3", 1.05, 0.9) for t in COACH_LINES]
     items: list[Item] = []
     for cond in CONDITIONS:
-        for k, (text, cmd, v, held, x) in enumerate(speech):
+        for k, (text, cmd, v, group, x) in enumerate(speech):
+            if group == "espeak" and cond != "clean":
+                continue
             lead, tail = int(0.6 * SR), int(1.0 * SR)
             n = lead + len(x) + tail
             clean = np.zeros(n)
@@ -157,7 +187,7 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
                 write(Path(ref_path), ref)
             path = out / f"{cond}_{k:03d}.wav"
             write(path, mix)
-            items.append(Item(str(path), text, cmd, v, held, cond, (lead + len(x)) / SR, ref_path))
+            items.append(Item(str(path), text, cmd, v, group, cond, (lead + len(x)) / SR, ref_path))
     # the coach's own speech alone, with its reference: must give nothing
     for j, c in enumerate(coach_src):
         n = len(c) + 2 * SR
@@ -168,6 +198,6 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
         write(path, echo)
         ref_path = out / f"self_{j:03d}_ref.wav"
         write(ref_path, ref)
-        items.append(Item(str(path), COACH_LINES[j], "", "en-us+m3", False, "self", n / SR, str(ref_path)))
-    manifest.write_text(json.dumps([asdict(i) for i in items], indent=0))
+        items.append(Item(str(path), COACH_LINES[j], "", "espeak:en-us+m3", "tuned", "self", n / SR, str(ref_path)))
+    manifest.write_text(json.dumps({"version": VERSION, "items": [asdict(i) for i in items]}, indent=0))
     return items

@@ -15,7 +15,9 @@ from collections import defaultdict
 import numpy as np
 
 from bench.corpus import Item, generate
+from coach.config import ListenConfig
 from coach.listen.base import Detection, Recognizer
+from coach.listen.denoise import Denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
@@ -27,10 +29,14 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool) -> dict[str, dict[st
         ref = read_wav(it.reference) if (aec and it.reference) else None
         rec.reset()
         t0 = time.process_time()
-        found: list[Detection] = run_blocks(Pipeline(rec), audio, ref)
+        level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
+        found: list[Detection] = run_blocks(Pipeline(rec, denoise=Denoiser(level) if level else None), audio, ref)
+        flush = getattr(rec, "flush", None)
+        if callable(flush):
+            found += flush()
         cpu = time.process_time() - t0
         keys = [it.condition + ("" if aec or not it.reference else "-noaec")]
-        keys.append(keys[0] + ("/held-out" if it.held_out else "/tuned"))
+        keys = [k for k in keys if it.group != "espeak"] + [keys[0] + "/" + it.group]
         for key in keys:
             s = stats[key]
             s["cpu"].append(cpu)
@@ -64,12 +70,18 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool) -> dict[str, dict[st
 def main() -> None:
     t = time.time()
     items = generate()
+    only = os.environ.get("BENCH_CONDITIONS")
+    if only:
+        items = [i for i in items if i.condition in only.split(",")]
     print(f"corpus: {len(items)} files in bench/corpus ({time.time() - t:.0f} s)")
-    boost = float(os.environ.get("BENCH_BOOST", SphinxOptions.boost))
-    rec = SphinxRecognizer("en", SphinxOptions(boost=boost))
+    opts = SphinxOptions()
+    changes = {k: type(getattr(opts, k))(os.environ[f"BENCH_{k.upper()}"])
+               for k in opts.__dataclass_fields__ if f"BENCH_{k.upper()}" in os.environ}
+    opts = SphinxOptions(**changes)
+    rec = SphinxRecognizer("en", opts, on_build=print)
     rows = evaluate(rec, items, aec=True)
     rows.update(evaluate(rec, [i for i in items if i.reference], aec=False))
-    print(f"engine pocketsphinx, boost {boost}")
+    print(f"engine pocketsphinx, {opts}")
     print(f"{'condition':<24}{'cmds':>5}{'acc%':>7}{'wrong%':>8}{'miss%':>7}{'FA':>4}{'FA/h':>7}"
           f"{'p50ms':>7}{'p95ms':>7}{'RTF':>7}")
     for key in sorted(rows):

@@ -104,6 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--language", metavar="LANG", help="command vocabulary language (default from config)")
     s.add_argument("--model", metavar="DIR", help="vosk model directory")
     s.add_argument("--input-device", metavar="D")
+    s.add_argument("--noise-suppression", type=int, choices=range(5), metavar="0-4",
+                   help="WebRTC noise suppression before recognition, 0 (off) to 4 (default from config: 2)")
 
     s = sub.add_parser("models", help="list speech models found on this machine")
     return p

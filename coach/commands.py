@@ -83,7 +83,8 @@ KEYS: Mapping[str, Command] = {
     "o": Command.PAIN,
 }
 
-_PRIORITY = {Command.STOP: 0, Command.PAIN: 1}
+#: Which command wins when one utterance holds several (lower first; the rest rank 2).
+PRIORITY = {Command.STOP: 0, Command.PAIN: 1}
 
 
 def languages() -> tuple[str, ...]:
@@ -143,7 +144,7 @@ def parse(text: str, language: str = "en") -> Command | None:
     if not hits:
         return None
     return min(
-        enumerate(hits), key=lambda ih: (_PRIORITY.get(ih[1][2], 2), -ih[0])
+        enumerate(hits), key=lambda ih: (PRIORITY.get(ih[1][2], 2), -ih[0])
     )[1][2]
 
 

@@ -32,6 +32,7 @@ class ListenConfig:
     language: str = "en"
     input_device: str = ""
     vosk_model: str = ""
+    noise_suppression: int = 2
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class Config:
 
 _CHOICES = {
     ("listen", "engine"): ("auto", "pocketsphinx", "vosk"),
+    ("listen", "noise_suppression"): (0, 1, 2, 3, 4),
     ("session", "role"): ("", "self", "partner"),
 }
 

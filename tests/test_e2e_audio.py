@@ -1,7 +1,7 @@
 """End to end through real PortAudio: a whole `coach run` process against a private PulseAudio.
 
 The coach plays into the null sink ``coach_out``; a "virtual user" plays spoken commands (rendered
-by espeak-ng at test time) into ``user_out``; the coach's microphone is ``room.monitor``, which
+by flite's recorded-voice synthesiser at test time) into ``user_out``; the coach's microphone is ``room.monitor``, which
 hears the user and, through a loopback, the coach's own voice (the room echo).
 """
 
@@ -32,7 +32,7 @@ KNOWN_SHORTFALL = pytest.mark.xfail(
 
 def _speech(tmp_path: Path, text: str) -> np.ndarray:
     path = tmp_path / "user.wav"
-    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(path), text], check=True)
+    subprocess.run(["flite", "-voice", "slt", "-t", text, "-o", str(path)], check=True)
     with wave.open(str(path)) as w:
         x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float64)
         rate = w.getframerate()

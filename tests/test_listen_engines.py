@@ -24,9 +24,14 @@ from coach.listen.sphinx import SphinxRecognizer
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def render(tmp: Path, text: str, voice: str = "en-us", name: str = "x", lead: float = 0.6) -> Path:
+def render(tmp: Path, text: str, voice: str = "flite:slt", name: str = "x", lead: float = 0.6) -> Path:
+    """Speech in ``voice``: "flite:NAME" (voices made from recordings of people) or an espeak-ng voice."""
     raw = tmp / f"{name}.raw.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text], check=True, capture_output=True)
+    if voice.startswith("flite:"):
+        cmd = ["flite", "-voice", voice[6:], "-t", text, "-o", str(raw)]
+    else:
+        cmd = ["espeak-ng", "-v", voice, "-s", "150", "-w", str(raw), text]
+    subprocess.run(cmd, check=True, capture_output=True)
     x = read_wav(raw).astype(np.float64)
     x = x / (np.abs(x).max() + 1e-9) * 12000
     rng = np.random.default_rng(len(text))
@@ -53,35 +58,37 @@ def sphinx() -> SphinxRecognizer:
 def detect(rec: SphinxRecognizer | VoskRecognizer, path: Path) -> list[Detection]:
     rec.reset()
     found = run_blocks(Pipeline(rec), read_wav(path))
-    if isinstance(rec, VoskRecognizer):
-        found += rec.flush()
+    found += rec.flush()
     return found
 
 
-# Known shortfall: pocketsphinx's en-us model hears espeak-ng's short words poorly (see bench/listen.py);
-# the cases that pass today are asserted strictly, the rest are marked.
+# Heard as "the little harder ways": a real word next to the command, so the phrase is rejected.
+KNOWN_MISSES = {("a little harder please", "flite:slt")}
+
+
+@pytest.mark.parametrize("voice", ["flite:slt", "flite:kal16"])
 @pytest.mark.parametrize("text,command", [
-    ("harder", Command.HARDER),
-    ("stop stop", Command.STOP),
-    pytest.param("softer", Command.SOFTER, marks=pytest.mark.xfail(reason="recognition shortfall", strict=False)),
-    pytest.param("stop", Command.STOP, marks=pytest.mark.xfail(reason="recognition shortfall", strict=False)),
-    pytest.param("next", Command.NEXT, marks=pytest.mark.xfail(reason="recognition shortfall", strict=False)),
-    pytest.param("a little harder please", Command.HARDER,
-                 marks=pytest.mark.xfail(reason="recognition shortfall", strict=False)),
+    ("harder", Command.HARDER), ("softer", Command.SOFTER), ("stop", Command.STOP), ("next", Command.NEXT),
+    ("a little harder please", Command.HARDER), ("okay next", Command.NEXT), ("stop stop", Command.STOP),
 ])
-def test_pocketsphinx_hears_commands(sphinx: SphinxRecognizer, tmp_path: Path, text: str, command: Command) -> None:
-    path = render(tmp_path, text)
+def test_pocketsphinx_hears_commands(sphinx: SphinxRecognizer, tmp_path: Path, text: str, command: Command,
+                                     voice: str, request: pytest.FixtureRequest) -> None:
+    if (text, voice) in KNOWN_MISSES:
+        request.node.add_marker(pytest.mark.xfail(reason="recognition shortfall (README, Benchmarks)", strict=False))
+    path = render(tmp_path, text, voice)
     found = detect(sphinx, path)
-    assert command in [d.command for d in found]
+    assert [d.command for d in found] == [command]
     duration = len(read_wav(path)) / SAMPLE_RATE
     for d in found:
         assert 0.6 < d.at <= duration
 
 
+@pytest.mark.parametrize("voice", ["flite:slt", "flite:kal16"])
 @pytest.mark.parametrize("text", ["the weather is really nice outside", "I think the kids are asleep now",
-                                  "the text is on the table", "I had a soft drink"])
-def test_pocketsphinx_rejects_chat(sphinx: SphinxRecognizer, tmp_path: Path, text: str) -> None:
-    assert detect(sphinx, render(tmp_path, text)) == []
+                                  "the text is on the table", "I had a soft drink", "the stock went up",
+                                  "where is the stopwatch", "it is hard to say"])
+def test_pocketsphinx_rejects_chat(sphinx: SphinxRecognizer, tmp_path: Path, text: str, voice: str) -> None:
+    assert detect(sphinx, render(tmp_path, text, voice)) == []
 
 
 def ko_model() -> Path:

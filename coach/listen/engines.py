@@ -98,6 +98,6 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
                              f"{where}, or pass --model DIR, or use --engine pocketsphinx")
     from coach.listen.sphinx import SphinxRecognizer
 
-    recognizer = SphinxRecognizer(language)
+    recognizer = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))
     print(f"listening with pocketsphinx ({lang_name}, built in)", file=err, flush=True)
     return recognizer

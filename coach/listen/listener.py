@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
+from coach.listen.denoise import Denoiser
 from coach.listen.echo import EchoCanceller
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,13 @@ def blocks(audio: Block, size: int = BLOCK_SAMPLES) -> Iterator[Block]:
 
 
 class Pipeline:
-    """One step of the live path: echo-cancel (when a reference is given), then recognise."""
+    """One step of the live path: echo-cancel (when a reference is given), suppress noise, recognise."""
 
-    def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None) -> None:
+    def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None,
+                 denoise: Denoiser | None = None) -> None:
         self.recognizer = recognizer
         self.echo = echo if echo is not None else EchoCanceller()
+        self.denoise = denoise
 
     def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
         if len(mic) > BLOCK_SAMPLES:
@@ -119,11 +122,15 @@ class Pipeline:
             if len(reference) < len(mic):
                 reference = np.concatenate([reference, np.zeros(len(mic) - len(reference), np.int16)])
             mic = self.echo.process(mic, reference[:len(mic)])
+        if self.denoise is not None:
+            mic = self.denoise.process(mic)
         return self.recognizer.accept(mic)
 
     def reset(self) -> None:
         self.recognizer.reset()
         self.echo.reset()
+        if self.denoise is not None:
+            self.denoise.reset()
 
 
 def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
@@ -154,8 +161,8 @@ class Listener:
     """
 
     def __init__(self, recognizer: Recognizer, on_detection: Callable[[Detection], None],
-                 echo: EchoCanceller | None = None, maxsize: int = 200) -> None:
-        self.pipeline = Pipeline(recognizer, echo)
+                 echo: EchoCanceller | None = None, maxsize: int = 200, denoise: Denoiser | None = None) -> None:
+        self.pipeline = Pipeline(recognizer, echo, denoise)
         self.on_detection = on_detection
         self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
         self.dropped = 0

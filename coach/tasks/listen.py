@@ -11,6 +11,7 @@ from typing import TextIO
 
 from coach.config import load_config
 from coach.listen.base import Detection, Recognizer
+from coach.listen.denoise import Denoiser
 from coach.listen.engines import list_models, make_recognizer
 from coach.listen.listener import AudioFileError, Listener, Pipeline, read_wav, run_blocks
 
@@ -24,17 +25,30 @@ def _options(args: argparse.Namespace) -> tuple[str, str, str]:
     return engine, language, model
 
 
+def _noise_level(args: argparse.Namespace) -> int:
+    level = getattr(args, "noise_suppression", None)
+    if level is not None:
+        return int(level)
+    config_path = getattr(args, "config", None)
+    return load_config(Path(config_path) if config_path else None).listen.noise_suppression
+
+
 def _line(name: str, d: Detection) -> str:
     return json.dumps({"file": name, "command": d.command.value, "heard": d.heard,
                        "at": round(d.at, 3), "confidence": round(d.confidence, 3)}, ensure_ascii=False)
 
 
-def listen_file(recognizer: Recognizer, path: str, reference: str | None = None) -> list[Detection]:
+def _denoiser(level: int) -> Denoiser | None:
+    return Denoiser(level) if level else None
+
+
+def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
+                noise_suppression: int = 0) -> list[Detection]:
     """Stream one file through the live pipeline with a fresh recogniser state."""
     audio = read_wav(path)
     ref = read_wav(reference) if reference else None
     recognizer.reset()
-    pipeline = Pipeline(recognizer)
+    pipeline = Pipeline(recognizer, denoise=_denoiser(noise_suppression))
     found = run_blocks(pipeline, audio, ref)
     flush = getattr(recognizer, "flush", None)
     if callable(flush):
@@ -56,7 +70,7 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
             return 2
     for path in args.files:
         try:
-            found = listen_file(recognizer, path, args.reference)
+            found = listen_file(recognizer, path, args.reference, _noise_level(args))
         except AudioFileError as e:
             print(f"coach: {e}", file=sys.stderr, flush=True)
             status = 2
@@ -72,7 +86,7 @@ def _live(recognizer: Recognizer, args: argparse.Namespace, out: TextIO) -> int:
     def show(d: Detection) -> None:
         print(_line("-", d), file=out, flush=True)
 
-    listener = Listener(recognizer, show).start()
+    listener = Listener(recognizer, show, denoise=_denoiser(_noise_level(args))).start()
     mic = Microphone(lambda b: listener.put(b), args.input_device or load_config().listen.input_device or None)
     print("listening; say harder, softer, stop or next (Ctrl-C ends)", file=sys.stderr, flush=True)
     try:

@@ -1,0 +1,105 @@
+"""The pure parts of listening: phrase spotting, the speech gate, the boosted language model."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from coach.commands import Command
+from coach.listen.gate import SpeechGate
+from coach.listen.sphinx import spot
+from coach.listen.sphinx_lm import boosted
+
+
+def words(text: str, gaps: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
+    """Words 30 frames long, 5 apart; ``gaps`` adds extra frames of pause before word i."""
+    out: list[tuple[str, int, int]] = []
+    t = 0
+    for i, w in enumerate(text.split()):
+        t += (gaps or {}).get(i, 0)
+        out.append((w, t, t + 30))
+        t += 35
+    return out
+
+
+@pytest.mark.parametrize("text,command", [
+    ("harder", Command.HARDER), ("a little harder please", Command.HARDER), ("okay next", Command.NEXT),
+    ("softer mouth", Command.SOFTER),  # one stray word the search put on a breath
+    ("again next", Command.NEXT),      # one command per phrase: the last said
+    ("next stop", Command.STOP),       # ... but stop wins
+    ("the bit softer", Command.SOFTER), ("that hurts", Command.PAIN), ("slow down", Command.SLOWER),
+])
+def test_spot_accepts_command_phrases(text: str, command: Command) -> None:
+    found = spot(words(text), "en", 30)
+    assert [f[0] for f in found] == [command]
+    assert 0 < found[0][4] <= 1
+
+
+@pytest.mark.parametrize("text", [
+    "the stock went up", "where is the stop watch", "nice and stop warm", "what did you have good enough",
+    "it is harder to say", "ow", "we should go next week then",
+])
+def test_spot_rejects_commands_inside_speech(text: str) -> None:
+    assert spot(words(text), "en", 30) == []
+
+
+def test_spot_splits_phrases_at_pauses() -> None:
+    # "the weather is nice ... stop": a pause before "stop" makes it a phrase of its own
+    found = spot(words("the weather is nice stop", gaps={4: 40}), "en", 30)
+    assert [f[0] for f in found] == [Command.STOP]
+    assert found[0][2] == words("the weather is nice stop", gaps={4: 40})[4][1]
+    assert spot(words("the weather is nice stop"), "en", 30) == []
+
+
+def test_spot_confidence_falls_with_extra_words() -> None:
+    alone = spot(words("harder"), "en", 30)[0][4]
+    polite = spot(words("a little harder please"), "en", 30)[0][4]
+    stray = spot(words("harder mouth"), "en", 30)[0][4]
+    assert alone == 1.0 and stray < polite < alone
+
+
+def gate_run(pattern: str, **kw: int) -> list[str]:
+    """Feed frames named by index; speech where pattern has 'S'. Returns event kinds with frame numbers."""
+    frames = [bytes([i]) for i in range(len(pattern))]
+    flags = {f: c == "S" for f, c in zip(frames, pattern, strict=True)}
+    gate = SpeechGate(lambda f: flags[f], **kw)
+    out: list[str] = []
+    for f in frames:
+        for e in gate.push(f):
+            out.append(f"{e.kind}:{','.join(str(b) for b in e.audio)}")
+    return out
+
+
+def test_gate_onset_preroll_and_hangover() -> None:
+    events = gate_run("..SSSS...", onset=2, onset_window=3, hangover=3, preroll=1)
+    # onset at frame 3 (two speech frames in the window 1-3); one frame of pre-roll before the window
+    assert events[0] == "start:0,1,2,3"
+    assert events[1:4] == ["audio:4", "audio:5", "audio:6"]
+    assert events[4:] == ["audio:7", "audio:8", "end:"]
+
+
+def test_gate_ignores_clicks() -> None:
+    assert gate_run(".S..S..S..", onset=2, onset_window=2) == []
+
+
+def test_gate_reopens_after_end() -> None:
+    events = gate_run("SS.." + "SS", onset=2, onset_window=2, hangover=2, preroll=0)
+    assert [e.split(":")[0] for e in events] == ["start", "audio", "audio", "end", "start"]
+
+
+def test_boosted_model_tilts_towards_commands() -> None:
+    uni = {"<s>": (-99.0, -0.5), "</s>": (-1.0, 0.0), "the": (-1.2, -0.4), "stop": (-3.0, -0.3),
+           "stock": (-3.1, -0.3), "please": (-3.5, -0.2), "rare": (-6.0, -0.1)}
+    bi = {("the", "stock"): -1.0, ("the", "stop"): -2.5, ("<s>", "the"): -0.5}
+    new_uni, new_bi = boosted(uni, bi, ["stop", "go on"], boost_any=10, boost_edge=100, size=4)
+    assert "rare" not in new_uni and "stop" in new_uni and "stock" in new_uni
+    assert math.isclose(new_uni["stop"][0], -3.0 + 1)
+    # a command on its own: after <s>, after a polite word, before </s>
+    # (no such bigram in the model: its back-off estimate, then both boosts; only the edge boost before </s>)
+    assert math.isclose(new_bi[("<s>", "stop")], -3.0 - 0.5 + 2 + 1)
+    assert math.isclose(new_bi[("please", "stop")], -3.0 - 0.2 + 2 + 1)
+    assert math.isclose(new_bi[("stop", "</s>")], -1.0 - 0.3 + 2)
+    # inside speech only the small boost: "the stock" stays likelier than "the stop" when the model says so
+    assert math.isclose(new_bi[("the", "stop")], -2.5 + 1)
+    assert new_bi[("the", "stock")] > new_bi[("the", "stop")]
