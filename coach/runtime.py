@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from coach.commands import Command, parse, parse_key
+from coach.commands import Command, normalise, parse, parse_key
 from coach.session import (
     Checkpoint,
     Effect,
@@ -68,7 +68,17 @@ class _Interrupt:
     reason: str
 
 
-_Item = Event | _Unknown | _Interrupt
+@dataclass(frozen=True)
+class _OwnWords:
+    now: float
+    command: Command
+    text: str
+
+
+_Item = Event | _Unknown | _Interrupt | _OwnWords
+
+#: After a line ends, its echo can still be in the room (and in the recogniser) this long.
+ECHO_TAIL = 0.8
 
 
 class Runtime:
@@ -94,11 +104,22 @@ class Runtime:
         self.language = session.routine.language
         self._queue: queue.Queue[_Item] = queue.Queue()
         self.result: Finish | None = None
+        self._said: dict[int, set[str]] = {}     # utterance id -> its words (for the own-words check)
+        self._said_lock = threading.Lock()
+        self._last_done: tuple[int, float] = (-1, -1e9)  # (id, monotonic time) of the last line finished
 
     # -- entry points for other threads --------------------------------------------------------
 
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice") -> None:
-        """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs."""
+        """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
+
+        A spoken command whose words are all in the line the coach is playing (or finished less
+        than ECHO_TAIL seconds ago) is its own voice coming back from the room: it is logged and
+        not acted on. Keys are never filtered. Saying it again after the line works as usual.
+        """
+        if source == "voice" and self._own_words(text or command.value):
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value))
+            return
         if command is Command.STOP:
             self.speaker.stop()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source))
@@ -116,7 +137,22 @@ class Runtime:
         self.command(command, stripped or "space", 1.0, source)
 
     def speech_done(self, utterance_id: int, interrupted: bool) -> None:
+        self._last_done = (utterance_id, time.monotonic())
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
+
+    def _own_words(self, heard: str) -> bool:
+        playing = getattr(self.speaker, "now_playing", None)
+        ids = []
+        if callable(playing):
+            now = playing()
+            if now is not None:
+                ids.append(now)
+        done, when = self._last_done
+        if time.monotonic() - when < ECHO_TAIL:
+            ids.append(done)
+        words = set(normalise(heard).split())
+        with self._said_lock:
+            return any(words and words <= self._said.get(uid, set()) for uid in ids)
 
     def interrupt(self, reason: str) -> None:
         """End the session now (Ctrl-C, a signal, a device lost for good); the resume point stays."""
@@ -163,6 +199,9 @@ class Runtime:
             self._write_log("ended", {"completed": False, "reason": item.reason, "level": s.level,
                                       "step": s.step_index, "steps_done": len(s.steps_done)})
             self.result = Finish(False, item.reason, s.level)
+        elif isinstance(item, _OwnWords):
+            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
+                                      "ignored": "the coach was saying it"})
         elif isinstance(item, _Unknown):
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)
@@ -181,6 +220,10 @@ class Runtime:
             if isinstance(e, Say):
                 if self.transcript is not None:
                     self._print(e.text)
+                with self._said_lock:
+                    self._said[e.utterance_id] = set(normalise(e.text).split())
+                    for old in [k for k in self._said if k < e.utterance_id - 50]:
+                        del self._said[old]
                 self.speaker.say(e.utterance_id, e.text)
             elif isinstance(e, Silence):
                 self.speaker.stop()

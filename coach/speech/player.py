@@ -139,6 +139,12 @@ class Player:
     def duck(self, on: bool) -> None:
         self._gain_target = self._duck_gain if on else 1.0
 
+    @property
+    def playing(self) -> int | None:
+        """The id of the utterance whose samples are going out now, or None (any thread may ask)."""
+        current = self._current
+        return current[0] if current is not None else None
+
     def busy(self) -> bool:
         """True while anything is queued, playing, or not yet reported done."""
         with self._pending_lock:

@@ -63,6 +63,10 @@ class AudioSpeaker:
     def duck(self, on: bool) -> None:
         self.player.duck(on)
 
+    def now_playing(self) -> int | None:
+        """The utterance the listener may be hearing as echo right now (optional Speaker method)."""
+        return self.player.playing
+
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
 

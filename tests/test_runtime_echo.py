@@ -1,0 +1,82 @@
+"""The runtime's own-words check: the coach's voice coming back from the room is not a command."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from coach.commands import Command
+from coach.routine import find
+from coach.runtime import ECHO_TAIL, Clock, Runtime, _OwnWords
+from coach.session import Heard, Say, Session
+from coach.speech.fake import PrintSpeaker
+from coach.store import SessionLog
+
+
+class PlayingSpeaker(PrintSpeaker):
+    """A PrintSpeaker that says which line is going out now, like the real one."""
+
+    playing: int | None = None
+    stops = 0
+
+    def now_playing(self) -> int | None:
+        return self.playing
+
+    def stop(self) -> None:
+        self.stops += 1
+        super().stop()
+
+
+def runtime(tmp_path: Path) -> tuple[Runtime, PlayingSpeaker]:
+    speaker = PlayingSpeaker(io.StringIO(), lambda uid, interrupted: None)
+    session = Session(find("tennis-balls"))
+    rt = Runtime(session, speaker, SessionLog([tmp_path / "log.jsonl"]), Clock())
+    rt._perform([Say(7, "Say stop at any time to pause.")])
+    return rt, speaker
+
+
+def queued(rt: Runtime) -> list[object]:
+    out: list[object] = []
+    while not rt._queue.empty():
+        out.append(rt._queue.get_nowait())
+    return out
+
+
+def test_a_word_of_the_line_being_played_is_echo(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    speaker.playing = 7
+    rt.command(Command.STOP, "stop")
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords)
+    assert speaker.stops == 0
+
+
+def test_a_word_not_in_the_line_is_a_command(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    speaker.playing = 7
+    rt.command(Command.HARDER, "harder")
+    rt.command(Command.STOP, "stop please")   # "please" is not in the line: the user said it
+    items = queued(rt)
+    assert [type(i) for i in items] == [Heard, Heard]
+    assert speaker.stops == 1
+
+
+def test_keys_and_silence_are_never_filtered(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    speaker.playing = 7
+    rt.command(Command.STOP, "x", source="key")
+    speaker.playing = None
+    rt.command(Command.STOP, "stop")
+    assert [type(i) for i in queued(rt)] == [Heard, Heard]
+
+
+def test_echo_tail_after_the_line_ends(tmp_path: Path) -> None:
+    rt, _speaker = runtime(tmp_path)
+    rt.speech_done(7, False)
+    rt.command(Command.STOP, "stop")
+    items = queued(rt)
+    assert isinstance(items[-1], _OwnWords)
+    rt._last_done = (7, time.monotonic() - ECHO_TAIL - 0.1)
+    rt.command(Command.STOP, "stop")
+    assert isinstance(queued(rt)[-1], Heard)
