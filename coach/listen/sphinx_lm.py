@@ -13,7 +13,10 @@ the way people give them:
 
 The wheel's trigram model cannot be edited in place. Its bigram part is dumped as ARPA text in a
 child process: pocketsphinx 5's ARPA writer crashes after the bigrams, so the crash is contained
-and only the complete lines before it are used. That part is filtered and boosted, then saved as
+and only the complete lines before it are used. The writer's *numbers* are not trusted either (it
+scales them by an uninitialised factor, differently from run to run): the dump gives only which
+words and word pairs exist, and every probability and back-off weight is asked of the loaded
+model itself (``NGramModel.prob``, word first, then its history). That part is filtered and boosted, then saved as
 ARPA text in the user's cache. Building takes a few seconds, once. After that a session loads
 the cached file.
 """
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from coach.errors import ModelError
 
-BUILD_VERSION = 1
+BUILD_VERSION = 2  # bump when what is built changes: old cached files are then ignored
 VOCABULARY_SIZE = 20000
 
 # Words that may stand next to a command in a phrase of its own ("a little harder please").
@@ -86,6 +89,34 @@ def _read_arpa(path: Path) -> tuple[dict[str, tuple[float, float]], dict[tuple[s
             except ValueError:
                 continue
     return uni, bi
+
+
+_LOG10_UNIT = math.log10(1.0001)  # pocketsphinx's default log base, in which NGramModel.prob answers
+
+
+def _exact(source: Path, uni: dict[str, tuple[float, float]], bi: dict[tuple[str, str], float],
+           ) -> tuple[dict[str, tuple[float, float]], dict[tuple[str, str], float]]:
+    """The same n-grams with their values read from the model through its API (log10)."""
+    from pocketsphinx import NGramModel
+
+    model = NGramModel.readfile(str(source))
+    f = _LOG10_UNIT
+    p1 = {w: model.prob([w]) * f for w in uni}
+    partners: dict[str, set[str]] = {}
+    for a, b in bi:
+        partners.setdefault(a, set()).add(b)
+    rare = sorted((w for w in p1 if not w.startswith("<")), key=lambda w: p1[w])[:50]
+    new_uni: dict[str, tuple[float, float]] = {}
+    for w in uni:
+        bo = 0.0
+        if w != "</s>":
+            seen = partners.get(w, set())
+            x = next((r for r in rare if r not in seen), None)
+            if x is not None:  # P(x | w) backs off to bo(w) * P(x)
+                bo = model.prob([x, w]) * f - p1[x]
+        new_uni[w] = (p1[w], bo)
+    new_bi = {(a, b): model.prob([b, a]) * f for a, b in bi}
+    return new_uni, new_bi
 
 
 def _write_arpa(path: Path, uni: dict[str, tuple[float, float]], bi: dict[tuple[str, str], float]) -> None:
@@ -161,6 +192,12 @@ def build(source: Path, phrases: Iterable[str], boost_any: float, boost_edge: fl
                              "reinstall it: .venv/bin/pip install --force-reinstall pocketsphinx")
         uni, bi = _read_arpa(dump)
         dump.unlink()
+        uni, bi = _exact(source, uni, bi)
+        odd = [w for w, (p, bo) in uni.items() if not (-100.0 <= p <= 0.0 and -20.0 <= bo <= 20.0)]
+        if odd:
+            raise ModelError(f"the pocketsphinx language model {source} gave impossible values for "
+                             f"{len(odd)} words (for example {odd[0]!r})",
+                             "reinstall it: .venv/bin/pip install --force-reinstall pocketsphinx")
         if len(uni) < 1000 or len(bi) < 1000:
             raise ModelError(f"the pocketsphinx language model {source} gave only {len(uni)} words and "
                              f"{len(bi)} word pairs",
