@@ -25,7 +25,8 @@ def test_defaults_match_the_shipped_config_toml() -> None:
     assert DEFAULT_CONFIG.exists()
     config = load_config()
     assert config == Config(SpeechConfig(voice="clear", rate=0, output_device=""),
-                            ListenConfig(engine="auto", language="en", input_device="", vosk_model=""),
+                            ListenConfig(engine="auto", language="en", input_device="", vosk_model="",
+                                         noise_suppression=2),
                             SessionConfig(routine="tennis-balls", role="", pause_timeout=600.0, countdown=True))
     assert isinstance(config.session.pause_timeout, float)
 
@@ -71,6 +72,7 @@ def test_empty_user_file_is_fine(tmp_path: Path) -> None:
     ("[session]\npause_timeout = -5\n", 2, "cannot be negative"),
     ("[speech]\nrate = -1\n", 2, "cannot be negative"),
     ("[listen]\nengine = \"whisper\"\n", 2, "'engine' cannot be 'whisper'"),
+    ("[listen]\nnoise_suppression = 7\n", 2, "'noise_suppression' cannot be 7"),
     ("[session]\nroutine = \"x\"\nrole = \"giver\"\n", 3, "'role' cannot be 'giver'"),
     ("speech = 3\n", 1, "unknown section [speech]"),
 ])

@@ -232,6 +232,17 @@ def test_cli_listen_json_lines_and_bad_file(tmp_path: Path, capsys: pytest.Captu
     assert "bad.wav" in err and "missing.wav" in err
 
 
+def test_cli_listen_noise_suppression_flag(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good = render(tmp_path, "stop", name="good")
+    for level in ("0", "4"):
+        out = io.StringIO()
+        assert main(["listen", "--engine", "pocketsphinx", "--noise-suppression", level, str(good)], out=out) == 0
+        assert [json.loads(line)["command"] for line in out.getvalue().splitlines()] == ["stop"]
+    with pytest.raises(SystemExit):
+        main(["listen", "--noise-suppression", "9", str(good)], out=io.StringIO())
+    assert "--noise-suppression" in capsys.readouterr().err
+
+
 def test_cli_listen_subprocess(tmp_path: Path) -> None:
     good = render(tmp_path, "stop stop", name="stop")
     r = subprocess.run([str(ROOT / ".venv" / "bin" / "coach"), "listen", str(good)],

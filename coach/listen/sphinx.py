@@ -65,6 +65,7 @@ class SphinxOptions:
     hangover: float = 0.2         # an utterance ends after this much non-speech
     max_utterance: float = 12.0   # restart the search after this much audio in one utterance
     early: str = ""               # commands (comma-separated) emitted before their utterance ends
+    maxhmmpf: int = 2000          # at most this many active HMMs per frame (pocketsphinx: 30000); CPU bound
 
 
 def model_dir() -> str:
@@ -144,7 +145,8 @@ class SphinxRecognizer:
         lm = build(general, said, self.options.boost_any, self.options.boost_edge, on_build)
         try:
             config: Any = Config(hmm=hmm, dict=dict_path, lm=str(lm), loglevel="FATAL",
-                                 fwdflat=False, bestpath=False, samprate=SAMPLE_RATE)
+                                 fwdflat=False, bestpath=False, samprate=SAMPLE_RATE,
+                                 maxhmmpf=self.options.maxhmmpf)
             self._decoder: Any = Decoder(config)
             self._vad: Any = Vad(self.options.vad_mode, SAMPLE_RATE)
         except (RuntimeError, ValueError, OSError) as e:
