@@ -65,7 +65,7 @@ class SphinxOptions:
     hangover: float = 0.2         # an utterance ends after this much non-speech
     max_utterance: float = 12.0   # restart the search after this much audio in one utterance
     early: str = ""               # commands (comma-separated) emitted before their utterance ends
-    maxhmmpf: int = 2000          # at most this many active HMMs per frame (pocketsphinx: 30000); CPU bound
+    maxhmmpf: int = 4000          # at most this many active HMMs per frame (pocketsphinx: 30000); 2000 missed words
 
 
 def model_dir() -> str:
