@@ -156,6 +156,7 @@ class SphinxRecognizer:
         frame_s = float(self._vad.frame_length)
         self._gate = SpeechGate(self._vad.is_speech, hangover=max(1, round(self.options.hangover / frame_s)),
                                 preroll=max(1, round(0.3 / frame_s)))
+        self._early = frozenset(c for c in self.options.early.split(",") if c)
         self._pending = b""
         self._samples = 0        # audio consumed since reset
         self._utt_frames = 0     # pocketsphinx frames fed in the current utterance
@@ -180,12 +181,13 @@ class SphinxRecognizer:
                     self._feed(event.audio)
                 elif event.kind == "end" and self._in_utt:
                     out += self._end()
-            if self._in_utt and self._gate.in_speech:
+            noisy = self._utt_frames >= NOISY_UTTERANCE * FRAME_RATE
+            # the partial hypothesis matters only for early commands and in steady noise: ask for it then
+            if self._in_utt and self._gate.in_speech and (self._early or noisy):
                 out += self._scan(final=False)
                 quiet = self._utt_frames - self._last_word_end
                 # steady noise keeps the gate open: end the utterance where the search itself hears a pause
-                if (self._utt_frames >= NOISY_UTTERANCE * FRAME_RATE and self._last_word_end
-                        and quiet >= self.options.hangover * FRAME_RATE) or (
+                if (noisy and self._last_word_end and quiet >= self.options.hangover * FRAME_RATE) or (
                         self._utt_frames >= self.options.max_utterance * FRAME_RATE):
                     out += self._end()
                     self._start()
@@ -239,10 +241,9 @@ class SphinxRecognizer:
         if words:
             self._last_word_end = words[-1][2]
         settle = int(self.options.settle * FRAME_RATE)
-        early = self.options.early.split(",")
         out: list[Detection] = []
         for command, phrase, start, end, confidence in spot(words, self.language, int(self.options.gap * FRAME_RATE)):
-            if start in self._emitted or (not final and (now - end < settle or command.value not in early)):
+            if start in self._emitted or (not final and (now - end < settle or command.value not in self._early)):
                 continue
             self._emitted.add(start)
             out.append(Detection(command, phrase, confidence, round(self._samples / SAMPLE_RATE, 3)))
