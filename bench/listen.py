@@ -22,7 +22,7 @@ import numpy as np
 from bench.corpus import Item, generate
 from coach.config import ListenConfig
 from coach.listen.base import Detection, Recognizer
-from coach.listen.denoise import Denoiser
+from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
@@ -35,10 +35,7 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool) -> dict[str, dict[st
         rec.reset()
         t0 = time.process_time()
         level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
-        found: list[Detection] = run_blocks(Pipeline(rec, denoise=Denoiser(level) if level else None), audio, ref)
-        flush = getattr(rec, "flush", None)
-        if callable(flush):
-            found += flush()
+        found: list[Detection] = run_blocks(Pipeline(rec, denoise=denoiser(level)), audio, ref)
         cpu = time.process_time() - t0
         keys = [it.condition + ("" if aec or not it.reference else "-noaec")]
         keys = [k for k in keys if it.group != "espeak"] + [keys[0] + "/" + it.group]

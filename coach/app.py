@@ -72,10 +72,9 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
                                     output_device=plan.output_device or None,
                                     input_device=plan.input_device or None,
                                     done=done, warn=warn, on_error=on_error)
-    from coach.listen.denoise import Denoiser
+    from coach.listen.denoise import denoiser
 
-    denoise = Denoiser(config.listen.noise_suppression) if config.listen.noise_suppression else None
-    listener = Listener(recognizer, on_command, denoise=denoise).start()
+    listener = Listener(recognizer, on_command, denoise=denoiser(config.listen.noise_suppression)).start()
     running = threading.Event()
     running.set()
 

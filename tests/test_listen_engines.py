@@ -57,9 +57,7 @@ def sphinx() -> SphinxRecognizer:
 
 def detect(rec: SphinxRecognizer | VoskRecognizer, path: Path) -> list[Detection]:
     rec.reset()
-    found = run_blocks(Pipeline(rec), read_wav(path))
-    found += rec.flush()
-    return found
+    return run_blocks(Pipeline(rec), read_wav(path))
 
 
 # Heard as "the little harder ways": a real word next to the command, so the phrase is rejected.

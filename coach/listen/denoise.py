@@ -17,6 +17,11 @@ from coach.listen.base import Block
 CHUNK = 160  # 10 ms at 16 kHz
 
 
+def denoiser(level: int) -> Denoiser | None:
+    """The noise suppressor for a configured ``level``, or None when it is 0 (off)."""
+    return Denoiser(level) if level else None
+
+
 class Denoiser:
     def __init__(self, level: int = 2) -> None:
         if not 0 <= level <= 4:

@@ -132,21 +132,32 @@ class Pipeline:
         if self.denoise is not None:
             self.denoise.reset()
 
+    def flush(self) -> list[Detection]:
+        """End of input: what the recogniser still holds (recognisers without ``flush`` hold nothing)."""
+        flush = getattr(self.recognizer, "flush", None)
+        return list(flush()) if callable(flush) else []
+
 
 def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
                on_detection: Callable[[Detection], None] | None = None) -> list[Detection]:
-    """Stream ``audio`` through ``pipeline`` in 100 ms blocks, as the microphone would."""
+    """Stream ``audio`` through ``pipeline`` in 100 ms blocks, as the microphone would, then end the
+    input (a file has an end, so what the recogniser still holds is reported too)."""
     found: list[Detection] = []
+
+    def report(new: list[Detection]) -> None:
+        for d in new:
+            found.append(d)
+            if on_detection is not None:
+                on_detection(d)
+
     for i, block in enumerate(blocks(audio)):
         ref = None
         if reference is not None:
             ref = reference[i * BLOCK_SAMPLES:i * BLOCK_SAMPLES + len(block)]
             if len(ref) < len(block):
                 ref = np.concatenate([ref, np.zeros(len(block) - len(ref), np.int16)])
-        for d in pipeline.feed(block, ref):
-            found.append(d)
-            if on_detection is not None:
-                on_detection(d)
+        report(pipeline.feed(block, ref))
+    report(pipeline.flush())
     return found
 
 

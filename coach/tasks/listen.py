@@ -6,40 +6,34 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from coach.config import load_config
+from coach.config import ListenConfig, load_config
 from coach.listen.base import Detection, Recognizer
-from coach.listen.denoise import Denoiser
+from coach.listen.denoise import denoiser
 from coach.listen.engines import list_models, make_recognizer
 from coach.listen.listener import AudioFileError, Listener, Pipeline, read_wav, run_blocks
 
 
-def _options(args: argparse.Namespace) -> tuple[str, str, str]:
+def _config(args: argparse.Namespace) -> ListenConfig:
     config_path = getattr(args, "config", None)
-    cfg = load_config(Path(config_path) if config_path else None).listen
-    engine = args.engine or cfg.engine
-    language = args.language or cfg.language
-    model = args.model or cfg.vosk_model
-    return engine, language, model
+    return load_config(Path(config_path) if config_path else None).listen
 
 
-def _noise_level(args: argparse.Namespace) -> int:
+def _settings(args: argparse.Namespace) -> ListenConfig:
+    """The [listen] config with this command's flags on top (the config file is read once)."""
+    cfg = _config(args)
     level = getattr(args, "noise_suppression", None)
-    if level is not None:
-        return int(level)
-    config_path = getattr(args, "config", None)
-    return load_config(Path(config_path) if config_path else None).listen.noise_suppression
+    return replace(cfg, engine=args.engine or cfg.engine, language=args.language or cfg.language,
+                   vosk_model=args.model or cfg.vosk_model, input_device=args.input_device or cfg.input_device,
+                   noise_suppression=cfg.noise_suppression if level is None else int(level))
 
 
 def _line(name: str, d: Detection) -> str:
     return json.dumps({"file": name, "command": d.command.value, "heard": d.heard,
                        "at": round(d.at, 3), "confidence": round(d.confidence, 3)}, ensure_ascii=False)
-
-
-def _denoiser(level: int) -> Denoiser | None:
-    return Denoiser(level) if level else None
 
 
 def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
@@ -48,19 +42,14 @@ def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
     audio = read_wav(path)
     ref = read_wav(reference) if reference else None
     recognizer.reset()
-    pipeline = Pipeline(recognizer, denoise=_denoiser(noise_suppression))
-    found = run_blocks(pipeline, audio, ref)
-    flush = getattr(recognizer, "flush", None)
-    if callable(flush):
-        found += flush()
-    return found
+    return run_blocks(Pipeline(recognizer, denoise=denoiser(noise_suppression)), audio, ref)
 
 
 def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
-    engine, language, model = _options(args)
-    recognizer = make_recognizer(engine, language, model or None)
+    settings = _settings(args)
+    recognizer = make_recognizer(settings.engine, settings.language, settings.vosk_model or None)
     if not args.files:
-        return _live(recognizer, args, out)
+        return _live(recognizer, settings, out)
     status = 0
     if args.reference:
         try:
@@ -70,7 +59,7 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
             return 2
     for path in args.files:
         try:
-            found = listen_file(recognizer, path, args.reference, _noise_level(args))
+            found = listen_file(recognizer, path, args.reference, settings.noise_suppression)
         except AudioFileError as e:
             print(f"coach: {e}", file=sys.stderr, flush=True)
             status = 2
@@ -80,14 +69,14 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
     return status
 
 
-def _live(recognizer: Recognizer, args: argparse.Namespace, out: TextIO) -> int:
+def _live(recognizer: Recognizer, settings: ListenConfig, out: TextIO) -> int:
     from coach.listen.microphone import Microphone
 
     def show(d: Detection) -> None:
         print(_line("-", d), file=out, flush=True)
 
-    listener = Listener(recognizer, show, denoise=_denoiser(_noise_level(args))).start()
-    mic = Microphone(lambda b: listener.put(b), args.input_device or load_config().listen.input_device or None)
+    listener = Listener(recognizer, show, denoise=denoiser(settings.noise_suppression)).start()
+    mic = Microphone(lambda b: listener.put(b), settings.input_device or None)
     print("listening; say harder, softer, stop or next (Ctrl-C ends)", file=sys.stderr, flush=True)
     try:
         with mic:
@@ -102,9 +91,7 @@ def _live(recognizer: Recognizer, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
-    config_path = getattr(args, "config", None)
-    model = load_config(Path(config_path) if config_path else None).listen.vosk_model
-    models = list_models(model or None)
+    models = list_models(_config(args).vosk_model or None)
     for m in models:
         print(f"{m.engine:<13} {m.language or '?':<3} {m.where}", file=out)
     if not any(m.engine == "vosk" for m in models):
