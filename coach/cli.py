@@ -107,7 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--noise-suppression", type=int, choices=range(5), metavar="0-4",
                    help="WebRTC noise suppression before recognition, 0 (off) to 4 (default from config: 2)")
 
-    s = sub.add_parser("models", help="list speech models found on this machine")
+    s = sub.add_parser("models", help="list speech models found on this machine, or download a vosk model")
+    actions = s.add_subparsers(dest="action", metavar="ACTION")
+    d = actions.add_parser(
+        "download", help="download a vosk model into the vosk cache (the only command that uses the network)",
+        description="Download a vosk model, check its checksum and unpack it where `coach listen` finds it. "
+                    "The URL and MD5 come from the publisher's model list unless --url and a checksum are given.")
+    d.add_argument("name", metavar="NAME", help="vosk model name, e.g. vosk-model-small-en-us-0.15")
+    d.add_argument("--url", metavar="URL", help="fetch the zip from here (a mirror, or file:///path/to/NAME.zip)")
+    checksum = d.add_mutually_exclusive_group()
+    checksum.add_argument("--sha256", metavar="HEX", help="the zip's SHA-256 checksum")
+    checksum.add_argument("--md5", metavar="HEX", help="the zip's MD5 checksum")
+    d.add_argument("--index", metavar="URL", help="model list to look NAME up in (default: the publisher's)")
+    d.add_argument("--dir", metavar="DIR", help="install under this directory (default: ~/.cache/vosk)")
+    d.add_argument("--force", action="store_true", help="download again even if NAME is already installed")
     return p
 
 

@@ -31,7 +31,8 @@ def vosk_cache_dir() -> Path:
     return Path.home() / ".cache" / "vosk"
 
 
-def _language_of(path: Path) -> str:
+def language_of(path: Path) -> str:
+    """The language code in a vosk model directory's name (``vosk-model-small-ko-0.22`` -> "ko"), or ""."""
     parts = path.name.lower().replace("_", "-").split("-")
     for p in parts:
         if p in LANGUAGE_NAMES or p in ("ru", "de", "fr", "es", "cn", "ja", "it", "pt", "uk", "us"):
@@ -47,12 +48,12 @@ def find_vosk_models(extra: str | Path | None = None, cache: Path | None = None)
     if extra:
         p = Path(extra).expanduser()
         if (p / "am" / "final.mdl").is_file() or (p / "final.mdl").is_file():
-            found.append(ModelInfo("vosk", _language_of(p), str(p)))
+            found.append(ModelInfo("vosk", language_of(p), str(p)))
     base = cache if cache is not None else vosk_cache_dir()
     if base.is_dir():
         for sub in sorted(base.iterdir()):
             if (sub / "am" / "final.mdl").is_file() or (sub / "final.mdl").is_file():
-                found.append(ModelInfo("vosk", _language_of(sub), str(sub)))
+                found.append(ModelInfo("vosk", language_of(sub), str(sub)))
     for lang, path in installed_models():
         found.append(ModelInfo("vosk", lang, str(path)))
     return found

