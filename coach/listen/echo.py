@@ -31,6 +31,22 @@ FRAME = 160  # 10 ms
 _P16 = ctypes.POINTER(ctypes.c_int16)
 
 
+def fast_length(n: int) -> int:
+    """The smallest length >= ``n`` made of factors 2, 3 and 5 (fast for the FFT; 72,000, not 131,072)."""
+    best = 1 << max(0, (n - 1).bit_length())
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35
+            while m < n:
+                m *= 2
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
+
+
 class EchoCanceller:
     """``process(mic, reference) -> cleaned``: int16 blocks at 16 kHz (whole 10 ms frames out)."""
 
@@ -73,7 +89,9 @@ class EchoCanceller:
         self._mic = np.concatenate([self._mic[n:], d]) if n <= len(self._mic) else d[-len(self._mic):]
         self._filled += n
         self._since_estimate += n
-        if self._since_estimate >= SAMPLE_RATE // 4 and self._filled >= SAMPLE_RATE // 2:
+        # the delay is looked for four times a second until found, then twice (it rarely moves)
+        every = SAMPLE_RATE // 4 if self.delay is None else SAMPLE_RATE // 2
+        if self._since_estimate >= every and self._filled >= SAMPLE_RATE // 2:
             self._since_estimate = 0
             self._estimate_delay()
         shift = max(0, (self.delay or 0) - self.lead)
@@ -102,7 +120,7 @@ class EchoCanceller:
         r = self._ref[-(len(m) + self.max_delay):]
         if np.sqrt(np.mean(r[-len(m):] ** 2)) < 30 or np.sqrt(np.mean(m ** 2)) < 10:
             return  # the speaker is silent: nothing to learn from
-        size = 1 << int(np.ceil(np.log2(len(r) + len(m))))
+        size = fast_length(len(r) + len(m))
         spec = np.fft.rfft(m, size) * np.conj(np.fft.rfft(r, size))
         spec /= np.abs(spec) + 1e-9
         cc = np.fft.irfft(spec, size)
