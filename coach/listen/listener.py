@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
+from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
 from coach.listen.denoise import Denoiser
 from coach.listen.echo import EchoCanceller
 
 log = logging.getLogger(__name__)
 
-BLOCK_SAMPLES = int(SAMPLE_RATE * MAX_BLOCK_SECONDS)  # 1600: 100 ms
+BLOCK_SAMPLES = int(SAMPLE_RATE * BLOCK_SECONDS)  # 480: 30 ms
+MAX_BLOCK_SAMPLES = int(SAMPLE_RATE * MAX_BLOCK_SECONDS)  # 1600: 100 ms
 
 
 class AudioFileError(Exception):
@@ -96,8 +97,8 @@ def read_wav(path: str | Path) -> Block:
 
 
 def blocks(audio: Block, size: int = BLOCK_SAMPLES) -> Iterator[Block]:
-    """Split ``audio`` into consecutive blocks of at most ``size`` samples (100 ms)."""
-    size = max(1, min(size, BLOCK_SAMPLES))
+    """Split ``audio`` into consecutive blocks of ``size`` samples (30 ms; never more than 100 ms)."""
+    size = max(1, min(size, MAX_BLOCK_SAMPLES))
     for i in range(0, len(audio), size):
         yield audio[i:i + size]
 
@@ -140,7 +141,7 @@ class Pipeline:
 
 def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
                on_detection: Callable[[Detection], None] | None = None) -> list[Detection]:
-    """Stream ``audio`` through ``pipeline`` in 100 ms blocks, as the microphone would, then end the
+    """Stream ``audio`` through ``pipeline`` in 30 ms blocks, as the microphone would, then end the
     input (a file has an end, so what the recogniser still holds is reported too)."""
     found: list[Detection] = []
 

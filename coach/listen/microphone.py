@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from coach.errors import AudioDeviceError
-from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
+from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,10 @@ def _resolve(spec: str | int | None) -> int | str | None:
 
 
 class Microphone:
-    """Captures 100 ms blocks and hands each to ``sink`` from the audio callback."""
+    """Captures 30 ms blocks (at most 100 ms) and hands each to ``sink`` from the audio callback."""
 
     def __init__(self, sink: Callable[[Block], None], device: str | int | None = None,
-                 block_seconds: float = MAX_BLOCK_SECONDS) -> None:
+                 block_seconds: float = BLOCK_SECONDS) -> None:
         self.sink = sink
         self.device = _resolve(device)
         self.blocksize = int(SAMPLE_RATE * min(block_seconds, MAX_BLOCK_SECONDS))
