@@ -60,8 +60,9 @@ def detect(rec: SphinxRecognizer | VoskRecognizer, path: Path) -> list[Detection
     return run_blocks(Pipeline(rec), read_wav(path))
 
 
-# Heard as "the little harder ways": a real word next to the command, so the phrase is rejected.
-KNOWN_MISSES = {("a little harder please", "flite:slt")}
+# Heard as "the little harder ways" and "okay an artist": real words next to the command, so the
+# phrase is rejected (README, Benchmarks, has the rates over the whole corpus).
+KNOWN_MISSES = {("a little harder please", "flite:slt"), ("okay next", "flite:kal16")}
 
 
 @pytest.mark.parametrize("voice", ["flite:slt", "flite:kal16"])
@@ -276,3 +277,21 @@ def test_models_lists_builtin() -> None:
     assert main(["models"], out=out) == 0
     assert "pocketsphinx" in out.getvalue() and "built in" in out.getvalue()
 
+
+
+def test_each_file_starts_afresh(sphinx: SphinxRecognizer, tmp_path: Path) -> None:
+    # the cepstral mean adapts to what it hears; a new file (a fresh recogniser per file) must not
+    # inherit it, or results would depend on the order of the files
+    stop = render(tmp_path, "stop", name="stop")
+    sphinx.reset()
+    cold = sphinx._decoder.get_cmn(False)
+    first = detect(sphinx, stop)
+    loud = read_wav(render(tmp_path, "the weather is nice outside and the kids are asleep", "flite:kal16",
+                           name="chat")).astype(np.float64)
+    write(tmp_path / "loud.wav", np.clip(loud * 2.5, -32768, 32767).astype(np.int16))
+    detect(sphinx, tmp_path / "loud.wav")
+    assert sphinx._decoder.get_cmn(False) != cold  # it did adapt...
+    sphinx.reset()
+    assert sphinx._decoder.get_cmn(False) == cold  # ... and a new file starts from the model's own
+    assert detect(sphinx, stop) == first
+    assert [d.command for d in first] == [Command.STOP]

@@ -103,3 +103,40 @@ def test_boosted_model_tilts_towards_commands() -> None:
     # inside speech only the small boost: "the stock" stays likelier than "the stop" when the model says so
     assert math.isclose(new_bi[("the", "stop")], -2.5 + 1)
     assert new_bi[("the", "stock")] > new_bi[("the", "stop")]
+
+
+def test_spot_command_said_twice_stands_out_of_longer_speech() -> None:
+    # the tail of the coach's own voice ran into the user's "stop stop": still a command
+    found = spot(words("and harder oh stop stop"), "en", 30)
+    assert [f[0] for f in found] == [Command.STOP]
+    assert found[0][4] < 1.0
+    # but not the same word twice apart, nor one command inside a long phrase
+    assert spot(words("stop it and then stop"), "en", 30) == []
+    assert spot(words("we went to the next shop"), "en", 30) == []
+
+
+@pytest.mark.parametrize("text", ["time", "again", "back", "less", "help", "wait", "enough", "halt"])
+def test_everyday_words_are_not_heard_as_commands_alone(text: str) -> None:
+    assert spot(words(text), "en", 30) == []
+
+
+@pytest.mark.parametrize("text,command", [
+    ("time left", Command.TIME), ("go back", Command.BACK), ("say again", Command.REPEAT),
+    ("less pressure", Command.SOFTER), ("hold on", Command.PAUSE),
+])
+def test_their_longer_phrases_are(text: str, command: Command) -> None:
+    assert [f[0] for f in spot(words(text), "en", 30)] == [command]
+
+
+def test_fft_length_is_small_and_fast() -> None:
+    from coach.listen.echo import fast_length
+
+    for n in (1, 7, 100, 4801, 69600, 131072):
+        m = fast_length(n)
+        assert m >= n and m <= 1 << max(0, (n - 1).bit_length())
+        k = m
+        for p in (2, 3, 5):
+            while k % p == 0:
+                k //= p
+        assert k == 1
+    assert fast_length(69600) < 131072 // 1.8
