@@ -371,7 +371,7 @@ class Session:
             self._say("Please skip this routine, and ask a clinician first, in these cases:", Kind.INTRO)
             for item in r.contraindications:
                 self._say(_sentence(item), Kind.INTRO)
-        self._say("Say stop at any time to pause, and help to hear what else you can say.", Kind.INTRO)
+        self._say("Say stop at any time to pause. To hear the rest, ask: what can I say?", Kind.INTRO)
         self._out.append(Prepare(self.step.say))
 
     def _begin_step(self, index: int) -> None:

@@ -122,7 +122,7 @@ def test_everyday_words_are_not_heard_as_commands_alone(text: str) -> None:
 
 @pytest.mark.parametrize("text,command", [
     ("time left", Command.TIME), ("go back", Command.BACK), ("say again", Command.REPEAT),
-    ("less pressure", Command.SOFTER), ("hold on", Command.PAUSE),
+    ("less pressure", Command.SOFTER), ("hold on", Command.PAUSE), ("what can i say", Command.HELP),
 ])
 def test_their_longer_phrases_are(text: str, command: Command) -> None:
     assert [f[0] for f in spot(words(text), "en", 30)] == [command]

@@ -62,7 +62,8 @@ from coach.listen.sphinx_lm import POLITE, WEAK, build
 FRAME_RATE = 100  # pocketsphinx frames per second
 # Words never taken as commands by ear (they stay typeable, and their longer phrases are heard:
 # "go back", "say again", "time left", "less pressure", "hold on"). "ow" is too short to tell from
-# a grunt; the others are everyday words that, boosted, the search put on unrelated speech.
+# a grunt; the others are everyday words that, boosted, the search put on unrelated speech ("stop
+# stop" was heard as "stop us, help"). The introduction asks people to say "what can I say?".
 UNHEARD = frozenset({"ow", "less", "time", "again", "back", "help", "halt", "wait", "enough"})
 # The gate open this long (seconds) means steady noise: utterances then end at the search's own pauses.
 NOISY_UTTERANCE = 3.0
