@@ -83,14 +83,16 @@ def render(text: str, synth: str, voice: str, stretch: float = 1.0, pitch: float
         x = read_wav(wav).astype(np.float64)
     nz = np.nonzero(np.abs(x) > np.abs(x).max() * 0.01)[0]
     x = x[nz[0]:nz[-1] + 1] if len(nz) else x
-    return x / (np.abs(x).max() + 1e-9) * 10000
+    out: Float = x / (np.abs(x).max() + 1e-9) * 10000
+    return out
 
 
 def pink(n: int, rng: np.random.Generator) -> Float:
     spec = np.fft.rfft(rng.normal(size=n))
     f = np.arange(len(spec))
     f[0] = 1
-    return np.fft.irfft(spec / np.sqrt(f), n)
+    out: Float = np.fft.irfft(spec / np.sqrt(f), n)
+    return out
 
 
 def reverb(x: Float, rng: np.random.Generator, rt60: float = 0.4) -> Float:
@@ -98,12 +100,14 @@ def reverb(x: Float, rng: np.random.Generator, rt60: float = 0.4) -> Float:
     ir = rng.normal(size=n) * np.exp(-6.9 * np.arange(n) / n)
     ir[0] = 8.0
     y = np.convolve(x, ir)[:len(x) + n // 2]
-    return y / (np.abs(y).max() + 1e-9) * 10000
+    out: Float = y / (np.abs(y).max() + 1e-9) * 10000
+    return out
 
 
 def at_snr(speech: Float, noise: Float, snr: float) -> Float:
     ps = np.mean(speech[np.abs(speech) > 300] ** 2)
-    return noise * np.sqrt(ps / (np.mean(noise ** 2) * 10 ** (snr / 10)))
+    out: Float = noise * np.sqrt(ps / (np.mean(noise ** 2) * 10 ** (snr / 10)))
+    return out
 
 
 def write(path: Path, x: Float) -> None:
@@ -163,10 +167,10 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
             elif cond == "babble10":
                 bab = np.zeros(n)
                 for _ in range(4):
-                    s = babble_src[int(rng.integers(len(babble_src)))]
-                    off = int(rng.integers(0, max(1, n - len(s))))
-                    seg = s[:n - off]
-                    bab[off:off + len(seg)] += seg
+                    src = babble_src[int(rng.integers(len(babble_src)))]
+                    off = int(rng.integers(0, max(1, n - len(src))))
+                    part = src[:n - off]
+                    bab[off:off + len(part)] += part
                 mix = clean + at_snr(x, bab, 10.0) + base
             elif cond == "reverb":
                 r = reverb(x, rng)
@@ -199,8 +203,8 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
         echo = np.concatenate([np.zeros(int(0.12 * SR)), ref])[:n] * 0.6 + rng.normal(0, 3, n)
         path = out / f"self_{j:03d}.wav"
         write(path, echo)
-        ref_path = out / f"self_{j:03d}_ref.wav"
-        write(ref_path, ref)
-        items.append(Item(str(path), COACH_LINES[j], "", "espeak:en-us+m3", "tuned", "self", n / SR, str(ref_path)))
+        self_ref = out / f"self_{j:03d}_ref.wav"
+        write(self_ref, ref)
+        items.append(Item(str(path), COACH_LINES[j], "", "espeak:en-us+m3", "tuned", "self", n / SR, str(self_ref)))
     manifest.write_text(json.dumps({"version": VERSION, "items": [asdict(i) for i in items]}, indent=0))
     return items

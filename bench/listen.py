@@ -50,14 +50,18 @@ class TimedPipeline(Pipeline):
 def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = False) -> dict[str, dict[str, float]]:
     """Figures per condition. ``session``: one stream, as in a session (no reset between files)."""
     stats: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    offset = 0.0  # in a session the recogniser's clock runs on from file to file
+    level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
+    pipeline: TimedPipeline | None = None  # in a session, one pipeline (and noise suppressor) throughout
     for it in items:
         audio = read_wav(it.path)
         ref = read_wav(it.reference) if (aec and it.reference) else None
         if not session:
             rec.reset()
+            offset = 0.0
         t0 = time.process_time()
-        level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
-        pipeline = TimedPipeline(rec, denoise=denoiser(level))
+        if pipeline is None or not session:
+            pipeline = TimedPipeline(rec, denoise=denoiser(level))
         cost: dict[int, float] = {}  # detection -> seconds spent on the block that produced it
 
         def took(d: Detection, p: TimedPipeline = pipeline, c: dict[int, float] = cost) -> None:
@@ -78,10 +82,12 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
                 s["right"].append(1 if right else 0)
                 s["wrong"].append(1 if wrong else 0)
                 if right:
-                    s["lat"].append(right[0].at - it.end + cost[id(right[0])])
+                    s["lat"].append(right[0].at - offset - it.end + cost[id(right[0])])
             else:
                 s["speech_s"].append(it.end - it.start if it.condition != "self" else it.end - 2.0)
                 s["fa"].append(len(found))
+        if session:
+            offset += len(audio) / 16000
     out: dict[str, dict[str, float]] = {}
     for key, s in stats.items():
         n = max(1, len(s["n"]))

@@ -3,6 +3,10 @@
 Works on 10 ms chunks; a block that is not a whole number of chunks leaves the rest for the next
 block (at most 10 ms of delay). ``level`` is WebRTC's aggressiveness, 0 (off) to 4. Automatic gain
 is left off: the recogniser normalises levels itself and gain pumping hurts it.
+
+Tried instead (2026-11-21, ``pyrnnoise``, RNNoise at 48 kHz with resampling): pink 10 dB rose from
+32 to 42 of 72 commands, white 20 dB fell from 46 to 37. Not kept: no overall gain for a new
+native dependency.
 """
 
 from __future__ import annotations
