@@ -125,6 +125,9 @@ def _signals_interrupt(runtime: Runtime) -> Iterator[None]:
             signal.signal(s, h)
 
 
+DEVICE_LOST = "audio device lost"   # the reason a session ends when its sound device stops working
+
+
 def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | None = None,
                 err: TextIO | None = None) -> Finish:
     """Run one session to its end and keep what must be kept (log, resume point, profile)."""
@@ -155,10 +158,8 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
         holder[0].command(detection.command, detection.heard, detection.confidence, "voice")
 
     def on_error(error: Exception) -> None:
-        print(f"coach: {error}", file=err)
-        print("coach: the sound device stopped working. Your place is saved: run `coach resume` once it is "
-              "back, or `coach resume --text` to carry on without sound.", file=err)
-        holder[0].interrupt("audio device lost")
+        print(f"coach: {error}", file=err)   # how to resume is said when the session has ended
+        holder[0].interrupt(DEVICE_LOST)
 
     audio: Audio | None = None
     text_mode = plan.text_mode

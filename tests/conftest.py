@@ -20,3 +20,9 @@ def _no_skips_in_ci() -> None:
 def pulse() -> Iterator[PulseServer]:
     """A private PulseAudio server with the coach's speaker, the user's voice and the room mix."""
     yield from pulse_fixture()
+
+
+@pytest.fixture()
+def own_pulse() -> Iterator[PulseServer]:
+    """A private PulseAudio server for one test alone (for tests that kill it)."""
+    yield from pulse_fixture()

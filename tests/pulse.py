@@ -104,6 +104,14 @@ class PulseServer:
             "PULSE_SINK": "coach_out",
             "PULSE_SOURCE": "room.monitor",
         }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def crash(self) -> None:
+        """Kill the server outright (SIGKILL), as when the sound system dies under a running program."""
+        if self.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
 
     @contextlib.contextmanager
     def apply(self) -> Iterator[None]:
@@ -162,6 +170,19 @@ class PulseServer:
         return r.stdout
 
 
+def user_speech(folder: Path, text: str, voice: str = "slt") -> Pcm:
+    """The virtual user saying ``text``: flite's recorded-voice synthesiser, at 16 kHz int16."""
+    import wave
+
+    path = folder / "user.wav"
+    subprocess.run(["flite", "-voice", voice, "-t", text, "-o", str(path)], check=True)
+    with wave.open(str(path)) as w:
+        x = np.frombuffer(w.readframes(w.getnframes()), np.int16).astype(np.float64)
+        rate = w.getframerate()
+    t = np.arange(0, len(x), rate / RATE)
+    return np.interp(t, np.arange(len(x)), x).astype(np.int16)
+
+
 @contextlib.contextmanager
 def pulse_server() -> Iterator[PulseServer]:
     """Start a private PulseAudio server with the coach's sinks; kill it on exit.
@@ -192,6 +213,7 @@ def pulse_server() -> Iterator[PulseServer]:
             args.insert(1, "--system=no")
         proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 start_new_session=True)
+        server.process = proc
         try:
             deadline = time.monotonic() + 10
             while True:

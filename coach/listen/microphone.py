@@ -3,6 +3,7 @@
 The PortAudio callback only copies the block into a queue (here: ``sink(block)``, normally
 :meth:`coach.listen.listener.Listener.put`). Overflows are counted and logged by the reader, never
 fatal. The device is chosen by name or index (``coach.devices.resolve_input`` when present).
+:meth:`Microphone.lost` tells a reader when the device has gone (see :mod:`coach.streamguard`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
+from coach.streamguard import Heartbeat, close_stream
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,10 @@ class Microphone:
         self.overflows = 0
         self._logged_overflows = 0
         self._stream: Any = None
+        self._heartbeat = Heartbeat()
 
     def _callback(self, indata: Any, frames: int, time: Any, status: Any) -> None:
+        self._heartbeat.beat()
         if status and getattr(status, "input_overflow", False):
             self.overflows += 1
         self.sink(np.array(indata[:, 0], dtype=np.int16, copy=True))
@@ -81,13 +85,28 @@ class Microphone:
             self._logged_overflows = self.overflows
         return self.overflows
 
+    def lost(self) -> AudioDeviceError | None:
+        """Why the microphone is gone (its stream ended, or no audio for a while), or None.
+
+        Call from one thread, regularly (it remembers when it last saw audio arrive).
+        """
+        if self._stream is None:
+            return None
+        fix = "check it with `coach devices`, choose one with --input-device, and start again"
+        try:
+            active = bool(self._stream.active)
+        except Exception:
+            active = False
+        if not active:
+            return AudioDeviceError(f"the microphone ({self.device or 'default'}) stopped working", fix)
+        if self._heartbeat.stalled():
+            return AudioDeviceError(f"the microphone ({self.device or 'default'}) stopped responding "
+                                    f"(no audio for {self._heartbeat.limit:.0f} s)", fix)
+        return None
+
     def stop(self) -> None:
         if self._stream is not None:
-            try:
-                self._stream.stop()
-                self._stream.close()
-            except Exception:  # closing a vanished device must not crash shutdown
-                log.exception("closing the microphone failed")
+            close_stream(self._stream)   # never raises; gives up on a deadlocked device
             self._stream = None
 
     def __enter__(self) -> Microphone:

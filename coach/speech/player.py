@@ -9,8 +9,8 @@ Threads and what they may do:
   tuples to a deque. No locks, no logging, no waiting.
 - The reporter thread turns those events into ``done(utterance_id, interrupted)`` calls, waiting
   until a naturally finished utterance has really left the speaker (its DAC time), and watches the
-  stream: if it dies (device gone), it reports every pending utterance interrupted and calls
-  ``on_error``.
+  stream: if it dies (device gone) or its callback stops coming (a deadlocked sound server, see
+  :mod:`coach.streamguard`), it reports every pending utterance interrupted and calls ``on_error``.
 
 PortAudio latency "low" with the ALSA "pulse" plugin stalls for ~2 s after the first blocks, so
 the default asks for 20 ms explicitly (PulseAudio then reports 40 ms).
@@ -34,6 +34,7 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
+from coach.streamguard import Heartbeat, close_stream
 
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
@@ -92,6 +93,7 @@ class Player:
         self._failed = False
         self._wake = threading.Event()
         self.blocks_played = 0
+        self._heartbeat = Heartbeat()
         try:
             if capture is not None:
                 self._stream: Any = sd.Stream(
@@ -165,10 +167,7 @@ class Player:
         self._closed = True
         self.stop()
         time.sleep(0.05)
-        with contextlib.suppress(Exception):
-            self._stream.abort()
-        with contextlib.suppress(Exception):
-            self._stream.close()
+        close_stream(self._stream)   # gives up on a deadlocked device rather than hang
         self._flush_interrupted()
         self._wake.set()
         self._reporter.join(timeout=2)
@@ -226,6 +225,7 @@ class Player:
         np.clip(mix, -32768, 32767, out=mix)
         out[:, 0] = mix
         self.blocks_played += 1
+        self._heartbeat.beat()
 
     def _dac_time(self, t: Any) -> float:
         dac = float(t.outputBufferDacTime)
@@ -254,8 +254,12 @@ class Player:
                 self._finish(uid, interrupted)
             if self._closed:
                 return
-            if tick % 10 == 0 and not self._failed and not self._stream_ok():
-                self._fail(AudioDeviceError("the audio output device stopped working", FIX))
+            if tick % 10 == 0 and not self._failed:
+                if not self._stream_ok():
+                    self._fail(AudioDeviceError("the audio output device stopped working", FIX))
+                elif self._heartbeat.stalled():
+                    self._fail(AudioDeviceError(
+                        f"the audio device stopped responding (no audio for {self._heartbeat.limit:.0f} s)", FIX))
             self._wake.wait(0.01)
             self._wake.clear()
 

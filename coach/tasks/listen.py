@@ -83,6 +83,9 @@ def _live(recognizer: Recognizer, settings: ListenConfig, out: TextIO) -> int:
             while True:
                 time.sleep(0.5)
                 mic.check_overflows()
+                if (lost := mic.lost()) is not None:
+                    print(f"coach: {lost}", file=sys.stderr, flush=True)
+                    return lost.exit_status
     except KeyboardInterrupt:
         pass
     finally:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from coach import store
-from coach.app import SessionPlan, run_session
+from coach.app import DEVICE_LOST, SessionPlan, run_session
 from coach.config import Config, load_config
-from coach.errors import CoachError, RoutineError
+from coach.errors import AudioDeviceError, CoachError, RoutineError
 from coach.routine import MAX_LEVEL, MIN_LEVEL, Role, Routine, find, load
 
 
@@ -73,6 +73,10 @@ def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
     if reason in ("interrupted", "sigterm", "sighup"):
         out.write("Session interrupted; your place is saved. Run `coach resume` to carry on.\n")
         return 130
+    if reason == DEVICE_LOST:
+        out.write("Session stopped: the sound device was lost; your place is saved. Run `coach resume` once it "
+                  "is back, or `coach resume --text` to carry on without sound.\n")
+        return AudioDeviceError.exit_status
     out.write("Session ended early; your place is saved. Run `coach resume` to carry on.\n")
     return 0
 

@@ -1,0 +1,85 @@
+"""Guarding PortAudio streams against a sound device or server that vanishes.
+
+Seen on Linux with PortAudio's ALSA "pulse" plugin when the PulseAudio server dies under a running
+stream: either PortAudio notices and the stream turns inactive, or libpulse deadlocks inside its
+own threads. Then the callback never runs again, ``stream.active`` stays True, and ``stop()``,
+``abort()`` and ``close()`` never return; nor does sounddevice's exit handler, which closes the
+last stream when Python exits. So:
+
+- a stream is judged alive by its callback making progress (:class:`Heartbeat`), not by ``active``;
+- a stream is closed from a helper thread that is abandoned if it does not finish
+  (:func:`close_stream`), and then sounddevice's exit handler is dropped so the process can end.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import threading
+import time
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STALL_SECONDS = 5.0   # no callback for this long: the device is gone (a fresh PulseAudio stream can pause ~2 s)
+CLOSE_SECONDS = 2.0   # a stream that takes longer than this to close is left behind
+
+
+class Heartbeat:
+    """Counts audio callbacks; :meth:`stalled` says when they stopped coming.
+
+    ``beat`` is called from the audio callback (one integer increment, nothing else); ``stalled``
+    from one other thread, which it remembers when it last saw a change.
+    """
+
+    def __init__(self, limit: float = STALL_SECONDS) -> None:
+        self.limit = limit
+        self.beats = 0
+        self._seen = 0
+        self._since = time.monotonic()
+
+    def beat(self) -> None:
+        self.beats += 1
+
+    def stalled(self, now: float | None = None) -> bool:
+        """True once no callback has come for ``limit`` seconds (checked from one thread)."""
+        now = time.monotonic() if now is None else now
+        if self.beats != self._seen:
+            self._seen = self.beats
+            self._since = now
+            return False
+        return now - self._since > self.limit
+
+
+def close_stream(stream: Any, timeout: float = CLOSE_SECONDS) -> bool:
+    """Abort and close a sounddevice ``stream``, giving up after ``timeout`` seconds.
+
+    Returns True if it closed. If it did not (the host API is deadlocked), the closing thread is
+    left behind (it is a daemon) and sounddevice's exit handler, which would hang on the same
+    stream, is unregistered so that the process can still exit.
+    """
+
+    def run() -> None:
+        with contextlib.suppress(Exception):
+            stream.abort()
+        with contextlib.suppress(Exception):
+            stream.close()
+
+    thread = threading.Thread(target=run, name="coach-close-stream", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if not thread.is_alive():
+        return True
+    log.info("the audio stream did not close within %.0f s; leaving it", timeout)
+    forget_at_exit()
+    return False
+
+
+def forget_at_exit() -> None:
+    """Drop sounddevice's exit handler (it would wait forever on a deadlocked stream)."""
+    import sounddevice as sd
+
+    handler = getattr(sd, "_exit_handler", None)
+    if handler is not None:
+        atexit.unregister(handler)
