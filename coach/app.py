@@ -20,6 +20,7 @@ from typing import TextIO
 from coach import store
 from coach.config import Config
 from coach.errors import AudioDeviceError, CoachError, ConfigError, ModelError
+from coach.keyboard import KeyReader, is_terminal
 from coach.listen.base import Detection
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
@@ -125,6 +126,7 @@ def _signals_interrupt(runtime: Runtime) -> Iterator[None]:
             signal.signal(s, h)
 
 
+KEYS_AT_ONCE = "keys act at once; for words, press Enter, type them, and Enter"
 DEVICE_LOST = "audio device lost"   # the reason a session ends when its sound device stops working
 
 
@@ -168,19 +170,30 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
             audio = build_audio(plan, config, done, on_command, on_error, err)
         except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
-            print("coach: carrying on in text mode: the coach's words are printed here; type a key or a word "
-                  "and Enter (h harder, s softer, x stop, n next, ? help).", file=err)
+            print("coach: carrying on in text mode: the coach's words are printed here; "
+                  + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
+                  + " (h harder, s softer, x stop, n next, ? help).", file=err)
             text_mode = True
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
                       transcript=None if text_mode else out)
     holder.append(runtime)
     checkpoint(session.step_index, session.level)
-    read_input(runtime, stdin)
+    keys: KeyReader | None = None
+    if is_terminal(stdin):
+        try:
+            keys = KeyReader(stdin, runtime.text, out).start()
+            runtime.key_hint = "Press ? for the keys; for words, press Enter first."
+        except OSError as e:   # a terminal whose modes cannot be set: read lines instead
+            print(f"coach: keys need Enter on this terminal ({e})", file=err)
+    if keys is None:
+        read_input(runtime, stdin)
     try:
         with _signals_interrupt(runtime):
             result = runtime.run()
     finally:
+        if keys is not None:
+            keys.stop()   # the terminal back as it was
         if audio is not None:
             with contextlib.suppress(Exception):
                 audio.close()

@@ -35,10 +35,11 @@ _HANDLERS = {
 }
 
 EPILOG = """\
-Spoken commands: harder, softer, stop, next, pause, resume, repeat, back, slower, faster,
-time, help; pain words (ouch, that hurts) ease off at once.
+Spoken commands: harder, softer, stop, next, pause, resume, repeat, go back, slower,
+faster, time left, what can I say; pain words (ouch, that hurts) ease off at once.
 Keys in a session: h harder, s softer, x stop, n next, space pause, c continue,
-r repeat, b back, - slower, + faster, t time, ? help, then Enter.
+r repeat, b back, - slower, + faster, t time, ? help, o pain. On a terminal a key acts
+at once (for words, press Enter first); from a pipe, one key or words per line.
 """
 
 

@@ -107,6 +107,8 @@ class Runtime:
         self._said: dict[int, set[str]] = {}     # utterance id -> its words (for the own-words check)
         self._said_lock = threading.Lock()
         self._last_done: tuple[int, float] = (-1, -1e9)  # (id, monotonic time) of the last line finished
+        #: how to get help with the keys, said after input that was not understood
+        self.key_hint = "Type ? and Enter for the keys, or a word like harder."
 
     # -- entry points for other threads --------------------------------------------------------
 
@@ -205,7 +207,7 @@ class Runtime:
         elif isinstance(item, _Unknown):
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)
-            self._print(f"not understood: {item.text!r}. Type ? and Enter for the keys, or a word like harder.")
+            self._print(f"not understood: {item.text!r}. {self.key_hint}")
         elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
               and item.command not in SAFE_WHILE_SPEAKING):
             # Over its own voice the recogniser can mistake the coach's words for commands. Only the

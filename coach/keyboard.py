@@ -1,0 +1,147 @@
+"""Keys that act at once on a terminal.
+
+When the session's input is a terminal, it is put in cbreak mode (no line editing, no echo;
+Ctrl-C still interrupts) so a command key acts the moment it is pressed: ``x`` stops without an
+Enter. Words can still be typed: Enter first, then the words, then Enter. Every change to the
+terminal is undone when the reader stops, also after Ctrl-C or a signal. A pipe or a file is read
+line by line instead (:func:`coach.runtime.read_input`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import select
+import threading
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from coach.commands import KEYS
+
+ERASE = ("\x7f", "\b")
+
+
+def is_terminal(stream: TextIO) -> bool:
+    """True when ``stream`` is a terminal whose modes this process may set (POSIX termios).
+
+    A job in the background is left alone: changing the terminal's modes would stop it (SIGTTOU).
+    """
+    try:
+        import termios  # noqa: F401  (not on Windows)
+
+        return stream.isatty() and os.tcgetpgrp(stream.fileno()) == os.getpgrp()
+    except (ImportError, AttributeError, ValueError, OSError):
+        return False
+
+
+class KeyDecoder:
+    """Turns characters, as they are typed, into what to act on.
+
+    ``feed(ch)`` returns the text to act on now (a key, or a finished line of words) or None, and
+    ``echo`` gets what should appear on the screen (typed words, a prompt, erasures).
+    """
+
+    def __init__(self, echo: Callable[[str], None]) -> None:
+        self.echo = echo
+        self.words: str | None = None   # None: keys act at once; a string: a line of words being typed
+
+    def feed(self, ch: str) -> str | None:
+        if self.words is None:
+            if ch in ("\r", "\n"):
+                self.words = ""
+                self.echo("words: ")
+                return None
+            if ch == " " or ch.lower() in KEYS:
+                return ch
+            if ch.isprintable():          # not a key: the start of a word
+                self.words = ch
+                self.echo("words: " + ch)
+            return None
+        if ch in ("\r", "\n"):
+            line, self.words = self.words, None
+            self.echo("\n")
+            return line if line.strip() else None
+        if ch in ERASE:
+            if self.words:
+                self.words = self.words[:-1]
+                self.echo("\b \b")
+            return None
+        if ch == "\x1b":                  # Escape: give up the line
+            self.words = None
+            self.echo(" (cancelled)\n")
+            return None
+        if ch.isprintable():
+            self.words += ch
+            self.echo(ch)
+        return None
+
+
+class KeyReader:
+    """Reads keys from a terminal on a daemon thread and hands each to ``act(text)``.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`; ``stop`` puts the terminal
+    back as it was.
+    """
+
+    def __init__(self, stream: TextIO, act: Callable[[str], None], echo: TextIO) -> None:
+        self.fd = stream.fileno()
+        self.act = act
+        self._out = echo
+        self._saved: list[Any] | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> KeyReader:
+        """Put the terminal in cbreak mode and start reading; OSError if its modes cannot be set."""
+        import termios
+        import tty
+
+        try:
+            self._saved = termios.tcgetattr(self.fd)
+            tty.setcbreak(self.fd, termios.TCSANOW)
+        except termios.error as e:
+            raise OSError(f"cannot set the terminal's mode: {e}") from e
+        self._thread = threading.Thread(target=self._run, name="coach-keys", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(0.5)
+        if self._saved is not None:
+            import termios
+
+            with contextlib.suppress(termios.error, OSError):
+                termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
+
+    def __enter__(self) -> KeyReader:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _echo(self, text: str) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._out.write(text)
+            self._out.flush()
+
+    def _run(self) -> None:
+        decoder = KeyDecoder(self._echo)
+        utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        while not self._stopping.is_set():
+            try:
+                ready, _, _ = select.select([self.fd], [], [], 0.2)
+                if not ready:
+                    continue
+                data = os.read(self.fd, 64)
+            except (OSError, ValueError):
+                return
+            if not data:                  # the terminal went away
+                return
+            for ch in utf8.decode(data):
+                text = decoder.feed(ch)
+                if text is not None:
+                    self.act(text)
