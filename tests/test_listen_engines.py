@@ -295,3 +295,34 @@ def test_each_file_starts_afresh(sphinx: SphinxRecognizer, tmp_path: Path) -> No
     assert sphinx._decoder.get_cmn(False) == cold  # ... and a new file starts from the model's own
     assert detect(sphinx, stop) == first
     assert [d.command for d in first] == [Command.STOP]
+
+
+class _SpyDecoder:
+    """pocketsphinx's decoder, noting how much audio each process_raw call gets."""
+
+    def __init__(self, decoder: object) -> None:
+        self._decoder = decoder
+        self.sizes: list[int] = []
+
+    def process_raw(self, data: bytes, *args: object) -> object:
+        self.sizes.append(len(data) // 2)
+        return self._decoder.process_raw(data, *args)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._decoder, name)
+
+
+def test_second_decoding_goes_block_by_block(tmp_path: Path) -> None:
+    # pocketsphinx holds the GIL for as long as one process_raw call runs; the audio callback needs
+    # it too. Decoding a whole utterance again in one call starved it (underruns, and a speaker
+    # that "stop" could not cut off until the decoding ended), so no call may get a long stretch.
+    rec = SphinxRecognizer("en")
+    spy = _SpyDecoder(rec._decoder)
+    rec._decoder = spy
+    chat = read_wav(render(tmp_path, "the weather is nice outside and the kids are asleep", "flite:kal16",
+                           name="chat")).astype(np.float64)
+    loud = np.clip(chat * 2.5, -32768, 32767).astype(np.int16)   # far from the model's starting mean
+    rec.reset()
+    run_blocks(Pipeline(rec), loud)
+    assert sum(spy.sizes) > len(loud) * 1.3, "the utterance was decoded a second time"
+    assert max(spy.sizes) <= int(0.1 * SAMPLE_RATE)

@@ -45,6 +45,7 @@ still running.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -71,6 +72,8 @@ NOISY_UTTERANCE = 3.0
 CMN_PRIOR_FRAMES = 500
 # an utterance shorter than this (frames) says too little about the channel to re-estimate the mean
 MIN_CMN_FRAMES = 20
+# the most audio (bytes) handed to pocketsphinx in one call: 0.1 s
+DECODE_BYTES = SAMPLE_RATE // 10 * 2
 
 
 @dataclass(frozen=True)
@@ -250,8 +253,16 @@ class SphinxRecognizer:
 
     def _feed(self, speech: bytes) -> None:
         self._audio.append(speech)
-        self._decoder.process_raw(speech, False, False)
+        self._decode(speech)
         self._utt_frames += (len(speech) // 2) * FRAME_RATE // SAMPLE_RATE
+
+    def _decode(self, speech: bytes) -> None:
+        """Search ``speech`` in pieces of at most 0.1 s. pocketsphinx holds the GIL for as long as one
+        call runs (0.6 s for 8 s of speech), and the audio callback, which needs it too, would
+        starve: underruns, a shifted echo path, and a "stop" that cannot cut the speaker off."""
+        for i in range(0, len(speech), DECODE_BYTES):
+            self._decoder.process_raw(speech[i:i + DECODE_BYTES], False, False)
+            time.sleep(0)   # let a waiting thread (the audio callback) have the GIL
 
     def _end(self) -> list[Detection]:
         d = self._decoder
@@ -268,7 +279,8 @@ class SphinxRecognizer:
             d.set_cmn(",".join(f"{v:.3f}" for v in own))
             d.start_utt()
             # not full_utt=True: with live CMN, pocketsphinx 5 then crashes in the next utterance
-            d.process_raw(b"".join(self._audio), False, False)
+            for data in self._audio:
+                self._decode(data)
             d.end_utt()
             d.set_cmn(",".join(f"{v:.3f}" for v in own))
         out = self._scan(final=True)
