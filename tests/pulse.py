@@ -19,7 +19,9 @@ The server has three null sinks:
 - ``user_out``: where the virtual user's spoken commands are played.
 - ``room``: the coach's microphone mix. ``room.monitor`` is the coach's microphone (``PULSE_SOURCE``).
   Two loopbacks feed it: ``user_out.monitor`` at full volume and ``coach_out.monitor`` at
-  :data:`ECHO_VOLUME` (the room echo of the coach's own voice).
+  :data:`ECHO_VOLUME` (the room echo of the coach's own voice). The echo loopback does not adjust
+  its rate (``adjust_time=0``): a room's echo path does not resample, and the loopback's constant
+  resampling to hold its latency kept moving the echo, which no canceller could follow.
 
 In-process PortAudio: PortAudio enumerates devices (and the ALSA "pulse" plugin reads
 ``PULSE_SERVER``) when sounddevice initialises, i.e. at import. :meth:`PulseServer.apply` sets the
@@ -204,7 +206,7 @@ def pulse_server() -> Iterator[PulseServer]:
             "--load=module-null-sink sink_name=coach_out rate=16000 channels=1",
             "--load=module-null-sink sink_name=user_out rate=16000 channels=1",
             "--load=module-null-sink sink_name=room rate=16000 channels=1",
-            "--load=module-loopback source=coach_out.monitor sink=room latency_msec=20"
+            "--load=module-loopback source=coach_out.monitor sink=room latency_msec=20 adjust_time=0"
             " sink_input_properties=media.name=room-echo",
             "--load=module-loopback source=user_out.monitor sink=room latency_msec=20",
             "--load=module-always-sink",

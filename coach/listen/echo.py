@@ -10,6 +10,13 @@ The speaker's output (the *reference*) reaches the microphone after an unknown d
    control) and its residual-echo suppressor, via the ``pyaec`` wheel, on 10 ms frames. It models
    ``tail`` seconds of the room after the bulk delay.
 
+3. Echo suppression: while the coach speaks, a 10 ms frame that the canceller took ``suppress_db``
+   (25 dB) or more out of is the coach's echo alone, and is silenced. Its faint remains otherwise
+   kept the voice-activity gate open, and the search heard them as words that ran into the user's
+   "stop". The user speaking over the coach keeps far more of the frame and passes. On the
+   benchmark's echo files (2026-11-21): 28 of 72 commands heard without it, 53 with it, and false
+   accepts 28 -> 18; 15 dB cut into the user's words ("softer" heard as "stop"), 20 dB was between.
+
 The first version of this module was a time-domain NLMS filter of our own. On the benchmark's
 coach-voice-only files it removed 4-9 dB of echo and diverged on the real duplex stream. Speex
 removes 13-40 dB on the same files.
@@ -29,6 +36,7 @@ from coach.listen.base import SAMPLE_RATE, Block
 Float = npt.NDArray[np.float64]
 FRAME = 160  # 10 ms
 _P16 = ctypes.POINTER(ctypes.c_int16)
+REF_ACTIVE = 100.0 ** 2  # reference power above which the coach counts as speaking
 
 
 def fast_length(n: int) -> int:
@@ -50,7 +58,8 @@ def fast_length(n: int) -> int:
 class EchoCanceller:
     """``process(mic, reference) -> cleaned``: int16 blocks at 16 kHz (whole 10 ms frames out)."""
 
-    def __init__(self, tail: float = 0.256, max_delay: float = 0.35, lead: int = 64) -> None:
+    def __init__(self, tail: float = 0.256, max_delay: float = 0.35, lead: int = 64,
+                 suppress_db: float = 25.0) -> None:
         try:
             import pyaec
         except ImportError as e:
@@ -60,6 +69,8 @@ class EchoCanceller:
         self.tail = int(tail * SAMPLE_RATE)
         self.max_delay = int(max_delay * SAMPLE_RATE)
         self.lead = lead
+        # a frame the canceller took this much out of, while the coach spoke, is its echo: silenced
+        self.suppress = 10 ** (-suppress_db / 10) if suppress_db > 0 else 0.0
         self.delay: int | None = None        # estimated bulk delay in samples
         self.reset()
 
@@ -77,6 +88,7 @@ class EchoCanceller:
         self._aec: Any = self._pyaec.Aec(FRAME, self.tail, SAMPLE_RATE, True)
         self._rest_mic = np.zeros(0, np.int16)
         self._rest_ref = np.zeros(0, np.int16)
+        self._ref_level = 0.0
 
     def process(self, mic: Block, reference: Block) -> Block:
         """Echo-cancelled microphone audio (whole 10 ms frames; a remainder waits for the next block)."""
@@ -111,6 +123,13 @@ class EchoCanceller:
             of = out[i:i + FRAME]
             lib.AecCancelEcho(self._aec._aec, mf.ctypes.data_as(_P16), rf.ctypes.data_as(_P16),
                               of.ctypes.data_as(_P16), FRAME)
+            if self.suppress:
+                # the reference's recent level (its echo lasts a while in the room: ~0.1 s decay)
+                self._ref_level = max(float(np.mean(rf.astype(np.float64) ** 2)), 0.8 * self._ref_level)
+                if self._ref_level > REF_ACTIVE:
+                    e_mic = float(np.mean(mf.astype(np.float64) ** 2))
+                    if float(np.mean(of.astype(np.float64) ** 2)) < e_mic * self.suppress:
+                        of[:] = 0
         self._rest_mic, self._rest_ref = m[whole:].copy(), r[whole:].copy()
         return out
 
