@@ -201,12 +201,37 @@ def test_echo_canceller_reduces_echo() -> None:
     echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.4])[:len(ref)]
     echo[37:] += ref[:len(ref) - 37].astype(np.float64) * 0.0  # keep it simple: pure delay and gain
     mic = (echo + rng.normal(0, 10, len(ref))).astype(np.int16)
-    ec = EchoCanceller()
+    ec = EchoCanceller(suppress_db=0)   # the canceller alone, without the suppression of echo-only frames
     out = np.concatenate([ec.process(mic[i:i + 1600], ref[i:i + 1600]) for i in range(0, len(ref), 1600)])
     h = len(ref) // 2
     reduction = 10 * np.log10(np.mean(mic[h:].astype(float) ** 2) / np.mean(out[h:].astype(float) ** 2))
     assert ec.delay is not None and abs(ec.delay - delay) < 10
     assert reduction > 10
+
+
+def test_echo_suppression_silences_the_echo_alone_and_keeps_the_user() -> None:
+    rng = np.random.default_rng(2)
+    n = 5 * SAMPLE_RATE
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    delay = int(0.2 * SAMPLE_RATE)
+    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.4])[:n]
+    user = np.zeros(n)
+    a, b = int(3.5 * SAMPLE_RATE), int(4.0 * SAMPLE_RATE)
+    user[a:b] = pink_like(rng, b - a) * 8000 * 0.4           # the user as loud as the echo
+    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    outs = {}
+    for db in (0.0, 25.0):   # without and with the suppression
+        ec = EchoCanceller(suppress_db=db)
+        outs[db] = np.concatenate([ec.process(mic[i:i + 480], ref[i:i + 480]) for i in range(0, n, 480)])
+    out = outs[25.0]
+    silent = ~out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1)   # 10 ms frames
+    assert silent[200:340].mean() > 0.8, "once the canceller has converged, the echo alone is silenced"
+    assert not (~outs[0.0][200 * 160:340 * 160].reshape(-1, 160).any(axis=1)).any()   # (not by speex itself)
+    # the user's voice over the echo passes: the suppression takes (almost) nothing more of it than
+    # the canceller does (speex's own double-talk handling lowers it by about 6 dB)
+    energy = {db: float(np.mean(o[a:b].astype(float) ** 2)) for db, o in outs.items()}
+    assert energy[25.0] > 0.9 * energy[0.0]
+    assert silent[a // 160:b // 160].mean() < 0.1
 
 
 def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]
