@@ -7,9 +7,13 @@ import hashlib
 import http.server
 import io
 import json
+import shutil
+import signal
 import socket
 import stat
+import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +22,11 @@ import pytest
 
 from coach.cli import main
 from coach.errors import ModelError
-from coach.listen.download import Steps, install
+from coach.listen.download import Steps, clean_stale, install
 from coach.listen.engines import find_vosk_models
 from coach.listen.kaldi import installed_models
 
+ROOT = Path(__file__).resolve().parent.parent
 NAME = "vosk-model-small-ko-0.22"
 SMALL_FILES = ["README", "am/final.mdl", "conf/mfcc.conf", "conf/model.conf"]
 
@@ -317,3 +322,83 @@ def test_cli_rejects_two_checksums(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as e:
         main(["models", "download", NAME, "--md5", "0" * 32, "--sha256", "0" * 64])
     assert e.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+def dead_pid() -> int:
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid
+
+
+def test_stale_work_folders_are_removed_and_a_moved_model_put_back(tmp_path: Path) -> None:
+    model = ko_model()
+    stale = tmp_path / f".{NAME}.dead1.partial"
+    (stale / "old" / "am").mkdir(parents=True)        # killed mid-swap: the old model was moved aside
+    shutil.copy(model / "am" / "final.mdl", stale / "old" / "am" / "final.mdl")
+    (stale / "owner.pid").write_text(f"{dead_pid()}\n")
+    unowned = tmp_path / f".{NAME}.dead2.partial"        # killed before it wrote its owner
+    (unowned / "unpacked").mkdir(parents=True)
+    other = tmp_path / f".{NAME}.live.partial"           # another download still running
+    other.mkdir()
+    with subprocess.Popen(["sleep", "30"]) as live:
+        try:
+            (other / "owner.pid").write_text(f"{live.pid}\n")
+            lines: list[str] = []
+            clean_stale(tmp_path, NAME, lines.append)
+        finally:
+            live.kill()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name, NAME]
+    assert (tmp_path / NAME / "am" / "final.mdl").read_bytes() == (model / "am" / "final.mdl").read_bytes()
+    assert f"put back {tmp_path / NAME}, which an interrupted download had moved aside" in lines
+    assert sum("left by an interrupted download" in line for line in lines) == 2
+
+
+class SlowSite(Site):
+    """Serves one file slowly (64 KiB every 50 ms), so that a download can be killed halfway."""
+
+    def __init__(self, path: Path) -> None:
+        data = path.read_bytes()
+
+        class Slow(http.server.BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                try:
+                    for i in range(0, len(data), 1 << 16):
+                        self.wfile.write(data[i:i + (1 << 16)])
+                        time.sleep(0.05)
+                except OSError:
+                    pass   # the client was killed
+
+        self.root = path.parent
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Slow)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+
+def test_a_killed_download_leaves_nothing_behind_after_the_next(site: Site, tmp_path: Path) -> None:
+    zip_path = site.root / "small" / f"{NAME}.zip"
+    slow = SlowSite(zip_path)
+    dest = tmp_path / "models"
+    cmd = [str(ROOT / ".venv" / "bin" / "coach"), "models", "download", NAME, "--url", f"{slow.url}/{NAME}.zip",
+           "--md5", digest(zip_path, "md5"), "--dir", str(dest)]
+    try:
+        with subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True) as p:
+            assert p.stderr is not None
+            for line in p.stderr:
+                if line.startswith("downloaded: 20%"):
+                    break
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+    finally:
+        slow.close()
+    assert [w.name.endswith(".partial") for w in dest.iterdir()] == [True], "the kill left a work folder"
+    lines: list[str] = []
+    install(NAME, dest, url=zip_path.as_uri(), md5=digest(zip_path, "md5"), progress=lines.append)
+    assert sorted(p.name for p in dest.iterdir()) == [NAME]
+    assert any("left by an interrupted download" in line for line in lines)

@@ -38,6 +38,7 @@ from coach.listen.engines import language_of
 INDEX_URL = "https://alphacephei.com/vosk/models/model-list.json"
 MODELS_PAGE = "https://alphacephei.com/vosk/models"
 TIMEOUT = 30.0                 # seconds without data before a download is given up
+OWNER = "owner.pid"   # in a work folder: the process doing the download
 CHUNK = 1 << 16
 UNKNOWN_SIZE_STEP = 10 << 20   # a progress line every 10 MB when the size is not known
 
@@ -384,8 +385,10 @@ def install(name: str, dest: Path, *, url: str | None = None, sha256: str | None
                          "pass --force to replace it, or remove it")
     source = resolve(name, dest, url=url, sha256=sha256, md5=md5, index=index, progress=progress)
     _make_dir(dest)
+    clean_stale(dest, name, progress)
     try:
         work = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=dest))
+        (work / OWNER).write_text(f"{os.getpid()}\n")
     except OSError as e:
         raise _disk_error(dest / f".{name}.partial", e) from e
     try:
@@ -402,6 +405,44 @@ def install(name: str, dest: Path, *, url: str | None = None, sha256: str | None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return Installed(name, target, language_of(target))
+
+
+def _owner_alive(work: Path) -> bool:
+    try:
+        pid = int((work / OWNER).read_text().strip())
+    except (OSError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(dest: Path, name: str, progress: Progress = _quiet) -> None:
+    """Remove the work folders of earlier downloads of ``name`` whose process was killed.
+
+    A download killed outright (SIGKILL, power cut) cannot clean up after itself. A folder whose
+    owner is still running is another download in progress and is left alone. If the kill came
+    while a forced download swapped models, the old model is in the folder and put back first.
+    """
+    for work in sorted(dest.glob(f".{name}.*.partial")):
+        if not work.is_dir() or _owner_alive(work):
+            continue
+        target = dest / name
+        old = work / "old"
+        if is_model_dir(old) and not (target.exists() or target.is_symlink()):
+            try:
+                os.rename(old, target)
+                progress(f"put back {target}, which an interrupted download had moved aside")
+            except OSError:
+                continue   # leave it where it is rather than lose it
+        shutil.rmtree(work, ignore_errors=True)
+        progress(f"removed {work.name}, left by an interrupted download")
 
 
 def _swap_in(new: Path, target: Path, old: Path) -> None:
