@@ -37,6 +37,7 @@ from coach.session import (
 )
 from coach.speech.base import Earcon, Speaker
 from coach.store import SessionLog
+from coach.transcript import Transcript
 
 #: Spoken commands acted on even while the coach is talking: they only ever make things safer.
 SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
@@ -101,6 +102,7 @@ class Runtime:
         self.clock = clock
         self.on_checkpoint = on_checkpoint
         self.transcript = transcript
+        self._lines = Transcript(self._print) if transcript is not None else None
         self.language = session.routine.language
         self._queue: queue.Queue[_Item] = queue.Queue()
         self.result: Finish | None = None
@@ -123,7 +125,7 @@ class Runtime:
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value))
             return
         if command is Command.STOP:
-            self.speaker.stop()
+            self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source))
 
     def text(self, line: str, source: str = "key") -> None:
@@ -140,6 +142,8 @@ class Runtime:
 
     def speech_done(self, utterance_id: int, interrupted: bool) -> None:
         self._last_done = (utterance_id, time.monotonic())
+        if self._lines is not None:
+            self._lines.done(utterance_id)   # the next line is heard from now: print it now
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
 
     def _own_words(self, heard: str) -> bool:
@@ -158,7 +162,7 @@ class Runtime:
 
     def interrupt(self, reason: str) -> None:
         """End the session now (Ctrl-C, a signal, a device lost for good); the resume point stays."""
-        self.speaker.stop()
+        self._stop_speech()
         self._queue.put(_Interrupt(self.clock.now(), reason))
 
     # -- the loop ------------------------------------------------------------------------------
@@ -195,7 +199,7 @@ class Runtime:
 
     def _take(self, item: _Item) -> None:
         if isinstance(item, _Interrupt):
-            self.speaker.stop()
+            self._stop_speech()
             s = self.session
             self.on_checkpoint(s.step_index, s.level)   # the resume point matches the last state exactly
             self._write_log("ended", {"completed": False, "reason": item.reason, "level": s.level,
@@ -220,15 +224,15 @@ class Runtime:
     def _perform(self, effects: list[Effect]) -> None:
         for e in effects:
             if isinstance(e, Say):
-                if self.transcript is not None:
-                    self._print(e.text)
                 with self._said_lock:
                     self._said[e.utterance_id] = set(normalise(e.text).split())
                     for old in [k for k in self._said if k < e.utterance_id - 50]:
                         del self._said[old]
+                if self._lines is not None:
+                    self._lines.queued(e.utterance_id, e.text)
                 self.speaker.say(e.utterance_id, e.text)
             elif isinstance(e, Silence):
-                self.speaker.stop()
+                self._stop_speech()
             elif isinstance(e, Tone):
                 self.speaker.tone(e.earcon)
             elif isinstance(e, Prepare):
@@ -243,6 +247,11 @@ class Runtime:
                 self.on_checkpoint(e.step, e.level)
             elif isinstance(e, Finish):
                 self.result = e
+
+    def _stop_speech(self) -> None:
+        self.speaker.stop()
+        if self._lines is not None:
+            self._lines.silenced()
 
     def _write_log(self, type_: str, data: dict[str, object]) -> None:
         self.log.write(self.clock.now(), type_, dict(data))
