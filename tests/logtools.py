@@ -1,8 +1,9 @@
-"""Helpers for tests that watch a running coach through its session log."""
+"""Helpers for tests that run a coach process and watch it through its session log."""
 
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -32,3 +33,12 @@ def wait_for(predicate: Callable[[], bool], what: str, limit: float = 60.0) -> N
             return
         time.sleep(0.05)
     pytest.fail(f"timed out waiting for {what}")
+
+
+def coach_env(tmp_path: Path) -> dict[str, str]:
+    """The environment for a coach process with its own data dir, no user config and no colour."""
+    env = dict(os.environ)
+    env["COACH_DATA"] = str(tmp_path / "data")
+    env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
+    env["NO_COLOR"] = "1"
+    return env

@@ -7,13 +7,13 @@ with ``dd`` while the coach runs on it; and /dev/full, on which every write fail
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from logtools import coach_env
 from logtools import records as log_records
 
 COACH = [sys.executable, "-m", "coach"]
@@ -54,12 +54,7 @@ def _unshare() -> list[str]:
     pytest.skip("mounting a small tmpfs needs root or unprivileged user namespaces (unshare -rm); neither is here")
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["COACH_DATA"] = str(tmp_path / "data")
-    env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
-    env["NO_COLOR"] = "1"
-    return env
+_env = coach_env
 
 
 def test_disk_filling_mid_session_keeps_the_last_resume_point_and_the_log(tmp_path: Path) -> None:

@@ -97,7 +97,9 @@ def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, t
     log = tmp_path / "session.jsonl"
     proc = _coach(pulse, tmp_path, log)
     try:
-        wait_for(lambda: any(r["type"] == "step" for r in log_records(log)), "the intro to finish", 120)
+        # a command heard in its own voice (a "stop" pauses the intro for good) ends the wait too
+        wait_for(lambda: any(r["type"] in ("step", "command") for r in log_records(log)), "the intro to finish",
+                 120)
     finally:
         _out, err = _finish(proc)
     commands = [r for r in log_records(log) if r["type"] == "command"]

@@ -8,25 +8,19 @@ session log, and the resume point after Ctrl-C and after kill -9.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from logtools import coach_env, wait_for
 from logtools import records as log_records
-from logtools import wait_for
 
 COACH = [sys.executable, "-m", "coach"]
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["COACH_DATA"] = str(tmp_path / "data")
-    env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
-    env["NO_COLOR"] = "1"
-    return env
+_env = coach_env
 
 
 def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
