@@ -33,7 +33,7 @@ done
 cp "$D/data/resume.json" "$OUT/resume-before.json"
 dd if=/dev/zero of="$D/fill" bs=4k 2>/dev/null
 n=0
-until grep -q "could not save the resume point" "$OUT/stderr"; do
+until grep -q "could not save the resume point" "$OUT/stderr" && grep -q "log could not be written" "$OUT/stderr"; do
   sleep 0.05; n=$((n+1)); [ $n -gt 1200 ] && { kill -9 $pid; exit 99; }
 done
 kill -9 $pid
