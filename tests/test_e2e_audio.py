@@ -102,8 +102,10 @@ def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, t
                  120)
     finally:
         _out, err = _finish(proc)
-    commands = [r for r in log_records(log) if r["type"] == "command"]
-    assert commands == [], (commands, err)
+    records = log_records(log)
+    commands = [r for r in records if r["type"] == "command"]
+    heard = [r for r in records if r["type"] in ("heard", "said")]   # what was heard, over which line
+    assert commands == [], (commands, heard, err)
 
 
 def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse: PulseServer, tmp_path: Path) -> None:
