@@ -20,8 +20,8 @@ The speaker's output (the *reference*) reaches the microphone after an unknown d
    heard and false accepts: 36% with no suppression; 69% and 18 on whole frames; 69% and 15 by
    bands (full `python -m bench listen`). The floor for a faint band was tried at RMS 28, 48, 88
    and 177 (64%, 74%, 71% and 67% heard); at 50, the value kept, the full run gives 69%: a few
-   files either way, within the noise of 72 commands. 15 dB on whole frames cut into the user's words ("softer" heard as
-   "stop").
+   files either way, within the noise of 72 commands. 15 dB on whole frames cut into the user's
+   words ("softer" heard as "stop").
 
 The first version of this module was a time-domain NLMS filter of our own. On the benchmark's
 coach-voice-only files it removed 4-9 dB of echo and diverged on the real duplex stream. Speex
