@@ -52,6 +52,23 @@ class Heartbeat:
         return now - self._since > self.limit
 
 
+def failure(stream: Any, heartbeat: Heartbeat) -> str | None:
+    """How a running stream has failed, or None: ``"stopped working"`` (PortAudio ended it, or it
+    cannot be asked) or ``"stopped responding (no audio for N s)"`` (its callback stopped coming).
+
+    Call from one thread, regularly (the heartbeat remembers when it last saw a callback).
+    """
+    try:
+        active = bool(stream.active)
+    except Exception:
+        active = False
+    if not active:
+        return "stopped working"
+    if heartbeat.stalled():
+        return f"stopped responding (no audio for {heartbeat.limit:.0f} s)"
+    return None
+
+
 def close_stream(stream: Any, timeout: float = CLOSE_SECONDS) -> bool:
     """Abort and close a sounddevice ``stream``, giving up after ``timeout`` seconds.
 

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from coach import streamguard
-from coach.streamguard import Heartbeat, close_stream
+from coach.streamguard import Heartbeat, close_stream, failure
 
 
 def test_heartbeat_stalls_only_after_the_limit_without_callbacks() -> None:
@@ -74,3 +74,22 @@ def test_forget_at_exit_unregisters_sounddevices_handler(monkeypatch: pytest.Mon
     monkeypatch.setattr(atexit, "unregister", dropped.append)
     streamguard.forget_at_exit()
     assert dropped == [sd._exit_handler]
+
+
+def test_failure_tells_an_ended_stream_from_a_silent_one() -> None:
+    class Stream:
+        def __init__(self, active: object) -> None:
+            self._active = active
+
+        @property
+        def active(self) -> bool:
+            if isinstance(self._active, Exception):
+                raise self._active
+            return bool(self._active)
+
+    hb = Heartbeat(limit=5.0)
+    assert failure(Stream(True), hb) is None
+    assert failure(Stream(False), hb) == "stopped working"
+    assert failure(Stream(RuntimeError("PortAudio not initialized")), hb) == "stopped working"
+    hb._since -= 6.0                        # no callback for six seconds
+    assert failure(Stream(True), hb) == "stopped responding (no audio for 5 s)"

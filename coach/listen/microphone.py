@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
-from coach.streamguard import Heartbeat, close_stream
+from coach.streamguard import Heartbeat, close_stream, failure
 
 log = logging.getLogger(__name__)
 
@@ -92,17 +92,11 @@ class Microphone:
         """
         if self._stream is None:
             return None
-        fix = "check it with `coach devices`, choose one with --input-device, and start again"
-        try:
-            active = bool(self._stream.active)
-        except Exception:
-            active = False
-        if not active:
-            return AudioDeviceError(f"the microphone ({self.device or 'default'}) stopped working", fix)
-        if self._heartbeat.stalled():
-            return AudioDeviceError(f"the microphone ({self.device or 'default'}) stopped responding "
-                                    f"(no audio for {self._heartbeat.limit:.0f} s)", fix)
-        return None
+        why = failure(self._stream, self._heartbeat)
+        if why is None:
+            return None
+        return AudioDeviceError(f"the microphone ({self.device or 'default'}) {why}",
+                                "check it with `coach devices`, choose one with --input-device, and start again")
 
     def stop(self) -> None:
         if self._stream is not None:

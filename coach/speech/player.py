@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
-from coach.streamguard import Heartbeat, close_stream
+from coach.streamguard import Heartbeat, close_stream, failure
 
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
@@ -254,12 +254,9 @@ class Player:
                 self._finish(uid, interrupted)
             if self._closed:
                 return
-            if tick % 10 == 0 and not self._failed:
-                if not self._stream_ok():
-                    self._fail(AudioDeviceError("the audio output device stopped working", FIX))
-                elif self._heartbeat.stalled():
-                    self._fail(AudioDeviceError(
-                        f"the audio device stopped responding (no audio for {self._heartbeat.limit:.0f} s)", FIX))
+            if tick % 10 == 0 and not self._failed and (why := failure(self._stream, self._heartbeat)):
+                device = "audio output device" if why == "stopped working" else "audio device"
+                self._fail(AudioDeviceError(f"the {device} {why}", FIX))
             self._wake.wait(0.01)
             self._wake.clear()
 
@@ -273,12 +270,6 @@ class Player:
             if now >= dac_end:
                 return
             time.sleep(min(0.01, dac_end - now))
-
-    def _stream_ok(self) -> bool:
-        try:
-            return bool(self._stream.active)
-        except Exception:
-            return False
 
     def _finish(self, uid: int, interrupted: bool) -> None:
         with self._pending_lock:
