@@ -54,9 +54,6 @@ def _unshare() -> list[str]:
     pytest.skip("mounting a small tmpfs needs root or unprivileged user namespaces (unshare -rm); neither is here")
 
 
-_env = coach_env
-
-
 def test_disk_filling_mid_session_keeps_the_last_resume_point_and_the_log(tmp_path: Path) -> None:
     prefix = _unshare()
     mnt, out = tmp_path / "mnt", tmp_path / "out"
@@ -64,7 +61,7 @@ def test_disk_filling_mid_session_keeps_the_last_resume_point_and_the_log(tmp_pa
     out.mkdir()
     profile = {"levels": {"neck": 2}}
     (out / "profile.json").write_text(json.dumps(profile))
-    env = _env(tmp_path) | {"D": str(mnt), "OUT": str(out), "COACH_DATA": str(mnt / "data")}
+    env = coach_env(tmp_path) | {"D": str(mnt), "OUT": str(out), "COACH_DATA": str(mnt / "data")}
     cmd = [*prefix, "sh", "-c", INNER, "inner", *COACH, "run", "tennis-balls", "--text", "--fresh", "--speed", "40",
            "--log", str(mnt / "session.jsonl")]
     with subprocess.Popen(cmd, stdin=subprocess.PIPE, env=env, text=True) as p:
@@ -89,7 +86,7 @@ def test_disk_filling_mid_session_keeps_the_last_resume_point_and_the_log(tmp_pa
     data = tmp_path / "data"
     shutil.copytree(out / "data", data)
     r = subprocess.run([*COACH, "resume", "--text", "--speed", "500", "--log", str(tmp_path / "second.jsonl")],
-                       input="", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+                       input="", capture_output=True, text=True, env=coach_env(tmp_path), timeout=120)
     assert r.returncode == 0, r.stderr
     started = [x for x in log_records(tmp_path / "second.jsonl") if x["type"] == "started"][0]
     assert (started["step"], started["level"]) == (after["step"], after["level"])
@@ -97,7 +94,7 @@ def test_disk_filling_mid_session_keeps_the_last_resume_point_and_the_log(tmp_pa
 
 def test_a_log_on_a_full_device_warns_once_and_the_session_completes(tmp_path: Path) -> None:
     r = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--fresh", "--speed", "500", "--log", "/dev/full"],
-                       input="h\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+                       input="h\n", capture_output=True, text=True, env=coach_env(tmp_path), timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stderr.count("the session log could not be written") == 1
     assert "No space left on device" in r.stderr
