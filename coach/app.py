@@ -56,7 +56,8 @@ class Audio:
 
 
 def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
-                on_command: Callable[[Detection], None], on_error: Callable[[Exception], None],
+                on_command: Callable[[Detection], None], on_echo: Callable[[Detection, float], None],
+                on_error: Callable[[Exception], None],
                 warn: TextIO) -> Audio:
     """The real speaker (pyttsx3 + sounddevice, one duplex stream) and the listener.
 
@@ -75,7 +76,8 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
                                     done=done, warn=warn, on_error=on_error)
     from coach.listen.denoise import denoiser
 
-    listener = Listener(recognizer, on_command, denoise=denoiser(config.listen.noise_suppression)).start()
+    listener = Listener(recognizer, on_command, denoise=denoiser(config.listen.noise_suppression),
+                        on_echo=on_echo).start()
     running = threading.Event()
     running.set()
 
@@ -159,6 +161,9 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
     def on_command(detection: Detection) -> None:
         holder[0].command(detection.command, detection.heard, detection.confidence, "voice")
 
+    def on_echo(detection: Detection, left_db: float) -> None:
+        holder[0].echo(detection.command, detection.heard, left_db)
+
     def on_error(error: Exception) -> None:
         print(f"coach: {error}", file=err)   # how to resume is said when the session has ended
         holder[0].interrupt(DEVICE_LOST)
@@ -167,7 +172,7 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
     text_mode = plan.text_mode
     if not text_mode:
         try:
-            audio = build_audio(plan, config, done, on_command, on_error, err)
+            audio = build_audio(plan, config, done, on_command, on_echo, on_error, err)
         except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
             print("coach: carrying on in text mode: the coach's words are printed here; "

@@ -74,6 +74,7 @@ class _OwnWords:
     now: float
     command: Command
     text: str
+    reason: str = "the coach was saying it"
 
 
 _Item = Event | _Unknown | _Interrupt | _OwnWords
@@ -127,6 +128,12 @@ class Runtime:
         if command is Command.STOP:
             self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source))
+
+    def echo(self, command: Command, text: str, left_db: float) -> None:
+        """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
+        out (``left_db`` of the sound left). Logged, never acted on (any thread)."""
+        self._queue.put(_OwnWords(self.clock.now(), command, text or command.value,
+                                  f"the coach's own voice ({left_db:.0f} dB left after echo cancellation)"))
 
     def text(self, line: str, source: str = "key") -> None:
         """Typed input: a single key (see coach.commands.KEYS) or words."""
@@ -207,7 +214,7 @@ class Runtime:
             self.result = Finish(False, item.reason, s.level)
         elif isinstance(item, _OwnWords):
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": "the coach was saying it"})
+                                      "ignored": item.reason})
         elif isinstance(item, _Unknown):
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)

@@ -80,6 +80,13 @@ def test_pocketsphinx_hears_commands(sphinx: SphinxRecognizer, tmp_path: Path, t
     duration = len(read_wav(path)) / SAMPLE_RATE
     for d in found:
         assert 0.6 < d.at <= duration
+        assert_span(d, 0.6, duration - 1.0)
+
+
+def assert_span(d: Detection, said_from: float, said_to: float) -> None:
+    """The command's words lie where the speech is (within a few frames) and end before it was emitted."""
+    assert d.start is not None and d.end is not None
+    assert said_from - 0.1 <= d.start < d.end <= min(d.at, said_to + 0.1), (d, said_from, said_to)
 
 
 @pytest.mark.parametrize("voice", ["flite:slt", "flite:kal16"])
@@ -121,8 +128,10 @@ def vosk_ko() -> VoskRecognizer:
 
 @pytest.mark.parametrize("text,command", [("멈춰", Command.STOP), ("더 세게", Command.HARDER), ("잠깐", Command.PAUSE)])
 def test_vosk_korean_commands(vosk_ko: VoskRecognizer, tmp_path: Path, text: str, command: Command) -> None:
-    found = detect(vosk_ko, render(tmp_path, text, voice="ko"))
+    path = render(tmp_path, text, voice="ko")
+    found = detect(vosk_ko, path)
     assert [d.command for d in found] == [command]
+    assert_span(found[0], 0.6, len(read_wav(path)) / SAMPLE_RATE - 1.0)
 
 
 def test_vosk_grammar_has_unk(vosk_ko: VoskRecognizer) -> None:
@@ -255,6 +264,54 @@ def test_echo_suppression_keeps_a_quiet_hiss_over_a_loud_echo() -> None:
     frames = ~out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1)
     assert frames[200:340].mean() > 0.5, "the echo alone is silenced"
     assert frames[a // 160:b // 160].mean() < 0.1, "the hiss over it is not"
+
+
+class SaysStopAt:
+    """A scripted recogniser: hears "stop" said between ``start`` and ``end`` once it has had the audio."""
+
+    name = "scripted"
+
+    def __init__(self, start: float, end: float) -> None:
+        self.start, self.end = start, end
+        self.samples = 0
+
+    def accept(self, block: Block) -> list[Detection]:
+        before, self.samples = self.samples, self.samples + len(block)
+        if before < self.end * SAMPLE_RATE <= self.samples:
+            return [Detection(Command.STOP, "stop", 1.0, self.samples / SAMPLE_RATE, self.start, self.end)]
+        return []
+
+    def reset(self) -> None:
+        self.samples = 0
+
+
+@pytest.mark.parametrize("user_db", [None, 0.0, -10.0, -15.0, -20.0])
+def test_a_command_the_canceller_took_out_is_the_coachs_own_voice(user_db: float | None) -> None:
+    """Heard in the echo alone, "stop" is handed to on_echo and not returned; said by the user over
+    the echo (as loud as the echo, or up to 20 dB quieter), it is returned."""
+    rng = np.random.default_rng(5)
+    n = 5 * SAMPLE_RATE
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    delay = int(0.15 * SAMPLE_RATE)
+    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
+    a, b = int(3.5 * SAMPLE_RATE), int(3.9 * SAMPLE_RATE)
+    user = np.zeros(n)
+    if user_db is not None:
+        u = pink_like(rng, b - a)
+        user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2)) * 10 ** (user_db / 20)
+    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    echoes: list[tuple[Detection, float]] = []
+    pipeline = Pipeline(SaysStopAt(3.5, 3.9), on_echo=lambda d, db: echoes.append((d, db)))
+    found = run_blocks(pipeline, mic, ref)
+    if user_db is None:
+        assert found == [] and len(echoes) == 1 and pipeline.echoes == 1
+        assert echoes[0][0].command is Command.STOP and echoes[0][1] <= -20
+    else:
+        assert [d.command for d in found] == [Command.STOP] and echoes == []
+        left, typical = pipeline.residual_db(3.5, 3.9), pipeline.typical_residual_db(3.5)
+        assert left is not None and typical is not None and left > typical + 10   # the user's voice stands out
+    # with no reference (the coach silent) there is no echo to judge: the same audio is a command
+    assert [d.command for d in run_blocks(Pipeline(SaysStopAt(3.5, 3.9)), mic)] == [Command.STOP]
 
 
 def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 from pathlib import Path
 
@@ -80,3 +81,20 @@ def test_echo_tail_after_the_line_ends(tmp_path: Path) -> None:
     rt._last_done = (7, time.monotonic() - ECHO_TAIL - 0.1)
     rt.command(Command.STOP, "stop")
     assert isinstance(queued(rt)[-1], Heard)
+
+
+def test_a_command_in_the_echo_is_logged_and_not_acted_on(tmp_path: Path) -> None:
+    """The listener found "pain" in what the echo canceller took out: the log says so, nothing eases."""
+    rt, speaker = runtime(tmp_path)
+    speaker.playing = 7
+    level = rt.session.level
+    rt.echo(Command.PAIN, "ouch", -31.4)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords) and speaker.stops == 0
+    rt._take(items[0])
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    heard = [r for r in rows if r["type"] == "heard"]
+    assert heard and heard[-1]["command"] == "pain" and heard[-1]["text"] == "ouch"
+    assert heard[-1]["ignored"] == "the coach's own voice (-31 dB left after echo cancellation)"
+    assert rt.session.level == level

@@ -26,13 +26,16 @@ Block = npt.NDArray[np.int16]   # mono 16-bit PCM at SAMPLE_RATE
 class Detection:
     """A command a recogniser heard.
 
-    ``at`` is the seconds of audio consumed when the recogniser emitted it.
+    ``at`` is the seconds of audio consumed when the recogniser emitted it; ``start`` and ``end``
+    (when the recogniser knows them) are where the command's words lie, on the same clock.
     """
 
     command: Command
     heard: str
     confidence: float
     at: float
+    start: float | None = None
+    end: float | None = None
 
 
 class Recognizer(Protocol):

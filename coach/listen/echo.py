@@ -95,6 +95,7 @@ class EchoCanceller:
         self._rest_mic = np.zeros(0, np.int16)
         self._rest_ref = np.zeros(0, np.int16)
         self._ref_level = 0.0
+        self.active = False   # was the coach's voice in the room during the last block processed?
 
     def process(self, mic: Block, reference: Block) -> Block:
         """Echo-cancelled microphone audio (whole 10 ms frames; a remainder waits for the next block)."""
@@ -124,15 +125,17 @@ class EchoCanceller:
         out = np.zeros(whole, np.int16)
         for i in range(0, whole, FRAME):
             out[i:i + FRAME] = self._aec.cancel_echo(m[i:i + FRAME].tolist(), r[i:i + FRAME].tolist())
-        if self.suppress and whole:
-            self._suppress(m[:whole], r[:whole], out)
+        active = self._active(r[:whole])
+        self.active = bool(active.any())
+        if self.suppress and self.active:
+            self._suppress(m[:whole], out, active)
         self._rest_mic, self._rest_ref = m[whole:].copy(), r[whole:].copy()
         return out
 
     # -- internals --------------------------------------------------------------------------
-    def _suppress(self, mic: Block, ref: Block, out: Block) -> None:
-        """Silence the frames of ``out`` that are the coach's echo alone (see the module's docstring)."""
-        frames = len(out) // FRAME
+    def _active(self, ref: Block) -> npt.NDArray[np.bool_]:
+        """For each 10 ms frame of the aligned reference: is the coach's voice (or its echo) in the room?"""
+        frames = len(ref) // FRAME
         ref_power = np.mean(ref.astype(np.float64).reshape(frames, FRAME) ** 2, axis=1)
         active = np.zeros(frames, bool)
         level = self._ref_level
@@ -140,8 +143,11 @@ class EchoCanceller:
             level = max(float(ref_power[k]), 0.8 * level)
             active[k] = level > REF_ACTIVE
         self._ref_level = level
-        if not active.any():
-            return
+        return active
+
+    def _suppress(self, mic: Block, out: Block, active: npt.NDArray[np.bool_]) -> None:
+        """Silence the frames of ``out`` that are the coach's echo alone (see the module's docstring)."""
+        frames = len(out) // FRAME
         spec_m = np.abs(np.fft.rfft(mic.astype(np.float64).reshape(frames, FRAME), axis=1)) ** 2
         spec_o = np.abs(np.fft.rfft(out.astype(np.float64).reshape(frames, FRAME), axis=1)) ** 2
         bm = np.stack([spec_m[:, a:b].sum(axis=1) for a, b in BANDS], axis=1)

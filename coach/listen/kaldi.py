@@ -97,7 +97,10 @@ class VoskRecognizer:
             return []
         conf = min(float(w.get("conf", 0.0)) for w in kept)
         _ = text
-        return [Detection(command, heard, round(conf, 3), round(self._samples / SAMPLE_RATE, 3))]
+        start = min(float(w.get("start", 0.0)) for w in kept)
+        end = max(float(w.get("end", 0.0)) for w in kept)
+        return [Detection(command, heard, round(conf, 3), round(self._samples / SAMPLE_RATE, 3),
+                          round(start, 3), round(end, 3))]
 
 
 def installed_models() -> list[tuple[str, Path]]:

@@ -193,6 +193,7 @@ class SphinxRecognizer:
         self._utt_frames = 0     # pocketsphinx frames fed in the current utterance
         self._emitted: set[int] = set()  # start frames (in the utterance) of commands already emitted
         self._in_utt = False
+        self._utt_start = 0      # stream sample where the current utterance begins
         self._last_word_end = 0  # frame (in the utterance) where the last word heard so far ends
 
     # -- Recognizer -------------------------------------------------------------------------
@@ -206,7 +207,7 @@ class SphinxRecognizer:
             frame, self._pending = self._pending[:fb], self._pending[fb:]
             for event in self._gate.push(frame):
                 if event.kind == "start":
-                    self._start()
+                    self._start(self._position() - len(event.audio) // 2)
                     self._feed(event.audio)
                 elif event.kind == "audio" and self._in_utt:
                     self._feed(event.audio)
@@ -221,7 +222,7 @@ class SphinxRecognizer:
                 if (noisy and self._last_word_end and quiet >= self.options.hangover * FRAME_RATE) or (
                         self._utt_frames >= self.options.max_utterance * FRAME_RATE):
                     out += self._end()
-                    self._start()
+                    self._start(self._position())
         return out
 
     def reset(self) -> None:
@@ -240,7 +241,13 @@ class SphinxRecognizer:
         return self._end() if self._in_utt else []
 
     # -- internals --------------------------------------------------------------------------
-    def _start(self) -> None:
+    def _position(self) -> int:
+        """Samples of the stream taken from ``_pending`` so far (to the end of the frame just gated)."""
+        return self._samples - len(self._pending) // 2
+
+    def _start(self, at: int) -> None:
+        """Begin an utterance whose first sample is sample ``at`` of the stream."""
+        self._utt_start = at
         if self._in_utt:
             self._decoder.end_utt()
         self._decoder.set_cmn(self._decoder.get_cmn(False))  # the prior weighs CMN_PRIOR_FRAMES again
@@ -306,5 +313,7 @@ class SphinxRecognizer:
             if start in self._emitted or (not final and (now - end < settle or command.value not in self._early)):
                 continue
             self._emitted.add(start)
-            out.append(Detection(command, phrase, confidence, round(self._samples / SAMPLE_RATE, 3)))
+            t0 = self._utt_start / SAMPLE_RATE
+            out.append(Detection(command, phrase, confidence, round(self._samples / SAMPLE_RATE, 3),
+                                 round(t0 + start / FRAME_RATE, 3), round(t0 + (end + 1) / FRAME_RATE, 3)))
         return out
