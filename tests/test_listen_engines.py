@@ -18,7 +18,7 @@ from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection
 from coach.listen.echo import EchoCanceller
 from coach.listen.engines import find_vosk_models, make_recognizer
 from coach.listen.kaldi import VoskRecognizer, installed_models
-from coach.listen.listener import Pipeline, blocks, read_wav, run_blocks
+from coach.listen.listener import Listener, Pipeline, blocks, read_wav, run_blocks
 from coach.listen.sphinx import SphinxRecognizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -312,6 +312,41 @@ def test_a_command_the_canceller_took_out_is_the_coachs_own_voice(user_db: float
         assert left is not None and typical is not None and left > typical + 10   # the user's voice stands out
     # with no reference (the coach silent) there is no echo to judge: the same audio is a command
     assert [d.command for d in run_blocks(Pipeline(SaysStopAt(3.5, 3.9)), mic)] == [Command.STOP]
+
+
+class FailsOnceThenSaysStop(SaysStopAt):
+    """Raises on the block holding its 1.0 s; after the reset that follows, its clock starts over."""
+
+    failed = False
+
+    def accept(self, block: Block) -> list[Detection]:
+        if not self.failed and self.samples + len(block) > SAMPLE_RATE:
+            self.failed = True
+            raise RuntimeError("a broken block")
+        return super().accept(block)
+
+
+def test_after_a_recogniser_failure_the_echo_is_judged_at_the_right_time() -> None:
+    """The listener resets a recogniser that failed; its times then count from the reset, and the
+    pipeline judges the echo where the words really were (the user's "stop" over the echo)."""
+    rng = np.random.default_rng(6)
+    n = 6 * SAMPLE_RATE
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    delay = int(0.15 * SAMPLE_RATE)
+    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
+    rec = FailsOnceThenSaysStop(2.5, 2.9)     # after the reset at 1.02 s (the end of that block): 3.52-3.92 s
+    a, b = int(3.52 * SAMPLE_RATE), int(3.92 * SAMPLE_RATE)
+    user = np.zeros(n)
+    u = pink_like(rng, b - a)
+    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2))
+    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    heard: list[Detection] = []
+    echoes: list[Detection] = []
+    listener = Listener(rec, heard.append, on_echo=lambda d, db: echoes.append(d)).start()
+    listener.feed_all((m, r) for m, r in zip(blocks(mic), blocks(ref), strict=True))
+    listener.stop()
+    assert listener.errors == 1 and rec.failed
+    assert [d.command for d in heard] == [Command.STOP] and echoes == []
 
 
 def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]

@@ -26,8 +26,9 @@ Block = npt.NDArray[np.int16]   # mono 16-bit PCM at SAMPLE_RATE
 class Detection:
     """A command a recogniser heard.
 
-    ``at`` is the seconds of audio consumed when the recogniser emitted it; ``start`` and ``end``
-    (when the recogniser knows them) are where the command's words lie, on the same clock.
+    ``at`` is the seconds of audio consumed (since the recogniser's last reset) when the recogniser
+    emitted it; ``start`` and ``end`` (when the recogniser knows them) are where the command's
+    words lie, on the same clock.
     """
 
     command: Command

@@ -142,7 +142,8 @@ class Pipeline:
         self.denoise = denoise
         self.on_echo = on_echo
         self.echoes = 0
-        self._pos = 0   # samples handed to the recogniser since the last reset
+        self._pos = 0      # samples handed to the recogniser since the pipeline's reset
+        self._origin = 0   # where the recogniser's clock starts (its last reset) on that count
         # (first sample, end sample, microphone energy, energy left after echo cancellation) of the
         # recent blocks during which the coach's voice was in the room
         self._echo_blocks: deque[tuple[int, int, float, float]] = deque(maxlen=ECHO_HISTORY)
@@ -192,7 +193,7 @@ class Pipeline:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
         clock), how much the echo canceller left, in dB; None unless the coach's voice was in the
         room for at least half of that time (only then is there an echo to judge)."""
-        a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+        a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
         if b <= a:
             return None
         covered, before, after = 0, 0.0, 0.0
@@ -208,14 +209,20 @@ class Pipeline:
     def typical_residual_db(self, before: float) -> float | None:
         """The median, over the blocks of the ``ECHO_LOOKBACK`` seconds before ``before`` during which
         the coach spoke, of what the echo canceller left; None for less than 0.3 s of them."""
-        a, b = int((before - ECHO_LOOKBACK) * SAMPLE_RATE), int(before * SAMPLE_RATE)
+        b = self._origin + int(before * SAMPLE_RATE)
+        a = b - int(ECHO_LOOKBACK * SAMPLE_RATE)
         left = [_db(out, mic) for s, e, mic, out in self._echo_blocks if e <= b and s >= a and mic > 0.0]
         if len(left) * BLOCK_SAMPLES < 0.3 * SAMPLE_RATE:
             return None
         return float(np.median(left))
 
+    def reset_recognizer(self) -> None:
+        """Reset the recogniser alone (after it failed on a block); the echo canceller carries on."""
+        self.recognizer.reset()
+        self._origin = self._pos
+
     def reset(self) -> None:
-        self._pos = 0
+        self._pos = self._origin = 0
         self._echo_blocks.clear()
         self.recognizer.reset()
         self.echo.reset()
@@ -306,7 +313,7 @@ class Listener:
                 self.errors += 1
                 log.exception("recogniser failed on a block; resetting it")
                 try:
-                    self.pipeline.recognizer.reset()
+                    self.pipeline.reset_recognizer()
                 except Exception:
                     log.exception("recogniser reset failed")
                 continue
