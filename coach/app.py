@@ -159,7 +159,7 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
         holder[0].speech_done(uid, interrupted)
 
     def on_command(detection: Detection) -> None:
-        holder[0].command(detection.command, detection.heard, detection.confidence, "voice")
+        holder[0].command(detection.command, detection.heard, detection.confidence, "voice", detection.echo_db)
 
     def on_echo(detection: Detection, left_db: float) -> None:
         holder[0].echo(detection.command, detection.heard, left_db)

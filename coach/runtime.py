@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
 
 from coach.commands import Command, normalise, parse, parse_key
 from coach.session import (
@@ -69,12 +69,18 @@ class _Interrupt:
     reason: str
 
 
+def _echo(record: dict[str, Any], echo_db: tuple[float, float] | None) -> dict[str, Any]:
+    """``record`` with the echo figures of a spoken command, when it has them."""
+    return record if echo_db is None else {**record, "echo_db": list(echo_db)}
+
+
 @dataclass(frozen=True)
 class _OwnWords:
     now: float
     command: Command
     text: str
     reason: str = "the coach was saying it"
+    echo_db: tuple[float, float] | None = None
 
 
 _Item = Event | _Unknown | _Interrupt | _OwnWords
@@ -115,7 +121,8 @@ class Runtime:
 
     # -- entry points for other threads --------------------------------------------------------
 
-    def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice") -> None:
+    def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
+                echo_db: tuple[float, float] | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in the line the coach is playing (or finished less
@@ -123,11 +130,11 @@ class Runtime:
         not acted on. Keys are never filtered. Saying it again after the line works as usual.
         """
         if source == "voice" and self._own_words(text or command.value):
-            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value))
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db))
             return
         if command is Command.STOP:
             self._stop_speech()
-        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source))
+        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
         """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
@@ -213,8 +220,8 @@ class Runtime:
                                       "step": s.step_index, "steps_done": len(s.steps_done)})
             self.result = Finish(False, item.reason, s.level)
         elif isinstance(item, _OwnWords):
-            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": item.reason})
+            self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
+                                            "ignored": item.reason}, item.echo_db))
         elif isinstance(item, _Unknown):
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)
@@ -223,8 +230,8 @@ class Runtime:
               and item.command not in SAFE_WHILE_SPEAKING):
             # Over its own voice the recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then; the rest is logged, never acted on.
-            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": "the coach was speaking"})
+            self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
+                                            "ignored": "the coach was speaking"}, item.echo_db))
         else:
             self._perform(self.session.handle(item))
 

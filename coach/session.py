@@ -42,6 +42,9 @@ class Heard:
     text: str = ""
     confidence: float = 1.0
     source: str = "voice"
+    #: for a spoken command heard while the coach spoke: what the echo canceller left of its words,
+    #: and of the coach's voice before them (dB); logged, to tell the user's voice from the echo
+    echo_db: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -447,7 +450,11 @@ class Session:
     def _heard(self, event: Heard) -> None:
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
-        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source)
+        if event.echo_db is None:
+            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source)
+        else:
+            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
+                      echo_db=list(event.echo_db))
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:

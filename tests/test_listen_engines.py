@@ -310,6 +310,7 @@ def test_a_command_the_canceller_took_out_is_the_coachs_own_voice(user_db: float
         assert [d.command for d in found] == [Command.STOP] and echoes == []
         left, typical = pipeline.residual_db(3.5, 3.9), pipeline.typical_residual_db(3.5)
         assert left is not None and typical is not None and left > typical + 10   # the user's voice stands out
+        assert found[0].echo_db == (round(left, 1), round(typical, 1))      # for the session log
     # with no reference (the coach silent) there is no echo to judge: the same audio is a command
     assert [d.command for d in run_blocks(Pipeline(SaysStopAt(3.5, 3.9)), mic)] == [Command.STOP]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from coach.commands import Command
 from coach.routine import find
 from coach.runtime import ECHO_TAIL, Clock, Runtime, _OwnWords
-from coach.session import Heard, Say, Session
+from coach.session import Heard, Say, Session, Start
 from coach.speech.fake import PrintSpeaker
 from coach.store import SessionLog
 
@@ -98,3 +98,24 @@ def test_a_command_in_the_echo_is_logged_and_not_acted_on(tmp_path: Path) -> Non
     assert heard and heard[-1]["command"] == "pain" and heard[-1]["text"] == "ouch"
     assert heard[-1]["ignored"] == "the coach's own voice (-31 dB left after echo cancellation)"
     assert rt.session.level == level
+
+
+def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None:
+    """What the canceller left of the words and of the coach's voice goes into the "heard" record,
+    acted on or not, so a session log shows why a command counted as the user's."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    rt.command(Command.PAIN, "ouch", 0.9, echo_db=(-6.5, -31.0))        # acted on, even now
+    rt.command(Command.HARDER, "harder", echo_db=(-4.0, -30.0))         # not while the coach speaks
+    rt._perform([Say(99, "Say stop at any time to pause.")])
+    speaker.playing = 99
+    rt.command(Command.STOP, "stop", echo_db=(-22.0, -25.0))            # in the line being played
+    rt.command(Command.SOFTER, "softer please")                          # no echo figures
+    for item in queued(rt):
+        rt._take(item)
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    heard = [r for r in rows if r["type"] == "heard"]
+    assert [(r["text"], r.get("echo_db"), r.get("ignored")) for r in heard] == [
+        ("ouch", [-6.5, -31.0], None), ("harder", [-4.0, -30.0], "the coach was speaking"),
+        ("stop", [-22.0, -25.0], "the coach was saying it"), ("softer please", None, "the coach was speaking")]

@@ -37,6 +37,9 @@ class Detection:
     at: float
     start: float | None = None
     end: float | None = None
+    #: set by the pipeline while the coach speaks: what the echo canceller left of the sound of the
+    #: words, and of the coach's voice in the seconds before them (dB)
+    echo_db: tuple[float, float] | None = None
 
 
 class Recognizer(Protocol):

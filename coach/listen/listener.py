@@ -15,6 +15,7 @@ import threading
 import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from math import gcd
 from pathlib import Path
 
@@ -185,6 +186,8 @@ class Pipeline:
                         self.on_echo(d, left)
                     except Exception:
                         log.exception("on_echo failed")
+            elif left is not None and typical is not None:
+                kept.append(replace(d, echo_db=(round(left, 1), round(typical, 1))))
             else:
                 kept.append(d)
         return kept
