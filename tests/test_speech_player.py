@@ -6,6 +6,7 @@ In-process PortAudio is pointed at the private server by ``PulseServer.apply()``
 
 from __future__ import annotations
 
+import contextlib
 import io
 import threading
 import time
@@ -95,6 +96,57 @@ def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
     assert heard.sum() * 160 < 0.5 * SAMPLE_RATE + 0.25 * SAMPLE_RATE
     assert len(pcm) > 3 * SAMPLE_RATE
     assert not heard[-20:].any()
+
+
+def test_a_stream_that_portaudio_ends_is_opened_again(inproc: PulseServer) -> None:
+    """After an underrun, PortAudio's ALSA host API can end a stream while the sound server is fine.
+    The player opens a new stream and the utterance plays on to its end; the user is told."""
+    pcm = Synth(VoiceSettings(rate=150)).render(LONG)
+    done = Done()
+    errors: list[Exception] = []
+    warnings: list[str] = []
+    rec = inproc.start_recording("coach_out.monitor")
+    player = Player(done, on_error=errors.append, on_warning=warnings.append)
+    try:
+        player.play(1, pcm)
+        while player.blocks_played < 25:        # half a second played
+            time.sleep(0.01)
+        player._stream.abort()                   # PortAudio ends the stream under the player
+        assert player.wait_idle(timeout=30)
+    finally:
+        player.close()
+    out = rec.stop()
+    assert done.calls == [(1, False)] and errors == [] and player.reopens == 1
+    assert len(warnings) == 1 and "opened again" in warnings[0] and "stopped working" in warnings[0]
+    assert player.blocks_played * 320 >= len(pcm)       # every sample was handed to a stream
+    assert loud(out).sum() * 160 > 0.5 * len(pcm)
+
+
+def test_a_stream_that_keeps_failing_is_given_up(inproc: PulseServer) -> None:
+    """Ended again and again, the stream is given up after REOPEN_LIMIT tries: on_error, all interrupted."""
+    import sounddevice as sd
+
+    from coach.speech.player import REOPEN_LIMIT
+
+    pcm = Synth(VoiceSettings(rate=150)).render(LONG)
+    done = Done()
+    errors: list[Exception] = []
+    player = Player(done, on_error=errors.append, on_warning=lambda line: None)
+    try:
+        player.play(1, pcm)
+        deadline = time.monotonic() + 30
+        while not errors and time.monotonic() < deadline:
+            stream = player._stream
+            while stream is player._stream and not errors and time.monotonic() < deadline:
+                with contextlib.suppress(sd.PortAudioError):   # the player may have just closed it
+                    if stream.active and player.blocks_played > 0:
+                        stream.abort()
+                time.sleep(0.02)
+        assert player.wait_idle(timeout=10)
+    finally:
+        player.close()
+    assert player.reopens == REOPEN_LIMIT and len(errors) == 1
+    assert "stopped working" in str(errors[0]) and done.calls == [(1, True)]
 
 
 def test_duck_lowers_the_level(inproc: PulseServer) -> None:

@@ -9,8 +9,12 @@ Threads and what they may do:
   tuples to a deque. No locks, no logging, no waiting.
 - The reporter thread turns those events into ``done(utterance_id, interrupted)`` calls, waiting
   until a naturally finished utterance has really left the speaker (its DAC time), and watches the
-  stream: if it dies (device gone) or its callback stops coming (a deadlocked sound server, see
-  :mod:`coach.streamguard`), it reports every pending utterance interrupted and calls ``on_error``.
+  stream. If PortAudio ends it, or its callback stops coming, the stream is closed and opened
+  again, and playing carries on where it was (``on_warning`` is told). That happens on a busy
+  machine: after an underrun, PortAudio's ALSA host API can fail a poll and end the stream while
+  the sound server is fine. If the stream cannot be closed (a deadlocked sound server, see
+  :mod:`coach.streamguard`) or opened again (the device is gone), or it failed ``REOPEN_LIMIT``
+  times within a minute, every pending utterance is reported interrupted and ``on_error`` called.
 
 PortAudio latency "low" with the ALSA "pulse" plugin stalls for ~2 s after the first blocks, so
 the default asks for 20 ms explicitly (PulseAudio then reports 40 ms).
@@ -39,9 +43,11 @@ from coach.streamguard import Heartbeat, close_stream, failure
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
 DUCK_GAIN = 0.3
+REOPEN_LIMIT = 3   # a stream that fails this often within a minute is given up
 
 DoneCallback = Callable[[int, bool], None]
 ErrorCallback = Callable[[Exception], None]
+WarningCallback = Callable[[str], None]
 
 
 class CaptureSink(Protocol):
@@ -65,12 +71,16 @@ class Player:
     def __init__(self, done: DoneCallback, *, device: int | str | None = None,
                  on_error: ErrorCallback | None = None, input_device: int | str | None = None,
                  capture: CaptureSink | None = None, duck_gain: float = DUCK_GAIN,
-                 latency: float | str = 0.02) -> None:
+                 latency: float | str = 0.02, on_warning: WarningCallback | None = None) -> None:
         import sounddevice as sd
 
         self._sd = sd
         self._done = done
         self._on_error = on_error
+        self._on_warning = on_warning
+        self._device, self._input_device, self._latency = device, input_device, latency
+        self._reopened: deque[float] = deque()   # when the stream was opened again
+        self.reopens = 0
         self._duck_gain = duck_gain
         self._capture = capture
         # caller -> callback
@@ -95,15 +105,7 @@ class Player:
         self.blocks_played = 0
         self._heartbeat = Heartbeat()
         try:
-            if capture is not None:
-                self._stream: Any = sd.Stream(
-                    samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=(1, 1),
-                    device=(input_device, device), latency=latency, callback=self._duplex_callback)
-            else:
-                self._stream = sd.OutputStream(
-                    samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1, device=device,
-                    latency=latency, callback=self._output_callback)
-            self._stream.start()
+            self._stream: Any = self._open()
         except (sd.PortAudioError, ValueError) as e:
             which = "input/output" if capture is not None else "output"
             raise AudioDeviceError(f"cannot open the audio {which} device ({device!r}): {e}", FIX) from e
@@ -171,6 +173,23 @@ class Player:
         self._flush_interrupted()
         self._wake.set()
         self._reporter.join(timeout=2)
+
+    def _open(self) -> Any:
+        """A started stream on the player's devices (raises sounddevice.PortAudioError or ValueError)."""
+        sd = self._sd
+        if self._capture is not None:
+            stream = sd.Stream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=(1, 1),
+                               device=(self._input_device, self._device), latency=self._latency,
+                               callback=self._duplex_callback)
+        else:
+            stream = sd.OutputStream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1,
+                                     device=self._device, latency=self._latency, callback=self._output_callback)
+        try:
+            stream.start()
+        except BaseException:
+            close_stream(stream)
+            raise
+        return stream
 
     # -- callback side -----------------------------------------------------------------------
     def _fill(self, out: npt.NDArray[np.int16], frames: int, dac_time: float) -> None:
@@ -256,9 +275,31 @@ class Player:
                 return
             if tick % 10 == 0 and not self._failed and (why := failure(self._stream, self._heartbeat)):
                 device = "audio output device" if why == "stopped working" else "audio device"
-                self._fail(AudioDeviceError(f"the {device} {why}", FIX))
+                if not self._reopen(f"the {device} {why}"):
+                    self._fail(AudioDeviceError(f"the {device} {why}", FIX))
             self._wake.wait(0.01)
             self._wake.clear()
+
+    def _reopen(self, what: str) -> bool:
+        """Close the failed stream and open a new one; False if that cannot be done or is not worth it."""
+        now = time.monotonic()
+        while self._reopened and now - self._reopened[0] > 60.0:
+            self._reopened.popleft()
+        if self._closed or len(self._reopened) >= REOPEN_LIMIT:
+            return False
+        self._reopened.append(now)
+        if not close_stream(self._stream):
+            return False   # deadlocked in the sound system: nothing more can be opened
+        try:
+            self._stream = self._open()
+        except (self._sd.PortAudioError, ValueError):
+            return False
+        self._heartbeat = Heartbeat()
+        self.reopens += 1
+        if self._on_warning is not None:
+            with contextlib.suppress(Exception):
+                self._on_warning(f"coach: {what}; it was opened again and the session goes on")
+        return True
 
     def _wait_until(self, dac_end: float) -> None:
         deadline = time.monotonic() + 2.0   # never hang on a bad clock

@@ -129,11 +129,13 @@ class AudioSpeaker:
 
 def build_speaker(done: DoneCallback, synth: Synth, *, device: int | str | None = None,
                   on_error: ErrorCallback | None = None, input_device: int | str | None = None,
-                  capture: CaptureSink | None = None) -> AudioSpeaker:
+                  capture: CaptureSink | None = None, on_warning: Callable[[str], None] | None = None,
+                  ) -> AudioSpeaker:
     """An :class:`AudioSpeaker` on a real stream. Raises AudioDeviceError if it cannot open."""
 
     def factory(player_done: DoneCallback) -> Player:
-        return Player(player_done, device=device, on_error=on_error, input_device=input_device, capture=capture)
+        return Player(player_done, device=device, on_error=on_error, input_device=input_device, capture=capture,
+                      on_warning=on_warning)
 
     return AudioSpeaker(done, synth, factory)
 
@@ -159,5 +161,5 @@ def open_speaker(*, voice: str | None, rate: int, output_device: str | int | Non
     out_index, in_index = resolve_output(output_device), resolve_input(input_device)
     capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
     speaker = build_speaker(done, Synth(settings), device=out_index, on_error=on_error, input_device=in_index,
-                            capture=capture)
+                            capture=capture, on_warning=_warn)
     return speaker, capture
