@@ -8,7 +8,9 @@ last stream when Python exits. So:
 
 - a stream is judged alive by its callback making progress (:class:`Heartbeat`), not by ``active``;
 - a stream is closed from a helper thread that is abandoned if it does not finish
-  (:func:`close_stream`), and then sounddevice's exit handler is dropped so the process can end.
+  (:func:`close_stream`), and then sounddevice's exit handler is dropped so the process can end;
+- a stream that PortAudio ends while the device is still there (an ALSA poll that fails after an
+  underrun, on a busy machine) is worth opening again, a few times (:class:`Retries`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,25 @@ log = logging.getLogger(__name__)
 
 STALL_SECONDS = 5.0   # no callback for this long: the device is gone (a fresh PulseAudio stream can pause ~2 s)
 CLOSE_SECONDS = 2.0   # a stream that takes longer than this to close is left behind
+REOPEN_LIMIT = 3      # a stream that fails this often within REOPEN_WINDOW seconds is given up
+REOPEN_WINDOW = 60.0
+
+
+class Retries:
+    """How many times a failed stream may be opened again: ``limit`` within any ``window`` seconds."""
+
+    def __init__(self, limit: int = REOPEN_LIMIT, window: float = REOPEN_WINDOW) -> None:
+        self.limit, self.window = limit, window
+        self._times: list[float] = []
+
+    def allow(self, now: float | None = None) -> bool:
+        """True (and counted) if one more reopening is allowed now."""
+        now = time.monotonic() if now is None else now
+        self._times = [t for t in self._times if now - t <= self.window]
+        if len(self._times) >= self.limit:
+            return False
+        self._times.append(now)
+        return True
 
 
 class Heartbeat:

@@ -96,3 +96,22 @@ def test_listen_live_says_so_when_the_microphone_goes(own_pulse: PulseServer, tm
     assert status == 3, (status, err)
     assert "coach: the microphone" in err and "stopped" in err and "fix:" in err, err
     assert "Traceback" not in err, err
+
+
+def test_a_microphone_stream_that_breaks_is_opened_again(pulse: PulseServer) -> None:
+    """PortAudio ends the microphone's stream while the sound server is fine: ``lost`` opens it again
+    and audio keeps coming; after REOPEN_LIMIT breaks in a minute the microphone counts as lost."""
+    from coach.listen.microphone import Microphone
+    from coach.streamguard import REOPEN_LIMIT
+
+    got: list[int] = []
+    with pulse.apply(), Microphone(lambda b: got.append(len(b))) as mic:
+        for n in range(1, REOPEN_LIMIT + 1):
+            wait_for(lambda: len(got) > 10, "audio from the microphone", 10)
+            mic._stream.abort()                        # PortAudio ends the stream under it
+            assert mic.lost() is None and mic.reopens == n
+            got.clear()
+        wait_for(lambda: len(got) > 10, "audio from the reopened microphone", 10)
+        mic._stream.abort()
+        lost = mic.lost()
+        assert lost is not None and "stopped working" in str(lost) and mic.reopens == REOPEN_LIMIT

@@ -126,7 +126,7 @@ def test_a_stream_that_keeps_failing_is_given_up(inproc: PulseServer) -> None:
     """Ended again and again, the stream is given up after REOPEN_LIMIT tries: on_error, all interrupted."""
     import sounddevice as sd
 
-    from coach.speech.player import REOPEN_LIMIT
+    from coach.streamguard import REOPEN_LIMIT
 
     pcm = Synth(VoiceSettings(rate=150)).render(LONG)
     done = Done()

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from coach import streamguard
-from coach.streamguard import Heartbeat, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure
 
 
 def test_heartbeat_stalls_only_after_the_limit_without_callbacks() -> None:
@@ -93,3 +93,10 @@ def test_failure_tells_an_ended_stream_from_a_silent_one() -> None:
     assert failure(Stream(RuntimeError("PortAudio not initialized")), hb) == "stopped working"
     hb._since -= 6.0                        # no callback for six seconds
     assert failure(Stream(True), hb) == "stopped responding (no audio for 5 s)"
+
+
+def test_retries_allow_a_few_reopenings_a_minute() -> None:
+    r = Retries(limit=3, window=60.0)
+    assert [r.allow(now=t) for t in (0.0, 1.0, 2.0, 3.0)] == [True, True, True, False]
+    assert r.allow(now=60.5) is True      # the first has left the window
+    assert r.allow(now=60.6) is False

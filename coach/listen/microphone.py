@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
-from coach.streamguard import Heartbeat, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,8 @@ class Microphone:
         self._logged_overflows = 0
         self._stream: Any = None
         self._heartbeat = Heartbeat()
+        self._retries = Retries()
+        self.reopens = 0
 
     def _callback(self, indata: Any, frames: int, time: Any, status: Any) -> None:
         self._heartbeat.beat()
@@ -66,14 +68,15 @@ class Microphone:
         self.sink(np.array(indata[:, 0], dtype=np.int16, copy=True))
 
     def start(self) -> Microphone:
-        try:
-            import sounddevice as sd
+        self._heartbeat = Heartbeat()
+        import sounddevice as sd
 
+        try:
             self._stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
                                           blocksize=self.blocksize, device=self.device,
                                           callback=self._callback)
             self._stream.start()
-        except (OSError, ValueError, RuntimeError) as e:  # PortAudioError is a RuntimeError
+        except (sd.PortAudioError, OSError, ValueError, RuntimeError) as e:
             raise AudioDeviceError(f"cannot open the microphone ({self.device or 'default'}): {e}",
                                    "check it with `coach devices`, or choose one with --input-device") from e
         return self
@@ -88,6 +91,8 @@ class Microphone:
     def lost(self) -> AudioDeviceError | None:
         """Why the microphone is gone (its stream ended, or no audio for a while), or None.
 
+        A stream that failed is opened again first (a few times a minute: see
+        :class:`coach.streamguard.Retries`); only when that cannot be done is the microphone lost.
         Call from one thread, regularly (it remembers when it last saw audio arrive).
         """
         if self._stream is None:
@@ -95,6 +100,16 @@ class Microphone:
         why = failure(self._stream, self._heartbeat)
         if why is None:
             return None
+        if self._retries.allow() and close_stream(self._stream):
+            self._stream = None
+            try:
+                self.start()
+            except AudioDeviceError:
+                pass
+            else:
+                self.reopens += 1
+                log.warning("the microphone %s; it was opened again", why)
+                return None
         return AudioDeviceError(f"the microphone ({self.device or 'default'}) {why}",
                                 "check it with `coach devices`, choose one with --input-device, and start again")
 

@@ -13,8 +13,9 @@ Threads and what they may do:
   again, and playing carries on where it was (``on_warning`` is told). That happens on a busy
   machine: after an underrun, PortAudio's ALSA host API can fail a poll and end the stream while
   the sound server is fine. If the stream cannot be closed (a deadlocked sound server, see
-  :mod:`coach.streamguard`) or opened again (the device is gone), or it failed ``REOPEN_LIMIT``
-  times within a minute, every pending utterance is reported interrupted and ``on_error`` called.
+  :mod:`coach.streamguard`) or opened again (the device is gone), or it failed
+  ``streamguard.REOPEN_LIMIT`` times within a minute, every pending utterance is reported
+  interrupted and ``on_error`` called.
 
 PortAudio latency "low" with the ALSA "pulse" plugin stalls for ~2 s after the first blocks, so
 the default asks for 20 ms explicitly (PulseAudio then reports 40 ms).
@@ -38,12 +39,11 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
-from coach.streamguard import Heartbeat, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure
 
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
 DUCK_GAIN = 0.3
-REOPEN_LIMIT = 3   # a stream that fails this often within a minute is given up
 
 DoneCallback = Callable[[int, bool], None]
 ErrorCallback = Callable[[Exception], None]
@@ -79,7 +79,7 @@ class Player:
         self._on_error = on_error
         self._on_warning = on_warning
         self._device, self._input_device, self._latency = device, input_device, latency
-        self._reopened: deque[float] = deque()   # when the stream was opened again
+        self._retries = Retries()
         self.reopens = 0
         self._duck_gain = duck_gain
         self._capture = capture
@@ -282,12 +282,8 @@ class Player:
 
     def _reopen(self, what: str) -> bool:
         """Close the failed stream and open a new one; False if that cannot be done or is not worth it."""
-        now = time.monotonic()
-        while self._reopened and now - self._reopened[0] > 60.0:
-            self._reopened.popleft()
-        if self._closed or len(self._reopened) >= REOPEN_LIMIT:
+        if self._closed or not self._retries.allow():
             return False
-        self._reopened.append(now)
         if not close_stream(self._stream):
             return False   # deadlocked in the sound system: nothing more can be opened
         try:
