@@ -39,6 +39,11 @@ ECHO_HISTORY = 1000   # blocks (30 s) of echo-cancellation figures kept for judg
 #: commands heard in the coach's voice alone ("stop", "repeat", "easier" twice) kept -21 to -40 dB,
 #: 9-17 dB less than the echo around them. With pink noise for both voices, a user 15 dB quieter
 #: than the echo at the microphone keeps -23 dB, well above the echo alone, and is heard.
+#: Words that kept this little (dB) are the coach's own voice whatever the echo around them kept.
+#: In live sessions (2026-11-22) the echo suppression silenced most blocks of the coach's voice, so
+#: the median above was -120 dB and a "pain" heard in the echo at -28 dB passed. A user 16 dB or
+#: more quieter than the echo at the microphone falls below this (pink noise: -15 dB keeps -23).
+ECHO_SURE_DB = -25.0
 ECHO_RESIDUAL_DB = -20.0
 ECHO_LOOKBACK = 3.0
 
@@ -130,9 +135,9 @@ class Pipeline:
 
     While the coach speaks, the pipeline keeps, block by block, how much of the microphone's
     energy the echo canceller left (:meth:`residual_db`). A command whose words the canceller took
-    as much out of as it takes out of the coach's voice alone, and ``ECHO_RESIDUAL_DB`` or more,
-    was heard in the coach's own voice: it is not returned, but handed to ``on_echo`` (when given)
-    and counted in ``echoes``.
+    as much out of as it takes out of the coach's voice alone, and ``ECHO_RESIDUAL_DB`` or more
+    (or ``ECHO_SURE_DB`` or more in any case), was heard in the coach's own voice: it is not
+    returned, but handed to ``on_echo`` (when given) and counted in ``echoes``.
     """
 
     def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None,
@@ -177,10 +182,11 @@ class Pipeline:
             if d.start is not None and d.end is not None:
                 left = self.residual_db(d.start, d.end)
                 typical = self.typical_residual_db(d.start)
-            if left is not None and typical is not None and left <= min(ECHO_RESIDUAL_DB, typical):
+            if left is not None and (left <= ECHO_SURE_DB or (typical is not None
+                                                               and left <= min(ECHO_RESIDUAL_DB, typical))):
                 self.echoes += 1
                 log.info("heard %r in the coach's own voice (%.1f dB left after echo cancellation; "
-                         "%.1f dB typical)", d.heard, left, typical)
+                         "%s dB typical)", d.heard, left, typical)
                 if self.on_echo is not None:
                     try:
                         self.on_echo(d, left)
