@@ -450,11 +450,8 @@ class Session:
     def _heard(self, event: Heard) -> None:
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
-        if event.echo_db is None:
-            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source)
-        else:
-            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                      echo_db=list(event.echo_db))
+        echo = {} if event.echo_db is None else {"echo_db": list(event.echo_db)}
+        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source, **echo)
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:
