@@ -20,7 +20,8 @@ import contextlib
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +89,22 @@ def failure(stream: Any, heartbeat: Heartbeat) -> str | None:
     if heartbeat.stalled():
         return f"stopped responding (no audio for {heartbeat.limit:.0f} s)"
     return None
+
+
+S = TypeVar("S")
+
+
+def reopen(stream: Any, retries: Retries, open_new: Callable[[], S],
+           errors: tuple[type[Exception], ...]) -> S | None:
+    """A new stream from ``open_new`` in place of a failed ``stream``, or None: no retries left for
+    now, the old stream would not close (the sound system is deadlocked: nothing more can be
+    opened), or ``open_new`` raised one of ``errors`` (the device is gone)."""
+    if not retries.allow() or not close_stream(stream):
+        return None
+    try:
+        return open_new()
+    except errors:
+        return None
 
 
 def close_stream(stream: Any, timeout: float = CLOSE_SECONDS) -> bool:

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from coach import streamguard
-from coach.streamguard import Heartbeat, Retries, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 
 def test_heartbeat_stalls_only_after_the_limit_without_callbacks() -> None:
@@ -100,3 +100,22 @@ def test_retries_allow_a_few_reopenings_a_minute() -> None:
     assert [r.allow(now=t) for t in (0.0, 1.0, 2.0, 3.0)] == [True, True, True, False]
     assert r.allow(now=60.5) is True      # the first has left the window
     assert r.allow(now=60.6) is False
+
+
+def test_reopen_closes_the_old_stream_then_opens_a_new_one_while_retries_last(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(streamguard, "forget_at_exit", lambda: None)
+    retries = Retries(limit=2)
+    old = FakeStream(hang=False)
+    assert reopen(old, retries, lambda: "new", (OSError,)) == "new" and old.calls == ["abort", "close"]
+
+    def gone() -> str:
+        raise OSError("no such device")
+
+    assert reopen(FakeStream(hang=False), retries, gone, (OSError,)) is None     # the device is gone
+    assert reopen(FakeStream(hang=False), retries, lambda: "new", (OSError,)) is None   # no retries left
+    stuck = FakeStream(hang=True)
+    try:
+        assert reopen(stuck, Retries(), lambda: "new", (OSError,)) is None       # deadlocked: never reopened
+    finally:
+        stuck.release.set()

@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
-from coach.streamguard import Heartbeat, Retries, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 log = logging.getLogger(__name__)
 
@@ -68,18 +68,25 @@ class Microphone:
         self.sink(np.array(indata[:, 0], dtype=np.int16, copy=True))
 
     def start(self) -> Microphone:
-        self._heartbeat = Heartbeat()
+        self._stream = self._open()
+        return self
+
+    def _open(self) -> Any:
+        """A started input stream (raises AudioDeviceError)."""
         import sounddevice as sd
 
+        self._heartbeat = Heartbeat()
+        stream = None
         try:
-            self._stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
-                                          blocksize=self.blocksize, device=self.device,
-                                          callback=self._callback)
-            self._stream.start()
+            stream = sd.InputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
+                                    blocksize=self.blocksize, device=self.device, callback=self._callback)
+            stream.start()
         except (sd.PortAudioError, OSError, ValueError, RuntimeError) as e:
+            if stream is not None:
+                close_stream(stream)
             raise AudioDeviceError(f"cannot open the microphone ({self.device or 'default'}): {e}",
                                    "check it with `coach devices`, or choose one with --input-device") from e
-        return self
+        return stream
 
     def check_overflows(self) -> int:
         """Log overflows seen since the last call (call from a worker thread); returns the total."""
@@ -100,16 +107,12 @@ class Microphone:
         why = failure(self._stream, self._heartbeat)
         if why is None:
             return None
-        if self._retries.allow() and close_stream(self._stream):
-            self._stream = None
-            try:
-                self.start()
-            except AudioDeviceError:
-                pass
-            else:
-                self.reopens += 1
-                log.warning("the microphone %s; it was opened again", why)
-                return None
+        stream = reopen(self._stream, self._retries, self._open, (AudioDeviceError,))
+        if stream is not None:
+            self._stream = stream
+            self.reopens += 1
+            log.warning("the microphone %s; it was opened again", why)
+            return None
         return AudioDeviceError(f"the microphone ({self.device or 'default'}) {why}",
                                 "check it with `coach devices`, choose one with --input-device, and start again")
 

@@ -39,7 +39,7 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
-from coach.streamguard import Heartbeat, Retries, close_stream, failure
+from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
@@ -103,7 +103,6 @@ class Player:
         self._failed = False
         self._wake = threading.Event()
         self.blocks_played = 0
-        self._heartbeat = Heartbeat()
         try:
             self._stream: Any = self._open()
         except (sd.PortAudioError, ValueError) as e:
@@ -177,6 +176,7 @@ class Player:
     def _open(self) -> Any:
         """A started stream on the player's devices (raises sounddevice.PortAudioError or ValueError)."""
         sd = self._sd
+        self._heartbeat = Heartbeat()
         if self._capture is not None:
             stream = sd.Stream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=(1, 1),
                                device=(self._input_device, self._device), latency=self._latency,
@@ -282,15 +282,12 @@ class Player:
 
     def _reopen(self, what: str) -> bool:
         """Close the failed stream and open a new one; False if that cannot be done or is not worth it."""
-        if self._closed or not self._retries.allow():
+        if self._closed:
             return False
-        if not close_stream(self._stream):
-            return False   # deadlocked in the sound system: nothing more can be opened
-        try:
-            self._stream = self._open()
-        except (self._sd.PortAudioError, ValueError):
+        stream = reopen(self._stream, self._retries, self._open, (self._sd.PortAudioError, ValueError))
+        if stream is None:
             return False
-        self._heartbeat = Heartbeat()
+        self._stream = stream
         self.reopens += 1
         if self._on_warning is not None:
             with contextlib.suppress(Exception):
