@@ -7,7 +7,7 @@ false accepts caused by itself). Voices: flite and festival (made from recording
 their own ("clean/espeak"): pocketsphinx's acoustic model hears them poorly even in a closed grammar.
 Every file goes through the live path: echo cancellation, noise suppression (level from config),
 recogniser, in 30 ms blocks as from the microphone. Latency is from the end of the speech to the
-end of the block that gave the command, plus the time spent processing that block. Knobs for
+moment the command is out, with the blocks arriving in real time (see :class:`TimedPipeline`). Knobs for
 experiments: BENCH_CONDITIONS=clean,white20 limits the conditions, BENCH_DENOISE=0-4 sets the noise
 suppression, BENCH_<OPTION>=value sets any SphinxOptions field.
 ``BENCH_ENGINE=vosk`` is not supported here (no English vosk model).
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,21 +31,30 @@ from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
 
 class TimedPipeline(Pipeline):
-    """The live pipeline, remembering how long its last step took (added to the latency)."""
+    """The live pipeline on a simulated clock, as if the audio arrived in real time.
 
-    cost = 0.0
+    A block arrives when its last sample has been spoken. It is processed at once if the pipeline
+    is idle, or else when the blocks before it are done: a slow step (a second decoding) delays
+    the blocks behind it too. ``done`` is the time (on the audio's clock, in seconds) at which the
+    last block was finished.
+    """
+
+    heard = 0.0   # seconds of audio fed so far
+    done = 0.0
+
+    def _timed(self, seconds: float, step: Callable[[], list[Detection]]) -> list[Detection]:
+        self.heard += seconds
+        start = max(self.heard, self.done)
+        t = time.perf_counter()
+        out = step()
+        self.done = start + time.perf_counter() - t
+        return out
 
     def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
-        t = time.perf_counter()
-        out = super().feed(mic, reference)
-        self.cost = time.perf_counter() - t
-        return out
+        return self._timed(len(mic) / 16000, lambda: super(TimedPipeline, self).feed(mic, reference))
 
     def flush(self) -> list[Detection]:
-        t = time.perf_counter()
-        out = super().flush()
-        self.cost = time.perf_counter() - t
-        return out
+        return self._timed(0.0, super().flush)
 
 
 def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = False) -> dict[str, dict[str, float]]:
@@ -62,10 +72,10 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
         t0 = time.process_time()
         if pipeline is None or not session:
             pipeline = TimedPipeline(rec, denoise=denoiser(level))
-        cost: dict[int, float] = {}  # detection -> seconds spent on the block that produced it
+        out_at: dict[int, float] = {}  # detection -> when it was out, on the simulated clock
 
-        def took(d: Detection, p: TimedPipeline = pipeline, c: dict[int, float] = cost) -> None:
-            c[id(d)] = p.cost
+        def took(d: Detection, p: TimedPipeline = pipeline, c: dict[int, float] = out_at) -> None:
+            c[id(d)] = p.done
 
         found: list[Detection] = run_blocks(pipeline, audio, ref, on_detection=took)
         cpu = time.process_time() - t0
@@ -82,7 +92,7 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
                 s["right"].append(1 if right else 0)
                 s["wrong"].append(1 if wrong else 0)
                 if right:
-                    s["lat"].append(right[0].at - offset - it.end + cost[id(right[0])])
+                    s["lat"].append(out_at[id(right[0])] - offset - it.end)
             else:
                 s["speech_s"].append(it.end - it.start if it.condition != "self" else it.end - 2.0)
                 s["fa"].append(len(found))

@@ -19,7 +19,7 @@ from coach.listen.echo import EchoCanceller
 from coach.listen.engines import find_vosk_models, make_recognizer
 from coach.listen.kaldi import VoskRecognizer, installed_models
 from coach.listen.listener import Listener, Pipeline, blocks, read_wav, run_blocks
-from coach.listen.sphinx import SphinxRecognizer
+from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,9 @@ def test_pocketsphinx_hears_commands(sphinx: SphinxRecognizer, tmp_path: Path, t
         request.node.add_marker(pytest.mark.xfail(reason="recognition shortfall (README, Benchmarks)", strict=False))
     path = render(tmp_path, text, voice)
     found = detect(sphinx, path)
-    assert [d.command for d in found] == [command]
+    # "stop stop" with a pause between is two utterances, and may be heard twice
+    said = max(1, text.split().count(command.value))
+    assert 1 <= len(found) <= said and [d.command for d in found] == [command] * len(found), found
     duration = len(read_wav(path)) / SAMPLE_RATE
     for d in found:
         assert 0.6 < d.at <= duration
@@ -435,7 +437,12 @@ def test_each_file_starts_afresh(sphinx: SphinxRecognizer, tmp_path: Path) -> No
     assert sphinx._decoder.get_cmn(False) != cold  # it did adapt...
     sphinx.reset()
     assert sphinx._decoder.get_cmn(False) == cold  # ... and a new file starts from the model's own
-    assert detect(sphinx, stop) == first
+    again = detect(sphinx, stop)
+    assert [(d.command, d.heard, d.at) for d in again] == [(d.command, d.heard, d.at) for d in first]
+    # pocketsphinx's search itself keeps a trace of what it decoded before (the first utterance after
+    # loading the model can place a word boundary one 10 ms frame apart from later ones)
+    assert all(abs(a.start - b.start) <= 0.011 and abs(a.end - b.end) <= 0.011  # type: ignore[operator]
+               for a, b in zip(again, first, strict=True))
     assert [d.command for d in first] == [Command.STOP]
 
 
@@ -468,3 +475,31 @@ def test_second_decoding_goes_block_by_block(tmp_path: Path) -> None:
     run_blocks(Pipeline(rec), loud)
     assert sum(spy.sizes) > len(loud) * 1.3, "the utterance was decoded a second time"
     assert max(spy.sizes) <= int(0.1 * SAMPLE_RATE)
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_second_decoding_is_done_while_the_pause_runs(tmp_path: Path, early: bool) -> None:
+    # a cold stream (or a change of level) makes the recogniser decode an utterance again with its
+    # own cepstral mean. Done when the pause after the words begins, it is over by the time the
+    # pause is long enough to end the utterance, and the command comes out without waiting for it.
+    rec = SphinxRecognizer("en", SphinxOptions(recmn_early=early))
+    spy = _SpyDecoder(rec._decoder)
+    rec._decoder = spy
+    stop = read_wav(render(tmp_path, "stop", "flite:kal16", name="stop")).astype(np.float64)
+    loud = np.clip(stop * 2.5, -32768, 32767).astype(np.int16)   # far from the model's starting mean
+    rec.reset()
+    decoded: list[int] = []     # samples decoded while each block was taken
+    found: list[tuple[int, list[Detection]]] = []
+    for i, block in enumerate(blocks(loud)):
+        before = sum(spy.sizes)
+        found.append((i, rec.accept(block)))
+        decoded.append(sum(spy.sizes) - before)
+    hits = [(i, ds) for i, ds in found if ds]
+    assert [d.command for _, ds in hits for d in ds] == [Command.STOP]
+    block = len(next(blocks(loud)))
+    assert max(decoded) > 5 * block, "the utterance was decoded a second time"
+    last = decoded[hits[0][0]]
+    if early:
+        assert last <= 2 * block, "the block that ends the utterance decodes only itself"
+    else:
+        assert last > 5 * block   # the old way: decoded again when the utterance ends

@@ -140,3 +140,15 @@ def test_fft_length_is_small_and_fast() -> None:
                 k //= p
         assert k == 1
     assert fast_length(69600) < 131072 // 1.8
+
+
+def test_gate_counts_the_quiet_frames_of_a_pause() -> None:
+    said = iter([1, 1, 1, 1, 0, 0, 1, 0, 0, 0])
+    gate = SpeechGate(lambda _f: bool(next(said)), onset=3, onset_window=3, hangover=3, preroll=1)
+    quiet = []
+    for _ in range(10):
+        gate.push(b"x")
+        quiet.append(gate.quiet)
+    # the onset, speech, a pause of two, speech, then a pause that ends the utterance after three
+    assert quiet == [0, 0, 0, 0, 1, 2, 0, 1, 2, 3]
+    assert not gate.in_speech

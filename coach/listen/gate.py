@@ -53,6 +53,11 @@ class SpeechGate:
             return [GateEvent("audio", frame), GateEvent("end")]
         return [GateEvent("audio", frame)]
 
+    @property
+    def quiet(self) -> int:
+        """Frames of non-speech in a row in the utterance under way or just ended (0 while speech goes on)."""
+        return self._quiet
+
     def reset(self) -> None:
         self._recent.clear()
         self._before.clear()

@@ -85,9 +85,11 @@ class SphinxOptions:
     settle: float = 0.15          # seconds after a command word with nothing new before it is emitted
     gap: float = 0.3              # a pause this long splits phrases
     vad_mode: int = 2             # WebRTC VAD aggressiveness, 0-3
+    vad_frame: float = 0.03       # seconds per VAD frame: 0.01, 0.02 or 0.03
     hangover: float = 0.15        # an utterance ends after this much non-speech (0.1 split more phrases)
     max_utterance: float = 12.0   # restart the search after this much audio in one utterance
     recmn: float = 4.0            # decode an utterance again when its level (c0) is this far from the mean used
+    recmn_early: bool = True      # check the mean at every pause too, so the second decoding is done by the end
     early: str = ""               # commands (comma-separated) emitted before their utterance ends
     maxhmmpf: int = 4000          # at most this many active HMMs per frame (pocketsphinx: 30000); 2000 missed words
 
@@ -177,7 +179,8 @@ class SphinxRecognizer:
                                  fwdflat=False, bestpath=False, samprate=SAMPLE_RATE,
                                  maxhmmpf=self.options.maxhmmpf)
             self._decoder: Any = Decoder(config)
-            self._vad: Any = Vad(self.options.vad_mode, SAMPLE_RATE)
+            self._vad: Any = Vad(self.options.vad_mode, SAMPLE_RATE, self.options.vad_frame)
+            self._vad_class: Any = Vad
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"pocketsphinx could not load its model from {base}: {e}",
                              "reinstall it: .venv/bin/pip install --force-reinstall pocketsphinx") from e
@@ -185,8 +188,9 @@ class SphinxRecognizer:
         self._cmn0: str = str(self._decoder.get_cmn(False))
         self._frame_bytes: int = int(self._vad.frame_bytes)
         frame_s = float(self._vad.frame_length)
-        self._gate = SpeechGate(self._vad.is_speech, hangover=max(1, round(self.options.hangover / frame_s)),
-                                preroll=max(1, round(0.3 / frame_s)))
+        self._frame_s = frame_s
+        self._gate = self._new_gate()
+        self._pause = max(1, round(0.03 / frame_s))  # quiet frames that make a pause
         self._early = frozenset(c for c in self.options.early.split(",") if c)
         self._pending = b""
         self._samples = 0        # audio consumed since reset
@@ -211,6 +215,11 @@ class SphinxRecognizer:
                     self._feed(event.audio)
                 elif event.kind == "audio" and self._in_utt:
                     self._feed(event.audio)
+                    if self._gate.quiet == 0:
+                        self._spoken = True     # speech since the mean was last checked
+                    elif self._gate.quiet == self._pause and self.options.recmn_early:
+                        self._recmn(self._own_mean())  # a pause: check the mean now, while the hangover runs
+                        self._spoken = False
                 elif event.kind == "end" and self._in_utt:
                     out += self._end()
             noisy = self._utt_frames >= NOISY_UTTERANCE * FRAME_RATE
@@ -230,7 +239,7 @@ class SphinxRecognizer:
             self._decoder.end_utt()
             self._in_utt = False
         self._decoder.set_cmn(self._cmn0)
-        self._gate.reset()
+        self._gate = self._new_gate()   # WebRTC's VAD adapts to what it hears, and has no reset of its own
         self._pending = b""
         self._samples = 0
 
@@ -241,6 +250,16 @@ class SphinxRecognizer:
         return self._end() if self._in_utt else []
 
     # -- internals --------------------------------------------------------------------------
+    def _new_gate(self) -> SpeechGate:
+        """A new gate with a new VAD. An utterance starts when 90 ms of the last 150 ms are speech;
+        it takes the 300 ms of audio before that with it."""
+        frame_s = self._frame_s
+        vad = self._vad_class(self.options.vad_mode, SAMPLE_RATE, self.options.vad_frame)
+        return SpeechGate(vad.is_speech, onset=max(1, round(0.09 / frame_s)),
+                          onset_window=max(1, round(0.15 / frame_s)),
+                          hangover=max(1, round(self.options.hangover / frame_s)),
+                          preroll=max(1, round(0.3 / frame_s)))
+
     def _position(self) -> int:
         """Samples of the stream taken from ``_pending`` so far (to the end of the frame just gated)."""
         return self._samples - len(self._pending) // 2
@@ -257,6 +276,23 @@ class SphinxRecognizer:
         self._utt_frames = 0
         self._last_word_end = 0
         self._emitted = set()
+        self._redone = False     # the utterance was decoded again with its own mean
+        self._spoken = True      # speech came since the mean was last checked
+        self._prior = self._mean()   # the mean the search normalises with
+        self._given = self._prior    # the mean carried on from before the utterance
+        self._tally()
+
+    def _mean(self) -> Any:
+        return np.array([float(v) for v in str(self._decoder.get_cmn(False)).split(",")])
+
+    def _set_mean(self, mean: Any) -> None:
+        self._decoder.set_cmn(",".join(f"{v:.3f}" for v in mean))
+
+    def _tally(self) -> None:
+        """Start counting the utterance's frames afresh (sum, frames, frames already in the sum)."""
+        self._sum: Any = np.zeros_like(self._prior)
+        self._n = 0
+        self._counted = 0
 
     def _feed(self, speech: bytes) -> None:
         self._audio.append(speech)
@@ -271,25 +307,69 @@ class SphinxRecognizer:
             self._decoder.process_raw(speech[i:i + DECODE_BYTES], False, False)
             time.sleep(0)   # let a waiting thread (the audio callback) have the GIL
 
-    def _end(self) -> list[Detection]:
+    def _own_mean(self) -> Any | None:
+        """This utterance's own cepstral mean so far, or None for too few frames.
+
+        pocketsphinx's ``get_cmn(True)`` gives the prior (``self._prior``, weighed as
+        ``CMN_PRIOR_FRAMES``) mixed with the frames since the mean was last set, and switches to that
+        mixed mean. The prior is set again at once (the search goes on as before), and the frames'
+        sum is kept here."""
         d = self._decoder
-        n = int(d.n_frames())
-        if n >= MIN_CMN_FRAMES:
-            prior = np.array([float(v) for v in str(d.get_cmn(False)).split(",")])
-            mixed = np.array([float(v) for v in str(d.get_cmn(True)).split(",")])
-            own = ((CMN_PRIOR_FRAMES + n) * mixed - CMN_PRIOR_FRAMES * prior) / n
+        n = int(d.n_frames()) - self._counted
+        mixed = np.array([float(v) for v in str(d.get_cmn(True)).split(",")])
+        self._set_mean(self._prior)
+        self._sum = self._sum + (CMN_PRIOR_FRAMES + n) * mixed - CMN_PRIOR_FRAMES * self._prior
+        self._n += n
+        self._counted += n
+        if self._n < MIN_CMN_FRAMES:
+            return None
+        own = self._sum / self._n
+        return own if np.all(np.isfinite(own)) else None
+
+    def _recmn(self, own: Any | None) -> None:
+        """Decode the utterance (so far) again when the mean it needs is not the one the search used.
+
+        It needs its own mean ``own`` when that is far from the mean carried on from before (the
+        level or the channel changed, or this is a new stream), and the carried-on mean otherwise.
+        Checked when a pause begins, so that a command's second decoding is done while the gate
+        waits out its hangover, not after it; and at the end of the utterance if speech came after
+        the last check. An early check that went one way and a later one the other (the mean of part
+        of an utterance is not the mean of all of it) ends as the check at the end would have alone.
+        """
+        if own is None:
+            return
+        limit = self.options.recmn
+        if abs(own[0] - self._given[0]) > limit:
+            if self._redone and abs(own[0] - self._prior[0]) <= limit:
+                return      # already decoded with a mean close enough to its own
+            mean = own
+        elif self._redone:
+            mean = self._given
+        else:
+            return
+        d = self._decoder
         d.end_utt()
-        if n >= MIN_CMN_FRAMES and np.all(np.isfinite(own)) and abs(own[0] - prior[0]) > self.options.recmn:
-            # the level or the channel changed (or this is a new stream): the mean the search used was
-            # wrong for this utterance. Decode it again with the utterance's own mean (as the model was
-            # trained: batch CMN), and carry that mean on.
-            d.set_cmn(",".join(f"{v:.3f}" for v in own))
-            d.start_utt()
-            # not full_utt=True: with live CMN, pocketsphinx 5 then crashes in the next utterance
-            for data in self._audio:
-                self._decode(data)
-            d.end_utt()
-            d.set_cmn(",".join(f"{v:.3f}" for v in own))
+        self._set_mean(mean)
+        self._prior = mean
+        self._tally()
+        self._redone = mean is own
+        d.start_utt()
+        # not full_utt=True: with live CMN, pocketsphinx 5 then crashes in the next utterance
+        for data in self._audio:
+            self._decode(data)
+
+    def _end(self) -> list[Detection]:
+        own = self._own_mean()
+        if self._spoken:
+            self._recmn(own)
+            if self._redone:
+                own = self._own_mean()
+        self._decoder.end_utt()
+        if self._redone and own is not None:
+            self._set_mean(own)   # decoded as the model was trained (batch CMN): carry its own mean on
+        elif self._n:
+            # as pocketsphinx's live CMN would: the prior mixed with the utterance
+            self._set_mean((CMN_PRIOR_FRAMES * self._prior + self._sum) / (CMN_PRIOR_FRAMES + self._n))
         out = self._scan(final=True)
         self._in_utt = False
         return out
