@@ -285,17 +285,17 @@ class SphinxRecognizer:
         self._given = self._prior    # the mean carried on from before the utterance
         self._tally()
 
-    def _mean(self) -> Any:
-        return np.array([float(v) for v in str(self._decoder.get_cmn(False)).split(",")])
+    def _mean(self, update: bool = False) -> Any:
+        """The cepstral mean pocketsphinx normalises with (``update``: see :meth:`_own_mean`)."""
+        return np.array([float(v) for v in str(self._decoder.get_cmn(update)).split(",")])
 
     def _set_mean(self, mean: Any) -> None:
         self._decoder.set_cmn(",".join(f"{v:.3f}" for v in mean))
 
     def _tally(self) -> None:
-        """Start counting the utterance's frames afresh (sum, frames, frames already in the sum)."""
+        """Start counting the utterance's frames afresh (their sum and number)."""
         self._sum: Any = np.zeros_like(self._prior)
         self._n = 0
-        self._counted = 0
 
     def _feed(self, speech: bytes) -> None:
         self._audio.append(speech)
@@ -317,13 +317,11 @@ class SphinxRecognizer:
         ``CMN_PRIOR_FRAMES``) mixed with the frames since the mean was last set, and switches to that
         mixed mean. The prior is set again at once (the search goes on as before), and the frames'
         sum is kept here."""
-        d = self._decoder
-        n = int(d.n_frames()) - self._counted
-        mixed = np.array([float(v) for v in str(d.get_cmn(True)).split(",")])
+        n = int(self._decoder.n_frames()) - self._n
+        mixed = self._mean(update=True)
         self._set_mean(self._prior)
         self._sum = self._sum + (CMN_PRIOR_FRAMES + n) * mixed - CMN_PRIOR_FRAMES * self._prior
         self._n += n
-        self._counted += n
         if self._n < MIN_CMN_FRAMES:
             return None
         own = self._sum / self._n
