@@ -51,6 +51,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -182,17 +183,17 @@ class SphinxRecognizer:
                                  fwdflat=False, bestpath=False, samprate=SAMPLE_RATE,
                                  maxhmmpf=self.options.maxhmmpf)
             self._decoder: Any = Decoder(config)
-            self._vad: Any = Vad(self.options.vad_mode, SAMPLE_RATE, self.options.vad_frame)
-            self._vad_class: Any = Vad
+            self._make_vad: Any = partial(Vad, self.options.vad_mode, SAMPLE_RATE, self.options.vad_frame)
+            vad = self._make_vad()
         except (RuntimeError, ValueError, OSError) as e:
             raise ModelError(f"pocketsphinx could not load its model from {base}: {e}",
                              "reinstall it: .venv/bin/pip install --force-reinstall pocketsphinx") from e
         # the cepstral mean adapts to the voice, the microphone and the room; a new stream starts afresh
         self._cmn0: str = str(self._decoder.get_cmn(False))
-        self._frame_bytes: int = int(self._vad.frame_bytes)
-        frame_s = float(self._vad.frame_length)
+        self._frame_bytes: int = int(vad.frame_bytes)
+        frame_s = float(vad.frame_length)
         self._frame_s = frame_s
-        self._gate = self._new_gate()
+        self._gate = self._new_gate(vad)
         self._pause = max(1, round(0.03 / frame_s))  # quiet frames that make a pause
         self._early = frozenset(c for c in self.options.early.split(",") if c)
         self._pending = b""
@@ -253,11 +254,11 @@ class SphinxRecognizer:
         return self._end() if self._in_utt else []
 
     # -- internals --------------------------------------------------------------------------
-    def _new_gate(self) -> SpeechGate:
-        """A new gate with a new VAD. An utterance starts when 90 ms of the last 150 ms are speech;
-        it takes the 300 ms of audio before that with it."""
+    def _new_gate(self, vad: Any = None) -> SpeechGate:
+        """A new gate with ``vad``, or a new VAD. An utterance starts when 90 ms of the last 150 ms
+        are speech; it takes the 300 ms of audio before that with it."""
         frame_s = self._frame_s
-        vad = self._vad_class(self.options.vad_mode, SAMPLE_RATE, self.options.vad_frame)
+        vad = vad if vad is not None else self._make_vad()
         return SpeechGate(vad.is_speech, onset=max(1, round(0.09 / frame_s)),
                           onset_window=max(1, round(0.15 / frame_s)),
                           hangover=max(1, round(self.options.hangover / frame_s)),
