@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import subprocess
+import threading
+import time
 import wave
 from pathlib import Path
 
@@ -18,7 +21,7 @@ from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection
 from coach.listen.echo import EchoCanceller
 from coach.listen.engines import find_vosk_models, make_recognizer
 from coach.listen.kaldi import VoskRecognizer, installed_models
-from coach.listen.listener import Listener, Pipeline, blocks, read_wav, run_blocks
+from coach.listen.listener import BLOCK_SAMPLES, Listener, Pipeline, blocks, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -503,3 +506,82 @@ def test_second_decoding_is_done_while_the_pause_runs(tmp_path: Path, early: boo
         assert last <= 2 * block, "the block that ends the utterance decodes only itself"
     else:
         assert last > 5 * block   # the old way: decoded again when the utterance ends
+
+
+class Stalls:
+    """A recogniser that hangs on its first block until released (a busy machine), then says
+    "stop" on the block whose samples hold ``stop_at``; it records what it was given."""
+
+    name = "stalls"
+
+    def __init__(self, stop_at: int) -> None:
+        self.stop_at = stop_at
+        self.busy = threading.Event()
+        self.release = threading.Event()
+        self.seen: list[int] = []
+        self.resets = 0
+
+    def accept(self, block: np.ndarray) -> list[Detection]:  # type: ignore[type-arg]
+        self.seen.append(int(block[0]))
+        if len(self.seen) == 1:
+            self.busy.set()
+            self.release.wait(10)
+        return [Detection(Command.STOP, "stop", 1.0, 0.0)] if int(block[0]) == self.stop_at else []
+
+    def reset(self) -> None:
+        self.resets += 1
+
+
+def test_a_listener_that_falls_behind_skips_to_what_is_said_now(caplog: pytest.LogCaptureFixture) -> None:
+    """3 s of audio pile up while the recogniser hangs; the listener skips the oldest, keeps the last
+    0.3 s, starts a new utterance and says so; the "stop" said last is heard."""
+    rec = Stalls(stop_at=100)
+    heard: list[Detection] = []
+    listener = Listener(rec, heard.append, max_behind=1.0, catch_up=0.3).start()
+    block = [np.full(BLOCK_SAMPLES, i, np.int16) for i in range(101)]   # 30 ms each, numbered
+    listener.put(block[0])
+    assert rec.busy.wait(10)
+    for b in block[1:]:
+        listener.put(b)
+    with caplog.at_level(logging.WARNING, logger="coach.listen.listener"):
+        rec.release.set()
+        end = time.monotonic() + 10
+        while rec.seen[-1] != 100 and time.monotonic() < end:
+            time.sleep(0.01)
+        listener.stop()
+    assert rec.seen == [0, *range(90, 101)]   # ten blocks (0.3 s) waited behind block 90
+    assert listener.skipped == pytest.approx(89 * BLOCK_SAMPLES / SAMPLE_RATE)
+    assert rec.resets == 1 and listener.dropped == 0
+    assert [d.command for d in heard] == [Command.STOP]
+    assert "skipped 2.7 s of audio" in caplog.text
+
+
+def test_audio_from_a_file_is_never_skipped() -> None:
+    rec = Stalls(stop_at=100)
+    heard: list[Detection] = []
+    listener = Listener(rec, heard.append, max_behind=1.0, catch_up=0.3).start()
+    done = threading.Thread(target=listener.feed_all, args=([(np.full(BLOCK_SAMPLES, i, np.int16), None)
+                                                             for i in range(101)],))
+    done.start()
+    assert rec.busy.wait(10)
+    while listener.queue.qsize() < 100:
+        time.sleep(0.01)
+    rec.release.set()
+    done.join(10)
+    listener.stop()
+    assert rec.seen == list(range(101)) and listener.skipped == 0 and rec.resets == 0
+    assert [d.command for d in heard] == [Command.STOP]
+
+
+def test_blocks_that_do_not_fit_are_counted_and_said(caplog: pytest.LogCaptureFixture) -> None:
+    rec = Stalls(stop_at=-1)
+    listener = Listener(rec, lambda d: None, maxsize=5).start()
+    listener.put(np.zeros(BLOCK_SAMPLES, np.int16))
+    assert rec.busy.wait(10)
+    for _ in range(8):
+        listener.put(np.ones(BLOCK_SAMPLES, np.int16))
+    assert listener.dropped == 3
+    with caplog.at_level(logging.WARNING, logger="coach.listen.listener"):
+        rec.release.set()
+        listener.stop()
+    assert "3 blocks of audio lost" in caplog.text

@@ -275,15 +275,30 @@ class Listener:
 
     ``put`` never blocks (the audio callback may call it); a recogniser error is logged and the
     recogniser reset, never fatal. ``stop`` drains nothing and joins the thread.
+
+    On a machine too busy to keep up, audio waits in the queue and every command, "stop" too,
+    comes later and later. Once more than ``max_behind`` seconds wait, the oldest are skipped
+    until ``catch_up`` seconds are left, the recogniser starts a new utterance, and a warning is
+    logged: what is said now matters more than what was said seconds ago. (Skipping the newest
+    blocks instead, when the queue was full, lost every command from then on.) ``maxsize`` only
+    bounds memory if the worker hangs; blocks that do not fit are counted in ``dropped``.
     """
 
     def __init__(self, recognizer: Recognizer, on_detection: Callable[[Detection], None],
-                 echo: EchoCanceller | None = None, maxsize: int = 200, denoise: Denoiser | None = None,
-                 on_echo: Callable[[Detection, float], None] | None = None) -> None:
+                 echo: EchoCanceller | None = None, maxsize: int = 1000, denoise: Denoiser | None = None,
+                 on_echo: Callable[[Detection, float], None] | None = None,
+                 max_behind: float = 2.0, catch_up: float = 0.3) -> None:
+        if not 0 <= catch_up < max_behind:
+            raise ValueError(f"catch_up ({catch_up}) must be at least 0 and less than max_behind ({max_behind})")
         self.pipeline = Pipeline(recognizer, echo, denoise, on_echo)
         self.on_detection = on_detection
         self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
-        self.dropped = 0
+        self.max_behind = max_behind
+        self.catch_up = catch_up
+        self.dropped = 0      # blocks that did not fit in the queue
+        self.skipped = 0.0    # seconds of audio skipped to catch up
+        self._logged_drops = 0
+        self._paced = True    # the audio comes in real time (put), not as fast as it can (feed_all)
         self.errors = 0
         self._thread = threading.Thread(target=self._run, name="coach-listener", daemon=True)
         self._started = False
@@ -301,7 +316,9 @@ class Listener:
             self.dropped += 1
 
     def feed_all(self, items: Iterable[Item]) -> None:
-        """Queue many items, waiting for room (for files and tests, not the audio callback)."""
+        """Queue many items, waiting for room (for files and tests, not the audio callback). Audio
+        queued this way is all recognised: from then on nothing is skipped to catch up."""
+        self._paced = False
         for item in items:
             self.queue.put(item)
 
@@ -312,7 +329,9 @@ class Listener:
 
     def _run(self) -> None:
         while True:
-            item = self.queue.get()
+            item: Item | None = self.queue.get()
+            if item is not None:
+                item = self._catch_up(item)
             if item is None:
                 return
             mic, ref = item
@@ -331,3 +350,31 @@ class Listener:
                     self.on_detection(d)
                 except Exception:
                     log.exception("on_detection failed")
+
+    def _catch_up(self, item: Item) -> Item | None:
+        """``item``, or when listening has fallen more than ``max_behind`` seconds behind, the first
+        item after skipping to ``catch_up`` seconds behind (None: the listener was stopped)."""
+        if self.dropped != self._logged_drops:
+            log.warning("listening: %d blocks of audio lost (the queue was full)", self.dropped - self._logged_drops)
+            self._logged_drops = self.dropped
+        seconds = len(item[0]) / SAMPLE_RATE
+        if not self._paced or self.queue.qsize() * seconds <= self.max_behind:
+            return item
+        skipped = 0
+        while self.queue.qsize() * seconds > self.catch_up:
+            try:
+                nxt = self.queue.get_nowait()
+            except queue.Empty:
+                break
+            skipped += len(item[0])
+            if nxt is None:
+                return None
+            item = nxt
+        self.skipped += skipped / SAMPLE_RATE
+        log.warning("listening fell behind (the machine is busy): skipped %.1f s of audio to catch up",
+                    skipped / SAMPLE_RATE)
+        try:
+            self.pipeline.reset_recognizer()   # the utterance in progress lost its middle
+        except Exception:
+            log.exception("recogniser reset failed")
+        return item
