@@ -45,6 +45,7 @@ class SessionPlan:
     output_device: str
     engine: str
     speed: float
+    record_audio: Path | None = None   # write the microphone's and the speaker's sound here
 
 
 @dataclass
@@ -75,7 +76,13 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
                                     input_device=plan.input_device or None,
                                     done=done, warn=warn, on_error=on_error)
     from coach.listen.denoise import denoiser
+    from coach.listen.recording import AudioRecorder
 
+    try:
+        recorder = AudioRecorder(plan.record_audio) if plan.record_audio else None
+    except CoachError:
+        speaker.close()
+        raise
     listener = Listener(recognizer, on_command, denoise=denoiser(config.listen.noise_suppression),
                         on_echo=on_echo).start()
     running = threading.Event()
@@ -88,6 +95,8 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
             except queue.Empty:
                 continue
             listener.put(mic, played)
+            if recorder is not None:
+                recorder.write(mic, played)
 
     thread = threading.Thread(target=pump, name="coach-capture", daemon=True)
     thread.start()
@@ -97,6 +106,8 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
         thread.join(1.0)
         listener.stop()
         speaker.close()
+        if recorder is not None:
+            recorder.close()
 
     return Audio(speaker, close)
 

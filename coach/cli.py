@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--input-device", metavar="D", help="microphone, by name or index")
         s.add_argument("--output-device", metavar="D", help="speaker, by name or index")
         s.add_argument("--log", metavar="FILE", help="also write the session log (JSON lines) here")
+        s.add_argument("--record-audio", metavar="DIR",
+                       help="write what the microphone heard and what the coach played to DIR/mic.wav and "
+                            "DIR/played.wav (to look into a command that went unheard: coach listen "
+                            "DIR/mic.wav --reference DIR/played.wav)")
         s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
         s.add_argument("--engine", choices=["auto", "pocketsphinx", "vosk"],
                        help="speech recogniser (default from config)")

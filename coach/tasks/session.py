@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -49,7 +50,26 @@ def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: i
         input_device=args.input_device or config.listen.input_device,
         output_device=args.output_device or config.speech.output_device,
         engine=args.engine or config.listen.engine, speed=args.speed,
+        record_audio=_record_folder(args),
     )
+
+
+def _record_folder(args: argparse.Namespace) -> Path | None:
+    """The ``--record-audio`` folder, made now so that a bad one is said before the session starts."""
+    if not getattr(args, "record_audio", None):
+        return None
+    folder = Path(args.record_audio).expanduser()
+    if args.text:
+        raise CoachError("--record-audio records the sound, and --text has none", "leave out one of them")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CoachError(f"cannot record the session's sound in {folder}: {e.strerror or e}",
+                         "give --record-audio a folder you can write to") from e
+    if not os.access(folder, os.W_OK):
+        raise CoachError(f"cannot record the session's sound in {folder}: not writable",
+                         "give --record-audio a folder you can write to")
+    return folder
 
 
 def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:

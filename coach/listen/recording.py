@@ -1,0 +1,71 @@
+"""Recording a session's sound: what the microphone heard and what the coach played, as two WAVs.
+
+``coach run --record-audio DIR`` writes ``DIR/mic.wav`` and ``DIR/played.wav`` (16 kHz mono
+16-bit, sample for sample the blocks the listener was given). ``coach listen DIR/mic.wav
+--reference DIR/played.wav`` then runs them through the same echo canceller and recogniser, so a
+"stop" that went unheard can be looked into afterwards, by you or by whoever you send the files to.
+
+Each WAV's header is brought up to date after every block, so the files stay readable after a
+killed process. A disk that fills up ends the recording (said once), never the session.
+"""
+
+from __future__ import annotations
+
+import logging
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from coach.errors import CoachError
+from coach.listen.base import SAMPLE_RATE, Block
+
+log = logging.getLogger(__name__)
+
+
+class AudioRecorder:
+    """Writes paired (microphone, played) blocks to ``mic.wav`` and ``played.wav`` in ``folder``.
+
+    Raises :class:`CoachError` (naming the folder and the fix) when the files cannot be created.
+    """
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder).expanduser()
+        self.failed = False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._mic = self._open(self.folder / "mic.wav")
+            self._played = self._open(self.folder / "played.wav")
+        except OSError as e:
+            raise CoachError(f"cannot record the session's sound in {self.folder}: {e.strerror or e}",
+                             "give --record-audio a folder you can write to") from e
+
+    @staticmethod
+    def _open(path: Path) -> wave.Wave_write:
+        w = wave.open(str(path), "wb")  # noqa: SIM115 - open for the whole session, closed in close()
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(SAMPLE_RATE)
+        return w
+
+    def write(self, mic: Block, played: Block | None = None) -> None:
+        """Add one block of each (silence for ``played`` when nothing was played)."""
+        if self.failed:
+            return
+        mic16 = np.asarray(mic, dtype="<i2")
+        out16 = np.zeros(len(mic16), "<i2") if played is None else np.asarray(played, dtype="<i2")
+        try:
+            # wave patches the header (the data's length) after every write: readable after a kill
+            self._mic.writeframes(mic16.tobytes())
+            self._played.writeframes(out16.tobytes())
+        except OSError as e:
+            self.failed = True
+            log.warning("recording the session's sound stopped: %s (%s); the session goes on",
+                        e.strerror or e, self.folder)
+
+    def close(self) -> None:
+        for w in (self._mic, self._played):
+            try:
+                w.close()
+            except OSError:
+                pass
