@@ -32,6 +32,11 @@ pytestmark = pytest.mark.audio
 # dropped (coach/listen/listener.py), but not all: in 2026-11-22 runs a "pain" over "Two tennis
 # balls pushed into one sock" kept -22 dB where the echo around it kept -31 dB, and was acted on.
 # Both tests pass in most runs, which is not yet reliable enough to require. They state what must hold.
+# With other programs loading both cores, the stop test fails more often: in one such run (recorded
+# with --record-audio) the echo path moved from 74 to 110, 96 and 115 ms in 22 s; for seconds after
+# each move the canceller took out only 5-13 dB, and its residue ran into each "stop" as words
+# ("you stop at law"). Replayed in 30 ms blocks instead of the stream's 20 ms, the same recording
+# gave two stops: results that near the edge are luck.
 KNOWN_SHORTFALL = pytest.mark.xfail(
     reason="issue 5: an underrun moves the echo path; until the canceller follows, 'stop' can go unheard "
            "in four tries, or the residue can be heard as a command", strict=False)

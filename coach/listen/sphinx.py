@@ -36,7 +36,10 @@ What was measured and dropped (see README, Benchmarks): keyword spotting (``kws`
 threshold from 1e-5 to 1e-50; a closed grammar, which maps all speech to commands; commands
 against 3,000 uniformly weighted filler words (75% accuracy but 850 false accepts an hour); and
 the unmodified trigram model with command words added (no false accepts but 44-65% accuracy and
-twice the CPU).
+twice the CPU). On 2026-11-22 (README, Benchmarks): word posteriors from the lattice search
+(``bestpath``) as confidence, which trade right commands for false accepts at every threshold;
+dropping words much quieter than the loudest of their utterance; and pocketsphinx without its
+own noise subtraction.
 
 Commands are decided at the end of the utterance (``hangover`` seconds of non-speech), or, for
 the ``early`` commands, once their word is followed by ``settle`` seconds with nothing new.
