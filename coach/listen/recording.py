@@ -12,6 +12,7 @@ killed process. A disk that fills up ends the recording (said once), never the s
 from __future__ import annotations
 
 import logging
+import os
 import wave
 from pathlib import Path
 
@@ -23,6 +24,22 @@ from coach.listen.base import SAMPLE_RATE, Block
 log = logging.getLogger(__name__)
 
 
+def prepare_folder(folder: str | Path) -> Path:
+    """Make ``folder`` (and its parents) and check it can be written to; CoachError otherwise."""
+    path = Path(folder).expanduser()
+    problem = ""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        problem = str(e.strerror or e)
+    if not problem and not os.access(path, os.W_OK):
+        problem = "not writable"
+    if problem:
+        raise CoachError(f"cannot record the session's sound in {path}: {problem}",
+                         "give --record-audio a folder you can write to")
+    return path
+
+
 class AudioRecorder:
     """Writes paired (microphone, played) blocks to ``mic.wav`` and ``played.wav`` in ``folder``.
 
@@ -30,10 +47,9 @@ class AudioRecorder:
     """
 
     def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder).expanduser()
+        self.folder = prepare_folder(folder)
         self.failed = False
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
             self._mic = self._open(self.folder / "mic.wav")
             self._played = self._open(self.folder / "played.wav")
         except OSError as e:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -58,18 +57,11 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     """The ``--record-audio`` folder, made now so that a bad one is said before the session starts."""
     if not getattr(args, "record_audio", None):
         return None
-    folder = Path(args.record_audio).expanduser()
     if args.text:
         raise CoachError("--record-audio records the sound, and --text has none", "leave out one of them")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise CoachError(f"cannot record the session's sound in {folder}: {e.strerror or e}",
-                         "give --record-audio a folder you can write to") from e
-    if not os.access(folder, os.W_OK):
-        raise CoachError(f"cannot record the session's sound in {folder}: not writable",
-                         "give --record-audio a folder you can write to")
-    return folder
+    from coach.listen.recording import prepare_folder
+
+    return prepare_folder(args.record_audio)
 
 
 def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:
