@@ -24,6 +24,11 @@ from coach.listen.base import SAMPLE_RATE, Block
 log = logging.getLogger(__name__)
 
 
+def _cannot_record(path: Path, problem: str) -> CoachError:
+    return CoachError(f"cannot record the session's sound in {path}: {problem}",
+                      "give --record-audio a folder you can write to")
+
+
 def prepare_folder(folder: str | Path) -> Path:
     """Make ``folder`` (and its parents) and check it can be written to; CoachError otherwise."""
     path = Path(folder).expanduser()
@@ -35,8 +40,7 @@ def prepare_folder(folder: str | Path) -> Path:
     if not problem and not os.access(path, os.W_OK):
         problem = "not writable"
     if problem:
-        raise CoachError(f"cannot record the session's sound in {path}: {problem}",
-                         "give --record-audio a folder you can write to")
+        raise _cannot_record(path, problem)
     return path
 
 
@@ -53,8 +57,7 @@ class AudioRecorder:
             self._mic = self._open(self.folder / "mic.wav")
             self._played = self._open(self.folder / "played.wav")
         except OSError as e:
-            raise CoachError(f"cannot record the session's sound in {self.folder}: {e.strerror or e}",
-                             "give --record-audio a folder you can write to") from e
+            raise _cannot_record(self.folder, str(e.strerror or e)) from e
 
     @staticmethod
     def _open(path: Path) -> wave.Wave_write:
