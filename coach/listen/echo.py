@@ -124,7 +124,6 @@ class EchoCanceller:
         self._since_estimate = 0
         self._filled = 0
         self._candidate: int | None = None   # a new delay found once, adopted when found again
-        self._found = False                  # the delay has just been found for the first time
         self._new_speex()
 
     def _new_speex(self) -> None:
@@ -154,9 +153,6 @@ class EchoCanceller:
         if abs(shift - self._shift) > 8:
             # the delay moved: the reference is shifted, and the room model kept (the room is the same)
             self._shift = shift
-        if self._found:   # found for the first time: what speex learnt unaligned is dropped
-            self._found = False
-            self._new_speex()
         end = len(self._ref) - self._shift
         aligned = np.clip(np.round(self._ref[max(0, end - n):end]), -32768, 32767).astype(np.int16)
         m = np.concatenate([self._rest_mic, np.asarray(mic, dtype=np.int16)])
@@ -198,14 +194,15 @@ class EchoCanceller:
         out.reshape(frames, FRAME)[echo_only] = 0
 
     def _track_delay(self) -> None:
-        """Find the delay (the first clear peak in 2 s) or follow it (two agreeing searches of a short window)."""
+        """Find the delay (a clear peak in 2 s, twice) or follow it (two agreeing searches of a short window)."""
         if self.delay is None:
             # searched before the echo has arrived, a window peaks at a lag that explains nothing: the
             # first delay must be found twice running (on the benchmark's echo files, 12 of 72 first
             # searches, 0.1 s after the coach began, found 0-262 samples instead of 1,920)
             new = self._find_delay(self._mic)
             if self._confirm(new):
-                self.delay, self._found = new, True
+                self.delay = new
+                self._new_speex()   # found for the first time: what speex learnt unaligned is dropped
             return
         m = self._mic[-self.track_window:]
         # the delay in use can only be found wrong while the coach's voice it lines up is in the window
