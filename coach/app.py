@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -58,33 +59,47 @@ class Audio:
 
 def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
                 on_command: Callable[[Detection], None], on_echo: Callable[[Detection, float], None],
-                on_error: Callable[[Exception], None],
+                on_error: Callable[[Exception], None], on_lost: Callable[[Exception], None],
                 warn: TextIO) -> Audio:
     """The real speaker (pyttsx3 + sounddevice, one duplex stream) and the listener.
 
     The duplex stream's callback hands over each (microphone, played) pair of blocks; a pump
-    thread moves them to the listener, which cancels the coach's own voice (echo) and recognises.
-    Raises AudioDeviceError when there is no usable device, ModelError when no recogniser loads.
+    thread moves them to the listener, a child process that cancels the coach's own voice (echo)
+    and recognises. Raises AudioDeviceError when there is no usable device, ModelError when no
+    recogniser loads. ``on_error`` is called when the sound device is lost, ``on_lost`` when the
+    listening process has died and could not be started again.
     """
     from coach.listen.engines import make_recognizer
-    from coach.listen.listener import Listener
+    from coach.listen.process import ListenerProcess
+    from coach.listen.recording import AudioRecorder
     from coach.speech.speaker import open_speaker
 
-    recognizer = make_recognizer(plan.engine, plan.routine.language, config.listen.vosk_model or None, err=warn)
-    speaker, capture = open_speaker(voice=plan.voice, rate=config.speech.rate,
-                                    output_device=plan.output_device or None,
-                                    input_device=plan.input_device or None,
-                                    done=done, warn=warn, on_error=on_error)
-    from coach.listen.denoise import denoiser
-    from coach.listen.recording import AudioRecorder
-
+    # The recogniser loads in its own process (pocketsphinx holds Python's GIL while it decodes,
+    # which held up the sound) while the speaker opens here.
+    make = partial(make_recognizer, plan.engine, plan.routine.language, config.listen.vosk_model or None)
+    listener = ListenerProcess(make, on_command, on_echo, config.listen.noise_suppression, warn=warn,
+                               on_lost=on_lost).launch()
+    try:
+        speaker, capture = open_speaker(voice=plan.voice, rate=config.speech.rate,
+                                        output_device=plan.output_device or None,
+                                        input_device=plan.input_device or None,
+                                        done=done, warn=warn, on_error=on_error)
+    except BaseException:
+        listener.stop(1.0)
+        raise
+    recorder: AudioRecorder | None = None
     try:
         recorder = AudioRecorder(plan.record_audio) if plan.record_audio else None
-    except CoachError:
+        listener.start()
+    except BaseException:
+        listener.stop(1.0)
         speaker.close()
+        if recorder is not None:
+            recorder.close()
         raise
-    listener = Listener(recognizer, on_command, denoise=denoiser(config.listen.noise_suppression),
-                        on_echo=on_echo).start()
+    with contextlib.suppress(queue.Empty):   # the sound from before the listener was ready: silence
+        while True:
+            capture.get_nowait()
     running = threading.Event()
     running.set()
 
@@ -141,6 +156,7 @@ def _signals_interrupt(runtime: Runtime) -> Iterator[None]:
 
 KEYS_AT_ONCE = "keys act at once; for words, press Enter, type them, and Enter"
 DEVICE_LOST = "audio device lost"   # the reason a session ends when its sound device stops working
+LISTENING_LOST = "listening lost"    # ... when the listening process died and could not be restarted
 
 
 def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | None = None,
@@ -179,11 +195,15 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
         print(f"coach: {error}", file=err)   # how to resume is said when the session has ended
         holder[0].interrupt(DEVICE_LOST)
 
+    def on_lost(error: Exception) -> None:
+        print(f"coach: {error}", file=err)
+        holder[0].interrupt(LISTENING_LOST)
+
     audio: Audio | None = None
     text_mode = plan.text_mode
     if not text_mode:
         try:
-            audio = build_audio(plan, config, done, on_command, on_echo, on_error, err)
+            audio = build_audio(plan, config, done, on_command, on_echo, on_error, on_lost, err)
         except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
             print("coach: carrying on in text mode: the coach's words are printed here; "

@@ -38,3 +38,9 @@ class ScriptedRecognizer:
     def reset(self) -> None:
         self._samples = 0
         self._next = 0
+
+
+def scripted(script: Iterable[tuple[float, str]], language: str = "en", err: object = None) -> ScriptedRecognizer:
+    """A :class:`ScriptedRecognizer`, made the way the listening process makes its recogniser
+    (``make(err=...)``; see :mod:`coach.listen.process`): pass ``functools.partial(scripted, script)``."""
+    return ScriptedRecognizer(script, language)

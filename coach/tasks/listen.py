@@ -7,14 +7,16 @@ import json
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
 from coach.config import ListenConfig, load_config
+from coach.errors import ModelError
 from coach.listen.base import Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
-from coach.listen.listener import AudioFileError, Listener, Pipeline, read_wav, run_blocks
+from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
 
 
 def _config(args: argparse.Namespace) -> ListenConfig:
@@ -47,9 +49,9 @@ def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
 
 def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
-    recognizer = make_recognizer(settings.engine, settings.language, settings.vosk_model or None)
     if not args.files:
-        return _live(recognizer, settings, out)
+        return _live(settings, out)
+    recognizer = make_recognizer(settings.engine, settings.language, settings.vosk_model or None)
     status = 0
     if args.reference:
         try:
@@ -69,28 +71,34 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
     return status
 
 
-def _live(recognizer: Recognizer, settings: ListenConfig, out: TextIO) -> int:
+def _live(settings: ListenConfig, out: TextIO) -> int:
+    """Listen to the microphone, with the recogniser in a child process as in a session."""
     from coach.listen.microphone import Microphone
+    from coach.listen.process import ListenerProcess
 
     def show(d: Detection) -> None:
         print(_line("-", d), file=out, flush=True)
 
-    listener = Listener(recognizer, show, denoise=denoiser(settings.noise_suppression)).start()
-    mic = Microphone(lambda b: listener.put(b), settings.input_device or None)
-    print("listening; say harder, softer, stop or next (Ctrl-C ends)", file=sys.stderr, flush=True)
+    make = partial(make_recognizer, settings.engine, settings.language, settings.vosk_model or None)
+    gone: list[Exception] = []
+    listener = ListenerProcess(make, show, noise_suppression=settings.noise_suppression, on_lost=gone.append)
+    listener.start()
     try:
+        mic = Microphone(lambda b: listener.put(b), settings.input_device or None)
+        print("listening; say harder, softer, stop or next (Ctrl-C ends)", file=sys.stderr, flush=True)
         with mic:
-            while True:
+            while not gone:
                 time.sleep(0.5)
                 mic.check_overflows()
                 if (lost := mic.lost()) is not None:
                     print(f"coach: {lost}", file=sys.stderr, flush=True)
                     return lost.exit_status
+        print(f"coach: {gone[0]}", file=sys.stderr, flush=True)
+        return ModelError.exit_status
     except KeyboardInterrupt:
-        pass
+        return 0
     finally:
         listener.stop()
-    return 0
 
 
 def cmd_models(args: argparse.Namespace, out: TextIO) -> int:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import TextIO, cast
 
 from coach import store
-from coach.app import DEVICE_LOST, SessionPlan, run_session
+from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
 from coach.config import Config, load_config
-from coach.errors import AudioDeviceError, CoachError, RoutineError
+from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
 from coach.routine import MAX_LEVEL, MIN_LEVEL, Role, Routine, find, load
 
 
@@ -89,6 +89,10 @@ def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
         out.write("Session stopped: the sound device was lost; your place is saved. Run `coach resume` once it "
                   "is back, or `coach resume --text` to carry on without sound.\n")
         return AudioDeviceError.exit_status
+    if reason == LISTENING_LOST:
+        out.write("Session stopped: the coach could no longer listen; your place is saved. Run `coach resume` "
+                  "to carry on, or `coach resume --text` to carry on with the keys alone.\n")
+        return ModelError.exit_status
     out.write("Session ended early; your place is saved. Run `coach resume` to carry on.\n")
     return 0
 
