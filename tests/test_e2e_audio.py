@@ -25,23 +25,16 @@ from coach.listen.listener import read_wav
 
 pytestmark = pytest.mark.audio
 
-# Known shortfall, tracked in issue 5 (listening). Through PortAudio on this loaded 2-core machine
-# the duplex stream underruns now and then, and each underrun moves the echo path; until the
-# canceller finds it again, the residue can run into the user's "stop" or be heard as a command
-# ("stop" pauses the session: safe, but wrong). Commands found in what the canceller took out are
-# dropped (coach/listen/listener.py), but not all: in 2026-11-22 runs a "pain" over "Two tennis
-# balls pushed into one sock" kept -22 dB where the echo around it kept -31 dB, and was acted on.
-# Both tests pass in most runs, which is not yet reliable enough to require. They state what must hold.
-# With other programs loading both cores, the stop test fails more often: in one such run (recorded
-# with --record-audio) the echo path moved from 74 to 110, 96 and 115 ms in 22 s; for seconds after
-# each move the canceller took out only 5-13 dB, and its residue ran into each "stop" as words
-# ("you stop at law"). Replayed in 30 ms blocks instead of the stream's 20 ms, the same recording
-# gave two stops: results that near the edge are luck. Since the canceller tracks the delay and keeps
-# its room model (coach/listen/echo.py), 7 of 13 such recordings replayed give a "stop" (2 before); in
-# the others the stream underran every few blocks and the delay grew to 600 ms.
-KNOWN_SHORTFALL = pytest.mark.xfail(
-    reason="issue 5: an underrun moves the echo path; until the canceller follows, 'stop' can go unheard "
-           "in four tries, or the residue can be heard as a command", strict=False)
+# The two tests below were known failures until 2026-11-22. Through PortAudio on this loaded 2-core
+# machine the duplex stream underran, and each underrun moved the echo path: for seconds after each
+# move the canceller took out only 5-13 dB, and its residue ran into the user's "stop" ("you stop at
+# law") or was heard as a command. Two changes ended it. The canceller follows a moving delay and
+# keeps its room model (coach/listen/echo.py). And listening runs in its own process
+# (coach/listen/process.py): pocketsphinx holds the GIL while it decodes, which had held up the
+# sound callback and caused the underruns. With three busy programs loading both cores, each test
+# passed 6 runs of 6 (recorded with --record-audio, the echo path stayed where it was first found
+# in every stop run; without the child process it moved 6-11 times in 10-20 s). How often "stop" is
+# heard the first time is a benchmark figure (`make bench`); the stop test allows four tries.
 
 
 def _coach(pulse: PulseServer, tmp_path: Path, log: Path, routine: str = "tennis-balls",
@@ -60,7 +53,6 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
     return out, err
 
 
-@KNOWN_SHORTFALL
 def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer, tmp_path: Path) -> None:
     stop = user_speech(tmp_path, "stop")
     log = tmp_path / "session.jsonl"
@@ -103,7 +95,6 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
     assert "coach resume" in out
 
 
-@KNOWN_SHORTFALL
 def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, tmp_path: Path) -> None:
     """Its intro is full of command words ("stop", "pause", "softer", "pain"); the echo must not trigger them."""
     log = tmp_path / "session.jsonl"
@@ -148,3 +139,50 @@ def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse:
     mic, played = read_wav(tmp_path / "sound" / "mic.wav"), read_wav(tmp_path / "sound" / "played.wav")
     assert len(mic) == len(played) > 0, (len(mic), len(played))   # how much depends on when the crash lands
     assert np.sqrt(np.mean(played.astype(np.float64) ** 2)) > 200, "the coach's voice is in played.wav"
+
+
+def _listener_of(pid: int) -> int | None:
+    """The pid of the listening process a coach process started, if it runs."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        # fields: state, ppid, ...; a zombie is a dead child not yet collected
+        if int(fields[1]) == pid and fields[0] != "Z" and b"coach.listen.process" in cmdline:
+            return int(stat.parent.name)
+    return None
+
+
+def test_a_killed_listener_is_restarted_and_then_the_session_stops_with_its_place(
+        pulse: PulseServer, tmp_path: Path) -> None:
+    """The listening process is killed (the kernel's out-of-memory killer would): started again three
+    times, and the fourth time the session ends, its log and place kept, saying why and what to do."""
+    log = tmp_path / "session.jsonl"
+    proc = _coach(pulse, tmp_path, log, "tennis-balls")
+    killed: list[int] = []
+    try:
+        wait_for(lambda: any(r["type"] == "said" for r in log_records(log)), "the coach to start speaking")
+        for _ in range(4):   # killed as soon as it is there, loading or listening
+            wait_for(lambda: (pid := _listener_of(proc.pid)) is not None and pid not in killed,
+                     "a listening process", 60)
+            pid = _listener_of(proc.pid)
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 4, (proc.returncode, out, err)
+    # a child killed while it loads its recogniser counts as one restart too
+    assert err.count("starting it again") == 3, err
+    assert "coach: voice commands no longer work" in err and "exit code -9" in err and "fix:" in err, err
+    assert "Traceback" not in err, err
+    assert "Session stopped: the coach could no longer listen" in out and "coach resume" in out, out
+    records = log_records(log)
+    assert records[-1]["type"] == "ended" and records[-1]["reason"] == "listening lost", records[-1]
+    point = json.loads((tmp_path / "data" / "resume.json").read_text())
+    assert point["routine"] == "tennis-balls" and point["step"] == records[-1]["step"]

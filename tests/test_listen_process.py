@@ -119,7 +119,7 @@ def test_a_dead_child_is_replaced_and_then_given_up_on() -> None:
     finally:
         listener.stop()
     assert "exit code -9" in said.getvalue() and "starting it again" in said.getvalue()
-    assert listener.started == 2 and "for good" in str(lost[0])
+    assert listener.started == 2 and "voice commands no longer work" in str(lost[0])
     feed(listener, 0.3)   # put after the end: no error, nothing sent
     assert not alive(first) and not alive(second)
 

@@ -353,21 +353,22 @@ class ListenerProcess:
             if self._results is not None:
                 self._results.close()
             self._results = None
-        code = _end(proc, 1.0) if proc is not None else None
-        if self.started <= self.restarts:
-            self._say(f"coach: listening stopped (its process ended with exit code {code}); starting it again")
+        what = f"listening stopped (its process ended with exit code {_end(proc, 1.0) if proc else None})"
+        while self.started <= self.restarts and not self._stopping.is_set():
+            self._say(f"coach: {what}; starting it again")
             try:
                 self._until_ready(*self._launch())
-            except CoachError as e:
-                self._say(f"coach: {e}")
-            else:
-                if not self._stopping.is_set():
-                    self._say("coach: listening again")
-                    return True
+            except CoachError as e:    # it died again while loading, or could not load
+                what = e.message
+                continue
+            if self._stopping.is_set():
                 self.stop()
                 return False
-        lost = ListeningLost(f"listening stopped for good (its process ended with exit code {code}, "
-                             f"{self.started} times)",
+            self._say("coach: listening again")
+            return True
+        if self._stopping.is_set():
+            return False
+        lost = ListeningLost(f"voice commands no longer work: {what}; it was started {self.started} times",
                              "the messages above say why; if none do, the machine may be short of memory")
         if self.on_lost is not None:
             self.on_lost(lost)
