@@ -165,8 +165,7 @@ def test_the_child_ends_with_its_killed_parent(tmp_path: Path) -> None:
 
 def test_put_never_waits_for_a_child_far_behind() -> None:
     """The capture pump calls put: when the child cannot keep up, blocks are counted lost, not waited on."""
-    listener = ListenerProcess(partial(scripted, []), lambda d: None)
-    listener._outbox.maxsize = 5   # as if the child were 30 s behind
+    listener = ListenerProcess(partial(scripted, []), lambda d: None, outbox=5)   # as if 30 s behind
     listener.launch()              # launched, not started: nothing takes blocks yet
     try:
         finished = threading.Event()

@@ -145,13 +145,13 @@ class ListenerProcess:
     ``on_detection`` and ``on_echo`` are called from a reader thread, as the Listener calls them
     from its worker. ``put`` never blocks and never raises (the audio pump calls it): a thread of
     its own sends the blocks; those that find no child (between a death and a restart), or do not
-    fit while the child is 30 s behind, are counted in ``lost``.
+    fit while the child is ``outbox`` blocks (30 s) behind, are counted in ``lost``.
     """
 
     def __init__(self, make: Callable[..., Recognizer], on_detection: Callable[[Detection], None],
                  on_echo: Callable[[Detection, float], None] | None = None, noise_suppression: int = 0,
                  warn: TextIO | None = None, on_lost: Callable[[ListeningLost], None] | None = None,
-                 restarts: int = 3, ready_timeout: float = READY_TIMEOUT) -> None:
+                 restarts: int = 3, ready_timeout: float = READY_TIMEOUT, outbox: int = OUTBOX_BLOCKS) -> None:
         self._make = make
         self._noise = noise_suppression
         self.on_detection = on_detection
@@ -170,7 +170,7 @@ class ListenerProcess:
         self._reader: threading.Thread | None = None
         self._sender: threading.Thread | None = None
         self._launched: _Launched | None = None
-        self._outbox: queue.Queue[tuple[Block, Block | None] | None] = queue.Queue(maxsize=OUTBOX_BLOCKS)
+        self._outbox: queue.Queue[tuple[Block, Block | None] | None] = queue.Queue(maxsize=outbox)
 
     # -- the parent's side ---------------------------------------------------------------------
 
