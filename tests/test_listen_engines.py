@@ -411,6 +411,31 @@ def test_the_canceller_follows_a_moving_echo_path() -> None:
     assert ec.delay is not None and abs(ec.delay - int(0.20 * SAMPLE_RATE)) < 10
 
 
+def test_the_first_delay_is_taken_at_once_when_it_lines_up() -> None:
+    """A first delay that lines the coach's voice up with the microphone is taken at the first search
+    (half a second in), so the canceller works from then on; a lag found while the echo has not yet
+    arrived lines nothing up and is never taken."""
+    rng = np.random.default_rng(8)
+    n = 3 * SAMPLE_RATE
+    ref = speechlike(rng, n).astype(np.int16)
+    mic = np.clip(room_echo(ref.astype(np.float64), [(0.0, 0.12)]) + rng.normal(0, 10, n), -32768, 32767)
+    ec = EchoCanceller()
+    half = int(0.5 * SAMPLE_RATE) + 320
+    for i in range(0, half, 320):
+        ec.process(mic[i:i + 320].astype(np.int16), ref[i:i + 320])
+    assert ec.delay == int(0.12 * SAMPLE_RATE)
+    # the coach starts 0.45 s in, so the first search sees the start of its voice and none of its echo
+    late = np.concatenate([np.zeros(int(0.45 * SAMPLE_RATE)), ref])[:n].astype(np.int16)
+    heard = room_echo(late.astype(np.float64), [(0.0, 0.3)]) + rng.normal(0, 30, n)
+    mic = np.clip(heard, -32768, 32767).astype(np.int16)
+    ec = EchoCanceller()
+    seen = set()
+    for i in range(0, n, 320):
+        ec.process(mic[i:i + 320], late[i:i + 320])
+        seen.add(ec.delay)
+    assert seen - {None} == {int(0.3 * SAMPLE_RATE)}
+
+
 def test_the_delay_holds_through_pauses_and_the_user_talking() -> None:
     """A search of a short window can peak at a lag that explains nothing (in a pause, over the user's
     voice); the canceller must not move to it."""
