@@ -15,8 +15,7 @@ recogniser with the ``make`` callable it is sent first, which must be picklable 
 function or a :func:`functools.partial` of one).
 
 Parent to child: ``(make, noise_suppression)`` first, then ``(mic, reference_or_None)`` blocks;
-``None`` to stop. Child to parent:
-``(kind, value)`` pairs:
+``None`` to stop. Child to parent, ``(kind, value)`` pairs:
 
 - ``("say", text)``: a line for the person (which engine is listening, a model being built);
 - ``("ready", None)``: the recogniser is built and listening;
@@ -50,8 +49,8 @@ from coach.listen.base import Block, Detection, Recognizer
 
 log = logging.getLogger(__name__)
 
-#: Longest wait, in seconds, for a child to build its recogniser (pocketsphinx builds its language
-#: model on the first run, which takes about 10 s on this project's machine).
+#: Longest wait, in seconds, for a child to build its recogniser (about 2 s for pocketsphinx here;
+#: longer on its first run, when it builds its language model, or for a large vosk model).
 READY_TIMEOUT = 120.0
 #: Blocks waiting to go to the child at most (30 s of 30 ms blocks); more are counted in ``lost``.
 OUTBOX_BLOCKS = 1000
@@ -291,25 +290,20 @@ class ListenerProcess:
         with self._lock:
             self._proc, self._blocks, self._results = proc, to_child, from_child
 
-    # -- the sender and reader threads ---------------------------------------------------------
+    # -- the sender thread ---------------------------------------------------------------------
 
     def _send(self) -> None:
         while True:
             item = self._outbox.get()
             with self._lock:
                 conn = self._blocks
-            if conn is None:
-                if item is None:
-                    return
-                self.lost += 1    # between a child's death and its replacement
-                continue
             try:
+                if conn is None:
+                    raise ValueError("no child")   # between a child's death and its replacement
                 conn.send(item)
-            except (OSError, ValueError):   # the child died, or the pipe was closed under us
-                if item is None:
-                    return
-                self.lost += 1
-                continue
+            except (OSError, ValueError):   # the child died, or its pipe was closed under us
+                if item is not None:
+                    self.lost += 1
             if item is None:
                 return
 
