@@ -42,3 +42,13 @@ def coach_env(tmp_path: Path) -> dict[str, str]:
     env["COACH_CONFIG"] = str(tmp_path / "no-user-config.toml")
     env["NO_COLOR"] = "1"
     return env
+
+
+def process_state(pid: int) -> tuple[str, int] | None:
+    """A process's state letter ("Z" for a zombie: dead, not yet collected) and parent pid, from
+    /proc; None when there is no such process."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return fields[0], int(fields[1])

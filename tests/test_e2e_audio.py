@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from logtools import process_state, wait_for
 from logtools import records as log_records
-from logtools import wait_for
 from pulse import PulseServer, user_speech
 
 from coach.listen.listener import read_wav
@@ -143,15 +143,15 @@ def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse:
 
 def _listener_of(pid: int) -> int | None:
     """The pid of the listening process a coach process started, if it runs."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(") ", 1)[1].split()
-            cmdline = (stat.parent / "cmdline").read_bytes()
-        except (OSError, IndexError):
+    for proc in Path("/proc").glob("[0-9]*"):
+        state = process_state(int(proc.name))
+        if state is None or state[1] != pid or state[0] == "Z":
             continue
-        # fields: state, ppid, ...; a zombie is a dead child not yet collected
-        if int(fields[1]) == pid and fields[0] != "Z" and b"coach.listen.process" in cmdline:
-            return int(stat.parent.name)
+        try:
+            if b"coach.listen.process" in (proc / "cmdline").read_bytes():
+                return int(proc.name)
+        except OSError:
+            continue
     return None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from logtools import process_state
 from test_listen_engines import render
 
 from coach.commands import Command
@@ -40,12 +41,9 @@ def wait_until(done: Callable[[], bool], what: str, seconds: float = 30.0) -> No
 
 
 def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as f:   # a zombie is not alive
-        return f.read().split(") ")[1][0] != "Z"
+    """Whether the process runs (a zombie, dead but not yet collected, does not)."""
+    state = process_state(pid)
+    return state is not None and state[0] != "Z"
 
 
 def feed(listener: ListenerProcess, seconds: float) -> None:
