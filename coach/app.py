@@ -186,7 +186,8 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
         holder[0].speech_done(uid, interrupted)
 
     def on_command(detection: Detection) -> None:
-        holder[0].command(detection.command, detection.heard, detection.confidence, "voice", detection.echo_db)
+        ago = None if detection.end is None else max(0.0, detection.at - detection.end)
+        holder[0].command(detection.command, detection.heard, detection.confidence, "voice", detection.echo_db, ago)
 
     def on_echo(detection: Detection, left_db: float) -> None:
         holder[0].echo(detection.command, detection.heard, left_db)

@@ -35,7 +35,7 @@ from coach.session import (
     Tick,
     Tone,
 )
-from coach.speech.base import Earcon, Speaker
+from coach.speech.base import Earcon, Playing, Speaker
 from coach.store import SessionLog
 from coach.transcript import Transcript
 
@@ -87,6 +87,33 @@ _Item = Event | _Unknown | _Interrupt | _OwnWords
 
 #: After a line ends, its echo can still be in the room (and in the recogniser) this long.
 ECHO_TAIL = 0.8
+#: While a line plays, a word of it heard by the recogniser is its echo only if the coach said
+#: that word about when the heard words ended: no more than ``WORD_EARLY`` seconds after it (where
+#: the coach says a word is estimated from where it stands in the line's text: within 0.27 s for
+#: every "stop" and "pain" in the built-in routines, rendered by espeak-ng, 2026-11-22) and no more
+#: than ``WORD_LATE`` seconds before it (the way out of the speaker, through the room and into the
+#: microphone, and a recogniser running behind the audio). A user's "stop" while the coach reads
+#: a safety line that has "stop" in it is acted on, except in that window around the coach's own.
+WORD_EARLY = 0.5
+WORD_LATE = 2.0
+
+
+def _said_then(line: list[str], words: set[str], now: Playing, ended_ago: float | None) -> bool:
+    """Whether the coach said one of ``words`` of ``line`` (the line playing, ``now``) about when
+    words heard ``ended_ago`` seconds ago ended. Where a word falls is estimated from its place in
+    the line's text, as a share of the line's length in sound."""
+    if ended_ago is None or now.length <= 0:
+        return True
+    heard_at = now.at - ended_ago            # when the heard words ended, on the line's clock
+    chars = len(" ".join(line))
+    end = 0
+    for word in line:
+        end += len(word)
+        said_at = now.length * end / chars   # when the coach finishes saying ``word``
+        if word in words and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+            return True
+        end += 1
+    return False
 
 
 class Runtime:
@@ -113,7 +140,7 @@ class Runtime:
         self.language = session.routine.language
         self._queue: queue.Queue[_Item] = queue.Queue()
         self.result: Finish | None = None
-        self._said: dict[int, set[str]] = {}     # utterance id -> its words (for the own-words check)
+        self._said: dict[int, list[str]] = {}    # utterance id -> its words (for the own-words check)
         self._said_lock = threading.Lock()
         self._last_done: tuple[int, float] = (-1, -1e9)  # (id, monotonic time) of the last line finished
         #: how to get help with the keys, said after input that was not understood
@@ -122,14 +149,17 @@ class Runtime:
     # -- entry points for other threads --------------------------------------------------------
 
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
-                echo_db: tuple[float, float] | None = None) -> None:
+                echo_db: tuple[float, float] | None = None, ended_ago: float | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
-        A spoken command whose words are all in the line the coach is playing (or finished less
-        than ECHO_TAIL seconds ago) is its own voice coming back from the room: it is logged and
-        not acted on. Keys are never filtered. Saying it again after the line works as usual.
+        A spoken command whose words are all in the line the coach is playing, said by the coach
+        about when they were heard (see ``WORD_EARLY``), or in a line finished less than ECHO_TAIL
+        seconds ago, is its own voice coming back from the room: it is logged and not acted on.
+        ``ended_ago``: how many seconds of audio the recogniser took in after the words ended
+        (None: unknown, and then any word of the line being played counts as its echo). Keys are
+        never filtered. Saying it again after the line works as usual.
         """
-        if source == "voice" and self._own_words(text or command.value):
+        if source == "voice" and self._own_words(text or command.value, ended_ago):
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db))
             return
         if command is Command.STOP:
@@ -160,19 +190,18 @@ class Runtime:
             self._lines.done(utterance_id)   # the next line is heard from now: print it now
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
 
-    def _own_words(self, heard: str) -> bool:
-        playing = getattr(self.speaker, "now_playing", None)
-        ids = []
-        if callable(playing):
-            now = playing()
-            if now is not None:
-                ids.append(now)
-        done, when = self._last_done
-        if time.monotonic() - when < ECHO_TAIL:
-            ids.append(done)
+    def _own_words(self, heard: str, ended_ago: float | None = None) -> bool:
         words = set(normalise(heard).split())
+        if not words:
+            return False
+        playing = getattr(self.speaker, "now_playing", None)
+        now: Playing | None = playing() if callable(playing) else None
+        done, when = self._last_done
         with self._said_lock:
-            return any(words and words <= self._said.get(uid, set()) for uid in ids)
+            line = self._said.get(now.id, []) if now is not None else []
+            if now is not None and words <= set(line) and _said_then(line, words, now, ended_ago):
+                return True
+            return time.monotonic() - when < ECHO_TAIL and words <= set(self._said.get(done, []))
 
     def interrupt(self, reason: str) -> None:
         """End the session now (Ctrl-C, a signal, a device lost for good); the resume point stays."""
@@ -239,7 +268,7 @@ class Runtime:
         for e in effects:
             if isinstance(e, Say):
                 with self._said_lock:
-                    self._said[e.utterance_id] = set(normalise(e.text).split())
+                    self._said[e.utterance_id] = normalise(e.text).split()
                     for old in [k for k in self._said if k < e.utterance_id - 50]:
                         del self._said[old]
                 if self._lines is not None:

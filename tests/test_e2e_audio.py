@@ -95,6 +95,39 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
     assert "coach resume" in out
 
 
+def test_stop_during_a_line_that_itself_says_stop_is_acted_on(pulse: PulseServer, tmp_path: Path) -> None:
+    """The coach's first line ends "If anything hurts, say stop." (about 10 s); the user says "stop"
+    2.5 s into it. That is the user's, not the echo of the coach's own "stop" (seconds later), so it
+    pauses the session at once. (Until 2026-11-22 any word of the line being played was taken as its
+    echo, so a "stop" during a safety line that mentions stopping was ignored until the line ended.)"""
+    routine = tmp_path / "stop-line.toml"
+    text = (Path(__file__).resolve().parent.parent / "scripts" / "tennis-balls.toml").read_text()
+    routine.write_text(text.replace('a little at a time."', 'a little at a time. If anything hurts, say stop."', 1))
+    stop = user_speech(tmp_path, "stop")
+    log = tmp_path / "session.jsonl"
+    proc = _coach(pulse, tmp_path, log, str(routine), "--record-audio", str(tmp_path / "sound"))
+    try:
+        wait_for(lambda: any(r["type"] == "said" for r in log_records(log)), "the coach to start speaking")
+        time.sleep(2.5)
+        for _attempt in range(2):   # 2.5 and about 5 s into the line: both well before its own "stop"
+            pulse.play_into("user_out", stop)
+            end = time.monotonic() + 2.5
+            while time.monotonic() < end and not any(r["type"] == "paused" for r in log_records(log)):
+                time.sleep(0.05)
+            if any(r["type"] == "paused" for r in log_records(log)):
+                break
+    finally:
+        _out, err = _finish(proc)
+    records = log_records(log)
+    heard = [r for r in records if r["type"] == "heard"]
+    assert not [r for r in heard if r.get("ignored") == "the coach was saying it"], heard
+    commands = [r["command"] for r in records if r["type"] == "command"]
+    assert commands[:1] == ["stop"], (commands, heard, err, f"sound recorded in {tmp_path / 'sound'}")
+    said = [r for r in records if r["type"] == "said"]
+    assert said[0]["text"].endswith("If anything hurts, say stop.")
+    assert any(r["text"].startswith("Stopped.") for r in said)
+
+
 def test_the_coach_does_not_hear_commands_in_its_own_voice(pulse: PulseServer, tmp_path: Path) -> None:
     """Its intro is full of command words ("stop", "pause", "softer", "pain"); the echo must not trigger them."""
     log = tmp_path / "session.jsonl"

@@ -9,8 +9,9 @@ from pathlib import Path
 
 from coach.commands import Command
 from coach.routine import find
-from coach.runtime import ECHO_TAIL, Clock, Runtime, _OwnWords
+from coach.runtime import ECHO_TAIL, WORD_LATE, Clock, Runtime, _OwnWords
 from coach.session import Heard, Say, Session, Start
+from coach.speech.base import Playing
 from coach.speech.fake import PrintSpeaker
 from coach.store import SessionLog
 
@@ -18,10 +19,10 @@ from coach.store import SessionLog
 class PlayingSpeaker(PrintSpeaker):
     """A PrintSpeaker that says which line is going out now, like the real one."""
 
-    playing: int | None = None
+    playing: Playing | None = None
     stops = 0
 
-    def now_playing(self) -> int | None:
+    def now_playing(self) -> Playing | None:
         return self.playing
 
     def stop(self) -> None:
@@ -46,7 +47,7 @@ def queued(rt: Runtime) -> list[object]:
 
 def test_a_word_of_the_line_being_played_is_echo(tmp_path: Path) -> None:
     rt, speaker = runtime(tmp_path)
-    speaker.playing = 7
+    speaker.playing = Playing(7, 1.0, 2.5)
     rt.command(Command.STOP, "stop")
     items = queued(rt)
     assert len(items) == 1 and isinstance(items[0], _OwnWords)
@@ -55,7 +56,7 @@ def test_a_word_of_the_line_being_played_is_echo(tmp_path: Path) -> None:
 
 def test_a_word_not_in_the_line_is_a_command(tmp_path: Path) -> None:
     rt, speaker = runtime(tmp_path)
-    speaker.playing = 7
+    speaker.playing = Playing(7, 1.0, 2.5)
     rt.command(Command.HARDER, "harder")
     rt.command(Command.STOP, "stop please")   # "please" is not in the line: the user said it
     items = queued(rt)
@@ -63,9 +64,34 @@ def test_a_word_not_in_the_line_is_a_command(tmp_path: Path) -> None:
     assert speaker.stops == 1
 
 
+#: a safety line of about 8 s whose "stop" comes first: the coach says it 0.6 s in
+SAFETY = ("Say stop, and roll off the balls. A deep ache that eases is fine, and you may stay "
+          "on this spot for as long as it feels good to you.")
+
+
+def test_a_word_of_the_line_counts_as_echo_only_about_when_the_coach_said_it(tmp_path: Path) -> None:
+    """A user's "stop" while the coach reads a safety line that has "stop" in it is acted on, unless
+    the coach said its own "stop" about when the heard one ended."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform([Say(8, SAFETY)])
+    speaker.playing = Playing(8, 1.2, 8.0)
+    rt.command(Command.STOP, "stop", ended_ago=0.4)                  # ended 0.8 s in: the coach's own
+    rt.command(Command.STOP, "stop", ended_ago=None)                 # when unknown: the whole line
+    assert [type(i) for i in queued(rt)] == [_OwnWords, _OwnWords] and speaker.stops == 0
+    speaker.playing = Playing(8, 5.0, 8.0)
+    rt.command(Command.STOP, "stop", ended_ago=0.4)                  # 4 s after the coach's: the user's
+    assert [type(i) for i in queued(rt)] == [Heard] and speaker.stops == 1
+    # the way through the room and a recogniser behind the audio: up to WORD_LATE after the coach's
+    speaker.playing = Playing(8, 0.6 + WORD_LATE - 0.1, 8.0)
+    rt.command(Command.STOP, "stop", ended_ago=0.0)
+    speaker.playing = Playing(8, 0.6 + WORD_LATE + 0.3, 8.0)
+    rt.command(Command.STOP, "stop", ended_ago=0.0)
+    assert [type(i) for i in queued(rt)] == [_OwnWords, Heard]
+
+
 def test_keys_and_silence_are_never_filtered(tmp_path: Path) -> None:
     rt, speaker = runtime(tmp_path)
-    speaker.playing = 7
+    speaker.playing = Playing(7, 1.0, 2.5)
     rt.command(Command.STOP, "x", source="key")
     speaker.playing = None
     rt.command(Command.STOP, "stop")
@@ -86,7 +112,7 @@ def test_echo_tail_after_the_line_ends(tmp_path: Path) -> None:
 def test_a_command_in_the_echo_is_logged_and_not_acted_on(tmp_path: Path) -> None:
     """The listener found "pain" in what the echo canceller took out: the log says so, nothing eases."""
     rt, speaker = runtime(tmp_path)
-    speaker.playing = 7
+    speaker.playing = Playing(7, 1.0, 2.5)
     level = rt.session.level
     rt.echo(Command.PAIN, "ouch", -31.4)
     items = queued(rt)
@@ -108,7 +134,7 @@ def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None
     rt.command(Command.PAIN, "ouch", 0.9, echo_db=(-6.5, -31.0))        # acted on, even now
     rt.command(Command.HARDER, "harder", echo_db=(-4.0, -30.0))         # not while the coach speaks
     rt._perform([Say(99, "Say stop at any time to pause.")])
-    speaker.playing = 99
+    speaker.playing = Playing(99, 1.0, 2.5)
     rt.command(Command.STOP, "stop", echo_db=(-22.0, -25.0))            # in the line being played
     rt.command(Command.SOFTER, "softer please")                          # no echo figures
     for item in queued(rt):

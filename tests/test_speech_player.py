@@ -84,13 +84,18 @@ def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
         player.play(2, pcm)
         while player.blocks_played < 25:        # half a second of audio handed to the device
             time.sleep(0.01)
+        now = player.position                   # how far into which line (the own-words check uses it)
         player.stop()
         assert player.wait_idle(timeout=10)
         time.sleep(0.3)
+        after = player.position
     finally:
         player.close()
     out = rec.stop()
     assert done.calls == [(1, True), (2, True)]
+    assert now is not None and now.id == 1 and now.length == len(pcm) / SAMPLE_RATE
+    assert 0.2 <= now.at < 1.5, now   # about the half second handed over (the stream ran before the line)
+    assert after is None
     heard = loud(out)
     # what reached the sink is the half second before the stop plus at most a few blocks, not the utterance
     assert heard.sum() * 160 < 0.5 * SAMPLE_RATE + 0.25 * SAMPLE_RATE

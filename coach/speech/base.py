@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -17,6 +18,16 @@ class Earcon(StrEnum):
     PAUSED = "paused"
     END = "end"              # session end
     UNKNOWN = "unknown"      # "I did not understand"
+
+
+@dataclass(frozen=True)
+class Playing:
+    """The line going out now (a speaker's optional ``now_playing()``): its utterance id, how far
+    into it the player is and how long it is, in seconds of its sound."""
+
+    id: int
+    at: float
+    length: float
 
 
 #: Called by a speaker when an utterance really finished playing (or was cut off).

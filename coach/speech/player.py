@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
+from coach.speech.base import Playing
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 Pcm = npt.NDArray[np.int16]
@@ -143,10 +144,13 @@ class Player:
         self._gain_target = self._duck_gain if on else 1.0
 
     @property
-    def playing(self) -> int | None:
-        """The id of the utterance whose samples are going out now, or None (any thread may ask)."""
-        current = self._current
-        return current[0] if current is not None else None
+    def position(self) -> Playing | None:
+        """The utterance going out now and how far into it the player is, or None (any thread)."""
+        current, pos = self._current, self._pos
+        if current is None:
+            return None
+        n = len(current[1])
+        return Playing(current[0], min(pos, n) / SAMPLE_RATE, n / SAMPLE_RATE)
 
     def busy(self) -> bool:
         """True while anything is queued, playing, or not yet reported done."""
