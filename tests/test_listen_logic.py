@@ -29,6 +29,7 @@ def words(text: str, gaps: dict[int, int] | None = None) -> list[tuple[str, int,
     ("again next", Command.NEXT),      # one command per phrase: the last said
     ("next stop", Command.STOP),       # ... but stop wins
     ("the bit softer", Command.SOFTER), ("that hurts", Command.PAIN), ("slow down", Command.SLOWER),
+    ("stop and rest", Command.STOP), ("okay and stop", Command.STOP),   # "and" leading on, or the one stray
 ])
 def test_spot_accepts_command_phrases(text: str, command: Command) -> None:
     found = spot(words(text), "en", 30)
@@ -39,6 +40,7 @@ def test_spot_accepts_command_phrases(text: str, command: Command) -> None:
 @pytest.mark.parametrize("text", [
     "the stock went up", "where is the stop watch", "nice and stop warm", "what did you have good enough",
     "it is harder to say", "ow", "we should go next week then",
+    "nice and softer", "nice and stop", "there and next thing",   # "and" joins the word before: running speech
 ])
 def test_spot_rejects_commands_inside_speech(text: str) -> None:
     assert spot(words(text), "en", 30) == []
