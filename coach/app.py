@@ -6,6 +6,7 @@ This is the only module that knows which concrete speaker and recogniser a sessi
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import signal
 import sys
@@ -139,6 +140,35 @@ def profile_rate(voice: str, config: Config) -> int:
         return 170
 
 
+class _SessionWarnings(logging.Handler):
+    """The package's warnings during a session: on the terminal as before, and in the session log."""
+
+    def __init__(self, runtime: Runtime, err: TextIO) -> None:
+        super().__init__(logging.WARNING)
+        self.runtime, self.err = runtime, err
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            text = record.getMessage()
+            print(text, file=self.err, flush=True)
+            self.runtime.warning(text)
+        except Exception:
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def _warnings_logged(runtime: Runtime, err: TextIO) -> Iterator[None]:
+    """While the session runs, warnings logged anywhere in ``coach`` (and by the listening process,
+    whose warnings are logged again here) go into the session log too."""
+    logger = logging.getLogger("coach")
+    handler = _SessionWarnings(runtime, err)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
 @contextlib.contextmanager
 def _signals_interrupt(runtime: Runtime) -> Iterator[None]:
     """SIGTERM and SIGHUP end the session the way Ctrl-C does: saved, resumable."""
@@ -226,7 +256,7 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
     if keys is None:
         read_input(runtime, stdin)
     try:
-        with _signals_interrupt(runtime):
+        with _signals_interrupt(runtime), _warnings_logged(runtime, err):
             result = runtime.run()
     finally:
         if keys is not None:

@@ -83,7 +83,13 @@ class _OwnWords:
     echo_db: tuple[float, float] | None = None
 
 
-_Item = Event | _Unknown | _Interrupt | _OwnWords
+@dataclass(frozen=True)
+class _Warning:
+    now: float
+    text: str
+
+
+_Item = Event | _Unknown | _Interrupt | _OwnWords | _Warning
 
 #: After a line ends, its echo can still be in the room (and in the recogniser) this long.
 ECHO_TAIL = 0.8
@@ -203,6 +209,11 @@ class Runtime:
                 return True
             return time.monotonic() - when < ECHO_TAIL and words <= set(self._said.get(done, []))
 
+    def warning(self, text: str) -> None:
+        """Something went wrong that the session carries on through (listening fell behind, the
+        sound stream was opened again): it goes into the session log as a "warning" (any thread)."""
+        self._queue.put(_Warning(self.clock.now(), text))
+
     def interrupt(self, reason: str) -> None:
         """End the session now (Ctrl-C, a signal, a device lost for good); the resume point stays."""
         self._stop_speech()
@@ -251,6 +262,8 @@ class Runtime:
         elif isinstance(item, _OwnWords):
             self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
                                             "ignored": item.reason}, item.echo_db))
+        elif isinstance(item, _Warning):
+            self._write_log("warning", {"text": item.text})
         elif isinstance(item, _Unknown):
             self._write_log("heard", {"text": item.text, "command": None, "source": "key"})
             self.speaker.tone(Earcon.UNKNOWN)

@@ -1,17 +1,17 @@
 """Echo cancellation: take the coach's own voice out of the microphone signal.
 
 The speaker's output (the *reference*) reaches the microphone after an unknown delay (up to
-``max_delay``, 0.8 s: audio buffers plus the room) and filtered by the room. Two parts:
+``max_delay``, 0.8 s: audio buffers plus the room) and filtered by the room. Three parts:
 
 1. Delay estimation: GCC-PHAT cross-correlation of microphone and reference finds the bulk
    delay, and the reference is shifted by it. Until it is found, the last 2 s are searched four
-   times a second, and a clear peak (well above the rest) found twice running is adopted. After
+   times a second, and a clear peak (well above the rest) is adopted at once when the shifted
+   reference matches the microphone (``SURE_MATCH``), or else when it is found twice running. After
    that the delay is *tracked*: every ``track_every`` seconds the last ``track_window`` seconds
    are searched, and a new delay is adopted when two searches running agree on it.
 2. speexdsp's echo canceller (a multi-delay frequency-domain adaptive filter with double-talk
    control) and its residual-echo suppressor, via the ``pyaec`` wheel, on 10 ms frames. It models
    ``tail`` seconds of the room after the bulk delay, from ``lead`` samples before it.
-
 3. Echo suppression: while the coach speaks, a 10 ms frame that the canceller took ``suppress_db``
    (25 dB) or more out of, in each of four bands (0.1-1, 1-2, 2-4 and 4-8 kHz) that holds more
    than a faint sound, is the coach's echo alone, and is silenced. Its faint remains otherwise

@@ -10,6 +10,7 @@ dropped utterance ``done(id, interrupted=True)``.
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 from collections import deque
@@ -21,6 +22,8 @@ from coach.speech.base import DoneCallback, Earcon, Playing
 from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
 from coach.speech.synth import Synth
+
+log = logging.getLogger(__name__)
 
 
 class AudioSpeaker:
@@ -161,6 +164,7 @@ def open_speaker(*, voice: str | None, rate: int, output_device: str | int | Non
     settings = resolve_settings(find_profile(voice), rate, _warn)
     out_index, in_index = resolve_output(output_device), resolve_input(input_device)
     capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
+    # a stream opened again is logged: on the terminal, and in a session also in its log (coach.app)
     speaker = build_speaker(done, Synth(settings), device=out_index, on_error=on_error, input_device=in_index,
-                            capture=capture, on_warning=_warn)
+                            capture=capture, on_warning=lambda line: log.warning("%s", line))
     return speaker, capture
