@@ -644,7 +644,7 @@ def test_a_listener_that_falls_behind_skips_to_what_is_said_now(caplog: pytest.L
         listener.stop()
     assert rec.seen == [0, *range(90, 101)]   # ten blocks (0.3 s) waited behind block 90
     assert listener.skipped == pytest.approx(89 * BLOCK_SAMPLES / SAMPLE_RATE)
-    assert rec.resets == 1 and listener.dropped == 0
+    assert rec.resets == 1 and listener.dropped.total == 0
     assert [d.command for d in heard] == [Command.STOP]
     assert "skipped 2.7 s of audio" in caplog.text
 
@@ -673,7 +673,7 @@ def test_blocks_that_do_not_fit_are_counted_and_said(caplog: pytest.LogCaptureFi
     assert rec.busy.wait(10)
     for _ in range(8):
         listener.put(np.ones(BLOCK_SAMPLES, np.int16))
-    assert listener.dropped == 3
+    assert listener.dropped.total == 3
     with caplog.at_level(logging.WARNING, logger="coach.listen.listener"):
         rec.release.set()
         listener.stop()

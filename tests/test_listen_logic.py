@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 
 import pytest
@@ -154,3 +155,20 @@ def test_gate_counts_the_quiet_frames_of_a_pause() -> None:
     # the onset, speech, a pause of two, speech, then a pause that ends the utterance after three
     assert quiet == [0, 0, 0, 0, 1, 2, 0, 1, 2, 3]
     assert not gate.in_speech
+
+
+def test_losses_are_said_once_each_with_how_many_since_the_last_time(caplog: pytest.LogCaptureFixture) -> None:
+    from coach.listen.losses import Losses
+
+    log = logging.getLogger("coach.test.losses")
+    lost = Losses("listening: %d blocks of audio lost", log)
+    with caplog.at_level(logging.WARNING, logger="coach.test.losses"):
+        assert lost.report() == 0
+        lost.add()
+        lost.add(2)
+        assert lost.report() == 3
+        assert lost.report() == 3      # nothing new: nothing said
+        lost.add()
+        assert lost.report() == 4
+    assert [r.getMessage() for r in caplog.records] == ["listening: 3 blocks of audio lost",
+                                                        "listening: 1 blocks of audio lost"]

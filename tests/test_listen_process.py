@@ -64,7 +64,7 @@ def test_what_the_child_hears_comes_back() -> None:
         listener.stop()
     assert [(d.command, d.heard) for d in heard] == [(Command.STOP, "stop"), (Command.HARDER, "harder")]
     assert heard[0].at == pytest.approx(0.3, abs=0.031)
-    assert listener.lost == 0 and not alive(listener.pid)
+    assert listener.lost.total == 0 and not alive(listener.pid)
 
 
 def test_pocketsphinx_in_the_child_hears_a_spoken_stop(tmp_path: Path) -> None:
@@ -175,6 +175,6 @@ def test_put_never_waits_for_a_child_far_behind() -> None:
 
         threading.Thread(target=put_many, daemon=True).start()
         assert finished.wait(10)
-        assert listener.lost == 15
+        assert listener.lost.total == 15
     finally:
         listener.stop()

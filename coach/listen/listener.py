@@ -25,6 +25,7 @@ import numpy.typing as npt
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
 from coach.listen.denoise import Denoiser
 from coach.listen.echo import EchoCanceller
+from coach.listen.losses import Losses
 
 log = logging.getLogger(__name__)
 
@@ -295,9 +296,8 @@ class Listener:
         self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
         self.max_behind = max_behind
         self.catch_up = catch_up
-        self.dropped = 0      # blocks that did not fit in the queue
+        self.dropped = Losses("listening: %d blocks of audio lost (the queue was full)", log)
         self.skipped = 0.0    # seconds of audio skipped to catch up
-        self._logged_drops = 0
         self._paced = True    # the audio comes in real time (put), not as fast as it can (feed_all)
         self.errors = 0
         self._thread = threading.Thread(target=self._run, name="coach-listener", daemon=True)
@@ -313,7 +313,7 @@ class Listener:
         try:
             self.queue.put_nowait((mic, reference))
         except queue.Full:
-            self.dropped += 1
+            self.dropped.add()
 
     def feed_all(self, items: Iterable[Item]) -> None:
         """Queue many items, waiting for room (for files and tests, not the audio callback). Audio
@@ -354,9 +354,7 @@ class Listener:
     def _catch_up(self, item: Item) -> Item | None:
         """``item``, or when listening has fallen more than ``max_behind`` seconds behind, the first
         item after skipping to ``catch_up`` seconds behind (None: the listener was stopped)."""
-        if self.dropped != self._logged_drops:
-            log.warning("listening: %d blocks of audio lost (the queue was full)", self.dropped - self._logged_drops)
-            self._logged_drops = self.dropped
+        self.dropped.report()
         seconds = len(item[0]) / SAMPLE_RATE
         if not self._paced or self.queue.qsize() * seconds <= self.max_behind:
             return item

@@ -16,6 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
+from coach.listen.losses import Losses
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 log = logging.getLogger(__name__)
@@ -54,8 +55,7 @@ class Microphone:
         self.sink = sink
         self.device = _resolve(device)
         self.blocksize = int(SAMPLE_RATE * min(block_seconds, MAX_BLOCK_SECONDS))
-        self.overflows = 0
-        self._logged_overflows = 0
+        self.overflows = Losses("microphone overflowed %d times (audio dropped)", log)
         self._stream: Any = None
         self._heartbeat = Heartbeat()
         self._retries = Retries()
@@ -64,7 +64,7 @@ class Microphone:
     def _callback(self, indata: Any, frames: int, time: Any, status: Any) -> None:
         self._heartbeat.beat()
         if status and getattr(status, "input_overflow", False):
-            self.overflows += 1
+            self.overflows.add()
         self.sink(np.array(indata[:, 0], dtype=np.int16, copy=True))
 
     def start(self) -> Microphone:
@@ -90,10 +90,7 @@ class Microphone:
 
     def check_overflows(self) -> int:
         """Log overflows seen since the last call (call from a worker thread); returns the total."""
-        if self.overflows != self._logged_overflows:
-            log.warning("microphone overflowed %d times (audio dropped)", self.overflows - self._logged_overflows)
-            self._logged_overflows = self.overflows
-        return self.overflows
+        return self.overflows.report()
 
     def lost(self) -> AudioDeviceError | None:
         """Why the microphone is gone (its stream ended, or no audio for a while), or None.

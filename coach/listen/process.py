@@ -46,6 +46,7 @@ from typing import Any, TextIO
 
 from coach.errors import CoachError, ModelError
 from coach.listen.base import Block, Detection, Recognizer
+from coach.listen.losses import Losses
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ class ListenerProcess:
         self._warn = warn
         self.restarts = restarts
         self.ready_timeout = ready_timeout
-        self.lost = 0           # blocks that found no child to take them
+        # blocks that found no child to take them (a child restarting, or 30 s behind)
+        self.lost = Losses("listening: %d blocks of audio lost (the listening process did not take them)", log)
         self.started = 0        # children started, restarts included
         self._lock = threading.Lock()   # guards the child and its pipe while one is replaced
         self._stopping = threading.Event()
@@ -200,7 +202,7 @@ class ListenerProcess:
         try:
             self._outbox.put_nowait((mic, reference))
         except queue.Full:
-            self.lost += 1
+            self.lost.add()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the child: it takes what was sent, ends, and is ended if it has not within ``timeout``."""
@@ -301,9 +303,10 @@ class ListenerProcess:
                 if conn is None:
                     raise ValueError("no child")   # between a child's death and its replacement
                 conn.send(item)
+                self.lost.report()
             except (OSError, ValueError):   # the child died, or its pipe was closed under us
                 if item is not None:
-                    self.lost += 1
+                    self.lost.add()
             if item is None:
                 return
 
