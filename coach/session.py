@@ -154,6 +154,9 @@ class Options:
     countdown: bool = True
     rate: int = 170                   # words per minute at the start
     pain_window: float = 120.0        # a second pain word within this many seconds stops
+    #: a "stop" this soon (seconds) after the one that paused is that stop said twice ("stop, stop",
+    #: or one heard in two pieces), not the second stop that ends the session
+    stop_again_after: float = 2.0
 
 
 MIN_RATE = 80
@@ -497,7 +500,11 @@ class Session:
     def _cmd_stop(self) -> None:
         self._silence()
         if self.phase is Phase.PAUSED and self.paused_by_stop:
-            self._end(completed=False, reason="stopped")
+            if self.now - self.paused_at >= self.options.stop_again_after:
+                self._end(completed=False, reason="stopped")
+                return
+            # "stop, stop": the same stop said twice; its answer (just cut off) again, whole
+            self._say("Stopped. Say next to continue, or stop again to end.")
             return
         self._pause(by_stop=True)
         self._say("Stopped. Say next to continue, or stop again to end.")

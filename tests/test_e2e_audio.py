@@ -53,6 +53,19 @@ def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
     return out, err
 
 
+def _say_until_paused(pulse: PulseServer, speech: np.ndarray, log: Path, tries: int, wait: float) -> bool:
+    """Play ``speech`` into the room up to ``tries`` times, ``wait`` seconds apart, until the session
+    log says it paused; whether it did."""
+    for _attempt in range(tries):
+        pulse.play_into("user_out", speech)
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if any(r["type"] == "paused" for r in log_records(log)):
+                return True
+            time.sleep(0.05)
+    return any(r["type"] == "paused" for r in log_records(log))
+
+
 def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer, tmp_path: Path) -> None:
     stop = user_speech(tmp_path, "stop")
     log = tmp_path / "session.jsonl"
@@ -64,14 +77,7 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
         time.sleep(3.0)   # well inside the intro: the coach is mid-sentence
         # like a person, say it again if it was not heard (how often it is heard the first time is a
         # benchmark figure, `make bench`; this test is about what happens once it is heard)
-        for _attempt in range(4):
-            pulse.play_into("user_out", stop)
-            end = time.monotonic() + 4.0
-            while time.monotonic() < end and not any(r["type"] == "paused" for r in log_records(log)):
-                time.sleep(0.05)
-            if any(r["type"] == "paused" for r in log_records(log)):
-                break
-        if any(r["type"] == "paused" for r in log_records(log)):
+        if _say_until_paused(pulse, stop, log, tries=4, wait=4.0):
             # the coach answers "Stopped. Say next to continue, or stop again to end." (about 4 s), then
             # must stay silent: the last 2.5 s recorded come after that reply
             time.sleep(8.0)
@@ -109,13 +115,8 @@ def test_stop_during_a_line_that_itself_says_stop_is_acted_on(pulse: PulseServer
     try:
         wait_for(lambda: any(r["type"] == "said" for r in log_records(log)), "the coach to start speaking")
         time.sleep(2.5)
-        for _attempt in range(2):   # 2.5 and about 5 s into the line: both well before its own "stop"
-            pulse.play_into("user_out", stop)
-            end = time.monotonic() + 2.5
-            while time.monotonic() < end and not any(r["type"] == "paused" for r in log_records(log)):
-                time.sleep(0.05)
-            if any(r["type"] == "paused" for r in log_records(log)):
-                break
+        # 2.5 and about 5 s into the line: both well before its own "stop"
+        _say_until_paused(pulse, stop, log, tries=2, wait=2.5)
     finally:
         _out, err = _finish(proc)
     records = log_records(log)

@@ -200,6 +200,7 @@ def st_running_reps(d: Driver) -> None:
 def st_paused_stop(d: Driver) -> None:
     st_running_timed(d)
     d.hear(Command.STOP)
+    d.tick(3)   # a stop sooner than 2 s after it would be the same stop said twice
 
 
 def st_paused_pause(d: Driver) -> None:
@@ -752,12 +753,26 @@ def test_second_stop_ends_the_session_not_completed() -> None:
     d = Driver()
     st_running_timed(d)
     d.hear(Command.STOP)
-    out = d.hear(Command.STOP)
+    out = d.hear(Command.STOP, dt=2.0)
     assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence)
     assert d.s.phase is Phase.ENDING
     assert "Ending the session here" in spoken(out)
     d.settle()
     assert finishes(d.effects) == [Finish(False, "stopped", 2)]
+
+
+def test_stop_said_twice_at_once_is_one_stop() -> None:
+    """"stop, stop" (or one "stop" heard in two pieces) pauses; it does not end the session. Its
+    answer, cut off by the second, is said again whole."""
+    d = Driver()
+    st_running_timed(d)
+    d.hear(Command.STOP)
+    out = d.hear(Command.STOP, dt=1.5)
+    assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence)
+    assert d.s.phase is Phase.PAUSED and STOP_REPLY in spoken(out).lower()
+    assert finishes(out) == []
+    out = d.hear(Command.STOP, dt=1.0)   # 2.5 s after the first: the second stop, which ends
+    assert d.s.phase is Phase.ENDING and "Ending the session here" in spoken(out)
 
 
 def test_stop_during_the_closing_words_ends_at_once() -> None:
@@ -927,7 +942,7 @@ def test_every_log_type_of_the_issue_appears() -> None:
     d.settle()
     d.hear(Command.HARDER)
     d.hear(Command.STOP)
-    d.hear(Command.STOP)
+    d.hear(Command.STOP, dt=3.0)
     d.settle()
     types = {g.type for g in logs(d.effects)}
     assert {"said", "heard", "command", "level", "step", "paused", "ended"} <= types
