@@ -204,9 +204,10 @@ class Runtime:
         now: Playing | None = playing() if callable(playing) else None
         done, when = self._last_done
         with self._said_lock:
-            line = self._said.get(now.id, []) if now is not None else []
-            if now is not None and words <= set(line) and _said_then(line, words, now, ended_ago):
-                return True
+            if now is not None:
+                line = self._said.get(now.id, [])
+                if words <= set(line) and _said_then(line, words, now, ended_ago):
+                    return True
             return time.monotonic() - when < ECHO_TAIL and words <= set(self._said.get(done, []))
 
     def warning(self, text: str) -> None:

@@ -503,10 +503,9 @@ class Session:
             if self.now - self.paused_at >= self.options.stop_again_after:
                 self._end(completed=False, reason="stopped")
                 return
-            # "stop, stop": the same stop said twice; its answer (just cut off) again, whole
-            self._say("Stopped. Say next to continue, or stop again to end.")
-            return
-        self._pause(by_stop=True)
+            # "stop, stop": the same stop said twice; its answer, just cut off, is said again whole
+        else:
+            self._pause(by_stop=True)
         self._say("Stopped. Say next to continue, or stop again to end.")
 
     def _cmd_pause(self) -> None:
