@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark and print its figures.
 
-`python -m bench speech` or `python -m bench listen` runs one.
+`python -m bench speech`, `python -m bench listen` or `python -m bench duck` runs one.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("speech", "listen")
+SUITES = ("speech", "listen", "duck")
 
 
 def main(argv: list[str]) -> int:

@@ -120,6 +120,17 @@ def write(path: Path, x: Float) -> None:
         w.writeframes(np.clip(np.round(x), -32768, 32767).astype(np.int16).tobytes())
 
 
+def room_echo(ref: Float) -> Float:
+    """What the microphone hears of the coach's voice ``ref`` in the "echo" condition: 120 ms late,
+    through a small room (a direct path at -6 dB and two reflections)."""
+    n = len(ref)
+    room = np.zeros(200)
+    room[0] = 0.5
+    room[40] = 0.2
+    room[150] = -0.08
+    return np.convolve(np.concatenate([np.zeros(int(0.12 * SR)), ref])[:n], room)[:n]
+
+
 CONDITIONS = ["clean", "white20", "pink10", "white5", "babble10", "reverb", "echo"]
 
 
@@ -183,13 +194,7 @@ def generate(out: Path = OUT, per_condition: int = 0, seed: int = 7) -> list[Ite
                 start = int(rng.integers(0, int(0.4 * SR)))
                 seg = np.tile(c, 1 + n // len(c))[: n - start]
                 ref[start:start + len(seg)] = seg
-                delay = int(0.12 * SR)
-                room = np.zeros(200)
-                room[0] = 0.5
-                room[40] = 0.2
-                room[150] = -0.08
-                echo = np.convolve(np.concatenate([np.zeros(delay), ref])[:n], room)[:n]
-                mix = clean + echo + base
+                mix = clean + room_echo(ref) + base
                 ref_path = str(out / f"{cond}_{k:03d}_ref.wav")
                 write(Path(ref_path), ref)
             path = out / f"{cond}_{k:03d}.wav"

@@ -88,6 +88,7 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
     except BaseException:
         listener.stop(1.0)
         raise
+    listener.on_talk = speaker.duck   # the coach lowers its voice while the user talks over it
     recorder: AudioRecorder | None = None
     try:
         recorder = AudioRecorder(plan.record_audio) if plan.record_audio else None

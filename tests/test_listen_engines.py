@@ -321,6 +321,39 @@ def test_a_command_the_canceller_took_out_is_the_coachs_own_voice(user_db: float
     assert [d.command for d in run_blocks(Pipeline(SaysStopAt(3.5, 3.9)), mic)] == [Command.STOP]
 
 
+def test_the_pipeline_says_when_the_user_talks_over_the_coach() -> None:
+    """With the real canceller: the coach's voice alone never counts as the user talking; the user's
+    voice over it does, within 0.1 s of its start, and stops counting after the hold (for the
+    speaker's duck, which lowers the coach's voice meanwhile)."""
+    mic, ref, alone = talk_over_echo(8.0, 4.0, 4.6)
+    talk: list[tuple[float, bool]] = []
+    pipeline = Pipeline(SaysStopAt(9.0, 9.5))
+    pipeline.on_talk = lambda on: talk.append((pipeline._pos / SAMPLE_RATE, on))
+    run_blocks(pipeline, mic, ref)
+    assert [on for _, on in talk] == [True, False], talk
+    assert 4.0 < talk[0][0] <= 4.1, talk
+    assert 4.5 + 1.5 <= talk[1][0] <= 4.6 + 1.6, talk   # 1.5 s after the last block with the voice
+    # the coach's voice alone: never
+    said: list[bool] = []
+    run_blocks(Pipeline(SaysStopAt(9.0, 9.5), on_talk=said.append), alone, ref)
+    assert said == []
+
+
+def talk_over_echo(seconds: float, start: float, end: float) -> tuple[Block, Block, Block]:
+    """The coach's voice (pink noise) through a small room, and the user's (pink noise, 6 dB under
+    the echo) from ``start`` to ``end``: (microphone, reference, microphone without the user)."""
+    rng = np.random.default_rng(9)
+    n = int(seconds * SAMPLE_RATE)
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    echo = room_echo(ref.astype(np.float64), [(0.0, 0.12)]) + rng.normal(0, 10, n)
+    a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+    user = np.zeros(n)
+    u = pink_like(rng, b - a)
+    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2)) * 0.5
+    return (np.clip(echo + user, -32768, 32767).astype(np.int16), ref,
+            np.clip(echo, -32768, 32767).astype(np.int16))
+
+
 class FailsOnceThenSaysStop(SaysStopAt):
     """Raises on the block holding its 1.0 s; after the reset that follows, its clock starts over."""
 

@@ -172,3 +172,25 @@ def test_losses_are_said_once_each_with_how_many_since_the_last_time(caplog: pyt
         assert lost.report() == 4
     assert [r.getMessage() for r in caplog.records] == ["listening: 3 blocks of audio lost",
                                                         "listening: 1 blocks of audio lost"]
+
+
+def test_barge_in_says_when_the_user_talks_over_the_coach() -> None:
+    from coach.listen.bargein import BargeIn
+
+    b = BargeIn(hold=0.3, warm_up=1.0)
+    block = 480
+    loud = 1000.0 ** 2 * block          # RMS 1000
+    coach_only = (block, True, loud, loud * 1e-3)      # the canceller took 30 dB out
+    user = (block, True, loud, loud * 0.5)             # it left -3 dB: a voice it cannot take out
+    # while the canceller learns the room (the first second of the coach's voice) nothing is said
+    assert [b.feed(*user) for _ in range(33)] == [None] * 33
+    assert [b.feed(*coach_only) for _ in range(10)] == [None] * 10
+    assert b.feed(*user) is None and b.feed(*user) is True        # two blocks running: talking
+    assert [b.feed(*user) for _ in range(5)] == [None] * 5
+    out = [b.feed(*coach_only) for _ in range(11)]                  # 0.3 s without the user's voice
+    assert out[:9] == [None] * 9 and out[9] is False and b.talking is False
+    # no coach in the room, or too quiet to be speech: never
+    assert [b.feed(block, False, loud, loud) for _ in range(5)] == [None] * 5
+    assert [b.feed(block, True, 50.0 ** 2 * block, 50.0 ** 2 * block) for _ in range(5)] == [None] * 5
+    # a single block (a click) is not talking
+    assert [b.feed(*user), b.feed(*coach_only), b.feed(*user), b.feed(*coach_only)] == [None] * 4

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from logtools import process_state
-from test_listen_engines import render
+from test_listen_engines import render, talk_over_echo
 
 from coach.commands import Command
 from coach.errors import ModelError
@@ -176,5 +176,25 @@ def test_put_never_waits_for_a_child_far_behind() -> None:
         threading.Thread(target=put_many, daemon=True).start()
         assert finished.wait(10)
         assert listener.lost.total == 15
+    finally:
+        listener.stop()
+
+
+def test_the_child_says_when_the_user_talks_over_the_coach() -> None:
+    """The child's echo canceller tells the user's voice over the coach's; the parent passes it on
+    (the session ducks the coach meanwhile), and says the talking ended when the child dies."""
+    mic, ref, _alone = talk_over_echo(4.0, 2.5, 3.0)   # ends before the 1.5 s hold after the voice
+    talk: list[bool] = []
+    listener = ListenerProcess(partial(scripted, []), lambda d: None)
+    listener.on_talk = talk.append
+    listener.start()
+    try:
+        for i in range(0, len(mic) - BLOCK_SAMPLES + 1, BLOCK_SAMPLES):
+            listener.put(mic[i:i + BLOCK_SAMPLES], ref[i:i + BLOCK_SAMPLES])
+            time.sleep(0.03)   # in real time, as from the microphone
+        wait_until(lambda: talk == [True], "the user talking over the coach")
+        assert listener.talking
+        os.kill(listener.pid or 0, signal.SIGKILL)
+        wait_until(lambda: talk == [True, False], "talking to end with the child")
     finally:
         listener.stop()

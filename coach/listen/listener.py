@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from coach.listen.bargein import BargeIn
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
 from coach.listen.denoise import Denoiser
 from coach.listen.echo import EchoCanceller
@@ -143,11 +144,15 @@ class Pipeline:
 
     def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None,
                  denoise: Denoiser | None = None,
-                 on_echo: Callable[[Detection, float], None] | None = None) -> None:
+                 on_echo: Callable[[Detection, float], None] | None = None,
+                 on_talk: Callable[[bool], None] | None = None) -> None:
         self.recognizer = recognizer
         self.echo = echo if echo is not None else EchoCanceller()
         self.denoise = denoise
         self.on_echo = on_echo
+        #: told True when the user starts talking over the coach, False when they stop (BargeIn)
+        self.on_talk = on_talk
+        self.barge_in = BargeIn()
         self.echoes = 0
         self._pos = 0      # samples handed to the recogniser since the pipeline's reset
         self._origin = 0   # where the recogniser's clock starts (its last reset) on that count
@@ -167,8 +172,15 @@ class Pipeline:
                 reference = np.concatenate([reference, np.zeros(len(mic) - len(reference), np.int16)])
             raw = mic
             mic = self.echo.process(mic, reference[:len(mic)])
+            before, after = _energy(raw), _energy(mic)
             if self.echo.active:
-                self._echo_blocks.append((self._pos, self._pos + len(mic), _energy(raw), _energy(mic)))
+                self._echo_blocks.append((self._pos, self._pos + len(mic), before, after))
+            talk = self.barge_in.feed(len(mic), self.echo.active, before, after)
+            if talk is not None and self.on_talk is not None:
+                try:
+                    self.on_talk(talk)
+                except Exception:
+                    log.exception("on_talk failed")
         self._pos += len(mic)
         if self.denoise is not None:
             mic = self.denoise.process(mic)
@@ -288,10 +300,11 @@ class Listener:
     def __init__(self, recognizer: Recognizer, on_detection: Callable[[Detection], None],
                  echo: EchoCanceller | None = None, maxsize: int = 1000, denoise: Denoiser | None = None,
                  on_echo: Callable[[Detection, float], None] | None = None,
-                 max_behind: float = 2.0, catch_up: float = 0.3) -> None:
+                 max_behind: float = 2.0, catch_up: float = 0.3,
+                 on_talk: Callable[[bool], None] | None = None) -> None:
         if not 0 <= catch_up < max_behind:
             raise ValueError(f"catch_up ({catch_up}) must be at least 0 and less than max_behind ({max_behind})")
-        self.pipeline = Pipeline(recognizer, echo, denoise, on_echo)
+        self.pipeline = Pipeline(recognizer, echo, denoise, on_echo, on_talk)
         self.on_detection = on_detection
         self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
         self.max_behind = max_behind

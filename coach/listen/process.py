@@ -22,6 +22,7 @@ Parent to child: ``(make, noise_suppression)`` first, then ``(mic, reference_or_
 - ``("error", (message, fix))``: the recogniser could not be built (a :class:`ModelError`);
 - ``("heard", Detection)`` and ``("echo", (Detection, left_db))``: what the Listener found;
 - ``("log", (logger, level, text))``: a warning from the child, logged again in the parent.
+- ``("talk", bool)``: the user started (True) or stopped (False) talking over the coach.
 
 The child ignores Ctrl-C (the terminal sends it to the whole process group; the parent decides
 what it means) and ends when its pipe closes, so it never outlives the session, even when the
@@ -124,7 +125,7 @@ def _child(blocks: Connection, results: Connection) -> None:
         send("error", (f"the recogniser failed to load: {type(e).__name__}: {e}", ""))
         return
     listener = Listener(recognizer, lambda d: send("heard", d), denoise=denoise,
-                        on_echo=lambda d, db: send("echo", (d, db))).start()
+                        on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on)).start()
     send("ready", None)
     try:
         while True:
@@ -157,6 +158,10 @@ class ListenerProcess:
         self.on_detection = on_detection
         self.on_echo = on_echo
         self.on_lost = on_lost
+        #: told True when the user starts talking over the coach and False when they stop (set it
+        #: to the speaker's ``duck``); False too when the child dies while the user talks
+        self.on_talk: Callable[[bool], None] | None = None
+        self.talking = False
         self._warn = warn
         self.restarts = restarts
         self.ready_timeout = ready_timeout
@@ -331,6 +336,8 @@ class ListenerProcess:
                 self.on_detection(value)
             elif kind == "echo" and self.on_echo is not None:
                 self.on_echo(*value)
+            elif kind == "talk":
+                self._talk(bool(value))
             elif kind == "say":
                 self._say(f"{value}")
             elif kind == "log":
@@ -339,11 +346,20 @@ class ListenerProcess:
         except Exception:
             log.exception("handling the listener's %r failed", kind)
 
+    def _talk(self, on: bool) -> None:
+        if self.on_talk is not None and on != self.talking:
+            self.talking = on
+            self.on_talk(on)
+
     def _say(self, line: str) -> None:
         print(line, file=self._warn or sys.stderr, flush=True)
 
     def _replace(self) -> bool:
         """The child died: start another (True), or give up and call ``on_lost`` (False)."""
+        try:
+            self._talk(False)   # it can no longer say that the user stopped talking
+        except Exception:
+            log.exception("on_talk failed")
         with self._lock:
             proc = self._proc
             self._blocks = None
