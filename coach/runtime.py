@@ -35,7 +35,7 @@ from coach.session import (
     Tick,
     Tone,
 )
-from coach.speech.base import Earcon, Playing, Speaker
+from coach.speech.base import Earcon, Played, Speaker
 from coach.store import SessionLog
 from coach.transcript import Transcript
 
@@ -91,31 +91,37 @@ class _Warning:
 
 _Item = Event | _Unknown | _Interrupt | _OwnWords | _Warning
 
-#: After a line ends, its echo can still be in the room (and in the recogniser) this long.
+#: When the recogniser cannot say when the heard words ended, any word of a line going out now, or
+#: that finished less than this long ago, counts as its echo (it can still be in the room and in
+#: the recogniser).
 ECHO_TAIL = 0.8
-#: While a line plays, a word of it heard by the recogniser is its echo only if the coach said
-#: that word about when the heard words ended: no more than ``WORD_EARLY`` seconds after it (where
-#: the coach says a word is estimated from where it stands in the line's text: within 0.27 s for
-#: every "stop" and "pain" in the built-in routines, rendered by espeak-ng, 2026-11-22) and no more
-#: than ``WORD_LATE`` seconds before it (the way out of the speaker, through the room and into the
+#: Otherwise a word of a line the coach sent out lately is its echo only if the coach said that
+#: word about when the heard words ended: no more than ``WORD_EARLY`` seconds after it (where the
+#: coach says a word is estimated from where it stands in the line's text: within 0.27 s for every
+#: "stop" and "pain" in the built-in routines, rendered by espeak-ng, 2026-11-22) and no more than
+#: ``WORD_LATE`` seconds before it (the way out of the speaker, through the room and into the
 #: microphone, and a recogniser running behind the audio). A user's "stop" while the coach reads
-#: a safety line that has "stop" in it is acted on, except in that window around the coach's own.
+#: a safety line that has "stop" in it is acted on, except in that window around the coach's own;
+#: the coach's own "pain" heard seconds later (the recogniser finishes an utterance only when the
+#: voice pauses, maybe in the next line) is still its own.
 WORD_EARLY = 0.5
 WORD_LATE = 2.0
 
 
-def _said_then(line: list[str], words: set[str], now: Playing, ended_ago: float | None) -> bool:
-    """Whether the coach said one of ``words`` of ``line`` (the line playing, ``now``) about when
-    words heard ``ended_ago`` seconds ago ended. Where a word falls is estimated from its place in
-    the line's text, as a share of the line's length in sound."""
-    if ended_ago is None or now.length <= 0:
-        return True
-    heard_at = now.at - ended_ago            # when the heard words ended, on the line's clock
+def _said_then(line: list[str], words: set[str], played: Played, heard_end: float | None, now: float) -> bool:
+    """Whether the coach said one of ``words`` of ``line`` (sent out as ``played``) about when the
+    heard words ended (``heard_end``, on ``time.monotonic()``'s clock; None if unknown). Where a word
+    falls is estimated from its place in the line's text, as a share of the line's length in sound."""
+    if heard_end is None or played.length <= 0:
+        return played.started - WORD_EARLY <= now <= played.started + played.out + ECHO_TAIL
+    heard_at = heard_end - played.started     # when the heard words ended, on the line's clock
     chars = len(" ".join(line))
     end = 0
     for word in line:
         end += len(word)
-        said_at = now.length * end / chars   # when the coach finishes saying ``word``
+        said_at = played.length * end / chars   # when the coach finishes saying ``word``
+        if said_at > played.out + WORD_EARLY:
+            break                               # cut off before the coach got to it
         if word in words and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
             return True
         end += 1
@@ -148,7 +154,6 @@ class Runtime:
         self.result: Finish | None = None
         self._said: dict[int, list[str]] = {}    # utterance id -> its words (for the own-words check)
         self._said_lock = threading.Lock()
-        self._last_done: tuple[int, float] = (-1, -1e9)  # (id, monotonic time) of the last line finished
         #: how to get help with the keys, said after input that was not understood
         self.key_hint = "Type ? and Enter for the keys, or a word like harder."
 
@@ -158,12 +163,12 @@ class Runtime:
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
-        A spoken command whose words are all in the line the coach is playing, said by the coach
-        about when they were heard (see ``WORD_EARLY``), or in a line finished less than ECHO_TAIL
-        seconds ago, is its own voice coming back from the room: it is logged and not acted on.
-        ``ended_ago``: how many seconds of audio the recogniser took in after the words ended
-        (None: unknown, and then any word of the line being played counts as its echo). Keys are
-        never filtered. Saying it again after the line works as usual.
+        A spoken command whose words are all in a line the coach sent out lately, said by the coach
+        about when they were heard (see ``WORD_EARLY``), is its own voice coming back from the room:
+        it is logged and not acted on. ``ended_ago``: how many seconds ago the words ended (the audio
+        the recogniser took in after them; None: unknown, and then any word of a line going out, or
+        finished less than ``ECHO_TAIL`` ago, counts as its echo). Keys are never filtered. Saying it
+        again after the line works as usual.
         """
         if source == "voice" and self._own_words(text or command.value, ended_ago):
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db))
@@ -191,24 +196,24 @@ class Runtime:
         self.command(command, stripped or "space", 1.0, source)
 
     def speech_done(self, utterance_id: int, interrupted: bool) -> None:
-        self._last_done = (utterance_id, time.monotonic())
         if self._lines is not None:
             self._lines.done(utterance_id)   # the next line is heard from now: print it now
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
 
     def _own_words(self, heard: str, ended_ago: float | None = None) -> bool:
         words = set(normalise(heard).split())
-        if not words:
+        played = getattr(self.speaker, "played", None)
+        if not words or not callable(played):
             return False
-        playing = getattr(self.speaker, "now_playing", None)
-        now: Playing | None = playing() if callable(playing) else None
-        done, when = self._last_done
+        lines: list[Played] = played()
+        now = time.monotonic()
+        heard_end = None if ended_ago is None else now - ended_ago
         with self._said_lock:
-            if now is not None:
-                line = self._said.get(now.id, [])
-                if words <= set(line) and _said_then(line, words, now, ended_ago):
+            for line in lines:
+                said = self._said.get(line.id, [])
+                if words <= set(said) and _said_then(said, words, line, heard_end, now):
                     return True
-            return time.monotonic() - when < ECHO_TAIL and words <= set(self._said.get(done, []))
+        return False
 
     def warning(self, text: str) -> None:
         """Something went wrong that the session carries on through (listening fell behind, the

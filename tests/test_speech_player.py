@@ -80,22 +80,26 @@ def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
     rec = inproc.start_recording("coach_out.monitor")
     player = Player(done)
     try:
+        queued = time.monotonic()
         player.play(1, pcm)
         player.play(2, pcm)
         while player.blocks_played < 25:        # half a second of audio handed to the device
             time.sleep(0.01)
-        now = player.position                   # how far into which line (the own-words check uses it)
+        now = player.played()                   # which lines went out, and when (the own-words check)
         player.stop()
+        stopped = time.monotonic()
         assert player.wait_idle(timeout=10)
         time.sleep(0.3)
-        after = player.position
+        after = player.played()
     finally:
         player.close()
     out = rec.stop()
     assert done.calls == [(1, True), (2, True)]
-    assert now is not None and now.id == 1 and now.length == len(pcm) / SAMPLE_RATE
-    assert 0.2 <= now.at < 1.5, now   # about the half second handed over (the stream ran before the line)
-    assert after is None
+    assert [(p.id, p.length, p.cut) for p in now] == [(1, len(pcm) / SAMPLE_RATE, None)], now
+    assert queued <= now[0].started < stopped, (queued, now, stopped)   # reached the loudspeaker then
+    # cut off after about the half second handed over (the stream ran before the line), line 2 never began
+    assert [p.id for p in after] == [1] and after[0].cut is not None and 0.2 <= after[0].cut < 1.5, after
+    assert after[0].out == after[0].cut
     heard = loud(out)
     # what reached the sink is the half second before the stop plus at most a few blocks, not the utterance
     assert heard.sum() * 160 < 0.5 * SAMPLE_RATE + 0.25 * SAMPLE_RATE

@@ -21,13 +21,23 @@ class Earcon(StrEnum):
 
 
 @dataclass(frozen=True)
-class Playing:
-    """The line going out now (a speaker's optional ``now_playing()``): its utterance id, how far
-    into it the player is and how long it is, in seconds of its sound."""
+class Played:
+    """A line the speaker sent out lately (a speaker's optional ``played()``).
+
+    ``started`` is when its first sample reached the loudspeaker, on ``time.monotonic()``'s clock
+    (estimated from the stream's DAC time); ``length`` is its sound's length in seconds; ``cut`` is
+    how many seconds of it went out before it was stopped (None unless it was).
+    """
 
     id: int
-    at: float
+    started: float
     length: float
+    cut: float | None = None
+
+    @property
+    def out(self) -> float:
+        """How many seconds of it went (or will go) out."""
+        return self.length if self.cut is None else min(self.cut, self.length)
 
 
 #: Called by a speaker when an utterance really finished playing (or was cut off).

@@ -6,7 +6,8 @@ Threads and what they may do:
   requests :meth:`Player.stop` and :meth:`Player.duck`. These only append to deques and bump counters.
 - The PortAudio callback copies samples from the current utterance (a float32 array; slices are
   views) into ``outdata``, mixes active tones, applies the duck gain, and appends small event
-  tuples to a deque. No locks, no logging, no waiting.
+  tuples to a deque (and a :class:`Played` record when a line starts or is cut off). No locks, no
+  logging, no waiting.
 - The reporter thread turns those events into ``done(utterance_id, interrupted)`` calls, waiting
   until a naturally finished utterance has really left the speaker (its DAC time), and watches the
   stream. If PortAudio ends it, or its callback stops coming, the stream is closed and opened
@@ -32,6 +33,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -39,12 +41,13 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
-from coach.speech.base import Playing
+from coach.speech.base import Played
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
 DUCK_GAIN = 0.3
+PLAYED_KEPT = 8   # lines remembered by Player.played()
 
 DoneCallback = Callable[[int, bool], None]
 ErrorCallback = Callable[[Exception], None]
@@ -98,6 +101,8 @@ class Player:
         self._mix = np.zeros(BLOCK, dtype=np.float32)
         # callback -> reporter: (id, interrupted, dac_end_time)
         self._events: deque[tuple[int, bool, float]] = deque()
+        # callback -> anyone: the lines sent out lately (for telling the coach's own voice)
+        self._played: deque[Played] = deque(maxlen=PLAYED_KEPT)
         self._pending: set[int] = set()
         self._pending_lock = threading.Lock()
         self._closed = False
@@ -143,14 +148,10 @@ class Player:
     def duck(self, on: bool) -> None:
         self._gain_target = self._duck_gain if on else 1.0
 
-    @property
-    def position(self) -> Playing | None:
-        """The utterance going out now and how far into it the player is, or None (any thread)."""
-        current, pos = self._current, self._pos
-        if current is None:
-            return None
-        n = len(current[1])
-        return Playing(current[0], min(pos, n) / SAMPLE_RATE, n / SAMPLE_RATE)
+    def played(self) -> list[Played]:
+        """The last few lines sent out, oldest first, with when each reached the loudspeaker (any
+        thread): what the listener may hear coming back as echo."""
+        return list(self._played)
 
     def busy(self) -> bool:
         """True while anything is queued, playing, or not yet reported done."""
@@ -196,7 +197,9 @@ class Player:
         return stream
 
     # -- callback side -----------------------------------------------------------------------
-    def _fill(self, out: npt.NDArray[np.int16], frames: int, dac_time: float) -> None:
+    def _fill(self, out: npt.NDArray[np.int16], frames: int, dac_time: float, ahead: float) -> None:
+        """``dac_time``: when (on the stream's clock) the block reaches the loudspeaker, ``ahead``
+        seconds from now."""
         mix = self._mix if frames == BLOCK else np.zeros(frames, dtype=np.float32)
         mix[:] = 0.0
         gen = self._stop_gen
@@ -204,7 +207,7 @@ class Player:
             self._seen_gen = gen
             if self._current is not None:
                 self._events.append((self._current[0], True, 0.0))
-                self._current = None
+                self._cut_short()
             while self._queue and self._queue[0][0] < gen:
                 _, uid, _ = self._queue.popleft()
                 self._events.append((uid, True, 0.0))
@@ -219,6 +222,8 @@ class Player:
                 _, uid, samples = self._queue.popleft()
                 self._current = (uid, samples)
                 self._pos = 0
+                heard = time.monotonic() + ahead + filled / SAMPLE_RATE
+                self._played.append(Played(uid, heard, len(samples) / SAMPLE_RATE))
             uid, samples = self._current
             n = min(frames - filled, len(samples) - self._pos)
             mix[filled:filled + n] = samples[self._pos:self._pos + n]
@@ -250,19 +255,27 @@ class Player:
         self.blocks_played += 1
         self._heartbeat.beat()
 
-    def _dac_time(self, t: Any) -> float:
+    def _dac_time(self, t: Any) -> tuple[float, float]:
+        """When the block reaches the loudspeaker, on the stream's clock, and how long from now."""
         dac = float(t.outputBufferDacTime)
         now = float(t.currentTime)
         if dac <= 0 or dac < now:   # some host APIs report no DAC time
-            return now + self.output_latency
-        return dac
+            dac = now + self.output_latency
+        return dac, dac - now
+
+    def _cut_short(self) -> None:
+        """The current line stops here (callback, or the reporter once the stream is gone)."""
+        current = self._current
+        if current is not None and self._played and self._played[-1].id == current[0]:
+            self._played[-1] = replace(self._played[-1], cut=self._pos / SAMPLE_RATE)
+        self._current = None
 
     def _output_callback(self, outdata: npt.NDArray[np.int16], frames: int, t: Any, status: Any) -> None:
-        self._fill(outdata, frames, self._dac_time(t))
+        self._fill(outdata, frames, *self._dac_time(t))
 
     def _duplex_callback(self, indata: npt.NDArray[np.int16], outdata: npt.NDArray[np.int16], frames: int,
                          t: Any, status: Any) -> None:
-        self._fill(outdata, frames, self._dac_time(t))
+        self._fill(outdata, frames, *self._dac_time(t))
         if self._capture is not None:
             with contextlib.suppress(Exception):   # a full queue drops the block rather than stall
                 self._capture.put_nowait((indata[:, 0].copy(), outdata[:, 0].copy()))
@@ -326,7 +339,7 @@ class Player:
             self._finish(uid, True)
         if self._current is not None:
             self._finish(self._current[0], True)
-            self._current = None
+            self._cut_short()
         with self._pending_lock:
             left = sorted(self._pending)
         for uid in left:

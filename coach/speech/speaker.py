@@ -18,7 +18,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TextIO
 
-from coach.speech.base import DoneCallback, Earcon, Playing
+from coach.speech.base import DoneCallback, Earcon, Played
 from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
 from coach.speech.synth import Synth
@@ -66,10 +66,10 @@ class AudioSpeaker:
     def duck(self, on: bool) -> None:
         self.player.duck(on)
 
-    def now_playing(self) -> Playing | None:
-        """The utterance the listener may be hearing as echo right now, and how far into it the
-        player is (optional Speaker method)."""
-        return self.player.position
+    def played(self) -> list[Played]:
+        """The last few lines sent out, oldest first, and when each reached the loudspeaker: what the
+        listener may hear coming back as echo (optional Speaker method)."""
+        return self.player.played()
 
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
