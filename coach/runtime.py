@@ -69,9 +69,11 @@ class _Interrupt:
     reason: str
 
 
-def _echo(record: dict[str, Any], echo_db: tuple[float, float] | None) -> dict[str, Any]:
-    """``record`` with the echo figures of a spoken command, when it has them."""
-    return record if echo_db is None else {**record, "echo_db": list(echo_db)}
+def _echo(record: dict[str, Any], echo_db: tuple[float, float] | None, over: int | None = None) -> dict[str, Any]:
+    """``record`` with the echo figures of a spoken command, and the line it was heard over, when
+    it has them."""
+    out = record if echo_db is None else {**record, "echo_db": list(echo_db)}
+    return out if over is None else {**out, "over": over}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class _OwnWords:
     text: str
     reason: str = "the coach was saying it"
     echo_db: tuple[float, float] | None = None
+    over: int | None = None
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,26 @@ ECHO_TAIL = 0.8
 #: voice pauses, maybe in the next line) is still its own.
 WORD_EARLY = 0.5
 WORD_LATE = 2.0
+#: ... or if the echo canceller took this much (dB) or more out of the heard words while the line
+#: went out: then they are the coach's voice misheard as a word that happens to be in the line
+#: (live, 2026-11-22: the coach's "...came with a fever, a fall..." heard as "pain", a word of the
+#: same line said 2 s before, at -21.6 dB; four such in all, -18.7 to -23.9 dB). A user's words
+#: keep more: -10.4 dB at the least on the benchmark's echo files, -9.9 dB in live sessions.
+IN_LINE_ECHO_DB = -15.0
 
 
-def _said_then(line: list[str], words: set[str], played: Played, heard_end: float | None, now: float) -> bool:
+def _said_then(line: list[str], words: set[str], played: Played, heard_end: float | None, now: float,
+               left_db: float | None = None) -> bool:
     """Whether the coach said one of ``words`` of ``line`` (sent out as ``played``) about when the
-    heard words ended (``heard_end``, on ``time.monotonic()``'s clock; None if unknown). Where a word
-    falls is estimated from its place in the line's text, as a share of the line's length in sound."""
+    heard words ended (``heard_end``, on ``time.monotonic()``'s clock; None if unknown), or the
+    words were heard while it went out with no more than ``left_db`` left of them after echo
+    cancellation (see ``IN_LINE_ECHO_DB``). Where a word falls is estimated from its place in the
+    line's text, as a share of the line's length in sound."""
+    going_out = played.started - WORD_EARLY, played.started + played.out + ECHO_TAIL
     if heard_end is None or played.length <= 0:
-        return played.started - WORD_EARLY <= now <= played.started + played.out + ECHO_TAIL
+        return going_out[0] <= now <= going_out[1]
+    if left_db is not None and left_db <= IN_LINE_ECHO_DB and going_out[0] <= heard_end <= going_out[1]:
+        return True
     heard_at = heard_end - played.started     # when the heard words ended, on the line's clock
     chars = len(" ".join(line))
     end = 0
@@ -164,18 +179,23 @@ class Runtime:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in a line the coach sent out lately, said by the coach
-        about when they were heard (see ``WORD_EARLY``), is its own voice coming back from the room:
+        about when they were heard (see ``WORD_EARLY``) or heard with little of them left after echo
+        cancellation (``echo_db``, see ``IN_LINE_ECHO_DB``), is its own voice coming back from the room:
         it is logged and not acted on. ``ended_ago``: how many seconds ago the words ended (the audio
         the recogniser took in after them; None: unknown, and then any word of a line going out, or
         finished less than ``ECHO_TAIL`` ago, counts as its echo). Keys are never filtered. Saying it
         again after the line works as usual.
         """
-        if source == "voice" and self._own_words(text or command.value, ended_ago):
-            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db))
-            return
+        over = None
+        if source == "voice":
+            own, over = self._own_words(text or command.value, ended_ago, None if echo_db is None else echo_db[0])
+            if own:
+                self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
+                                          over=over))
+                return
         if command is Command.STOP:
             self._stop_speech()
-        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db))
+        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
         """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
@@ -200,20 +220,24 @@ class Runtime:
             self._lines.done(utterance_id)   # the next line is heard from now: print it now
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
 
-    def _own_words(self, heard: str, ended_ago: float | None = None) -> bool:
-        words = set(normalise(heard).split())
+    def _own_words(self, heard: str, ended_ago: float | None = None,
+                   left_db: float | None = None) -> tuple[bool, int | None]:
+        """Whether ``heard`` is the coach's own voice, and the id of the line it was heard over."""
         played = getattr(self.speaker, "played", None)
-        if not words or not callable(played):
-            return False
+        if not callable(played):
+            return False, None
         lines: list[Played] = played()
+        words = set(normalise(heard).split())
         now = time.monotonic()
         heard_end = None if ended_ago is None else now - ended_ago
+        when = now if heard_end is None else heard_end
+        over = next((line.id for line in reversed(lines) if line.started <= when <= line.started + line.out), None)
         with self._said_lock:
             for line in lines:
                 said = self._said.get(line.id, [])
-                if words <= set(said) and _said_then(said, words, line, heard_end, now):
-                    return True
-        return False
+                if words and words <= set(said) and _said_then(said, words, line, heard_end, now, left_db):
+                    return True, over
+        return False, over
 
     def warning(self, text: str) -> None:
         """Something went wrong that the session carries on through (listening fell behind, the
@@ -267,7 +291,7 @@ class Runtime:
             self.result = Finish(False, item.reason, s.level)
         elif isinstance(item, _OwnWords):
             self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
-                                            "ignored": item.reason}, item.echo_db))
+                                            "ignored": item.reason}, item.echo_db, item.over))
         elif isinstance(item, _Warning):
             self._write_log("warning", {"text": item.text})
         elif isinstance(item, _Unknown):
@@ -279,7 +303,7 @@ class Runtime:
             # Over its own voice the recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then; the rest is logged, never acted on.
             self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
-                                            "ignored": "the coach was speaking"}, item.echo_db))
+                                            "ignored": "the coach was speaking"}, item.echo_db, item.over))
         else:
             self._perform(self.session.handle(item))
 

@@ -45,6 +45,9 @@ class Heard:
     #: for a spoken command heard while the coach spoke: what the echo canceller left of its words,
     #: and of the coach's voice before them (dB); logged, to tell the user's voice from the echo
     echo_db: tuple[float, float] | None = None
+    #: for a spoken command: the id of the line the coach was saying when the words were heard
+    #: (logged as ``over``, to match the "said" record), None if it was silent
+    over: int | None = None
 
 
 @dataclass(frozen=True)
@@ -453,7 +456,9 @@ class Session:
     def _heard(self, event: Heard) -> None:
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
-        echo = {} if event.echo_db is None else {"echo_db": list(event.echo_db)}
+        echo: dict[str, Any] = {} if event.echo_db is None else {"echo_db": list(event.echo_db)}
+        if event.over is not None:
+            echo["over"] = event.over
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source, **echo)
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:

@@ -10,7 +10,7 @@ from typing import Any
 
 from coach.commands import Command
 from coach.routine import find
-from coach.runtime import ECHO_TAIL, WORD_EARLY, WORD_LATE, Clock, Runtime, _OwnWords
+from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _OwnWords
 from coach.session import Heard, Say, Session, Start
 from coach.speech.base import Played
 from coach.speech.fake import PrintSpeaker
@@ -133,6 +133,23 @@ def test_a_word_of_a_line_heard_after_the_next_one_began_is_still_echo(tmp_path:
     assert [type(i) for i in queued(rt)] == [Heard]
 
 
+def test_a_word_of_the_line_misheard_at_another_time_is_echo_when_little_of_it_was_left(tmp_path: Path) -> None:
+    """Live: the coach's "...came with a fever, a fall..." heard as "pain", 2 s after its own "pain",
+    with -21.6 dB left after echo cancellation. A user's word keeps far more (-10 dB or more)."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform([Say(13, "your back pain came with a fever, a fall, or loss of feeling. See a clinician instead.")])
+    speaker.playing(13, 3.6, 6.34)                                    # "pain" was said 1.1 s in
+    rt.command(Command.PAIN, "pain", echo_db=(-21.6, -120.0), ended_ago=0.4)
+    rt.command(Command.PAIN, "pain", echo_db=(IN_LINE_ECHO_DB, -20.0), ended_ago=0.4)
+    assert [type(i) for i in queued(rt)] == [_OwnWords, _OwnWords] and speaker.stops == 0
+    rt.command(Command.PAIN, "pain", echo_db=(-9.9, -120.0), ended_ago=0.4)   # the user's
+    rt.command(Command.PAIN, "pain", ended_ago=0.4)                            # no figures: the timing says
+    assert [type(i) for i in queued(rt)] == [Heard, Heard]
+    speaker.playing(13, 6.34 + ECHO_TAIL + 1.0, 6.34)                 # long after the line went out
+    rt.command(Command.PAIN, "pain", echo_db=(-21.6, -120.0), ended_ago=0.4)
+    assert [type(i) for i in queued(rt)] == [Heard]
+
+
 def test_a_word_after_where_the_line_was_cut_off_was_never_said(tmp_path: Path) -> None:
     """The user's first "stop" cut the coach off before its own "stop": a second one is the user's."""
     rt, speaker = runtime(tmp_path)
@@ -164,7 +181,8 @@ def test_a_command_in_the_echo_is_logged_and_not_acted_on(tmp_path: Path) -> Non
 
 def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None:
     """What the canceller left of the words and of the coach's voice goes into the "heard" record,
-    acted on or not, so a session log shows why a command counted as the user's."""
+    acted on or not, with the line it was heard over, so a session log shows why a command counted as
+    the user's."""
     rt, speaker = runtime(tmp_path)
     rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
     rt.command(Command.PAIN, "ouch", 0.9, echo_db=(-6.5, -31.0))        # acted on, even now
@@ -178,6 +196,7 @@ def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None
     rt.log.close()
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     heard = [r for r in rows if r["type"] == "heard"]
-    assert [(r["text"], r.get("echo_db"), r.get("ignored")) for r in heard] == [
-        ("ouch", [-6.5, -31.0], None), ("harder", [-4.0, -30.0], "the coach was speaking"),
-        ("stop", [-22.0, -25.0], "the coach was saying it"), ("softer please", None, "the coach was speaking")]
+    assert [(r["text"], r.get("echo_db"), r.get("ignored"), r.get("over")) for r in heard] == [
+        ("ouch", [-6.5, -31.0], None, None), ("harder", [-4.0, -30.0], "the coach was speaking", None),
+        ("stop", [-22.0, -25.0], "the coach was saying it", 99),        # heard over line 99
+        ("softer please", None, "the coach was speaking", 99)]
