@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TextIO
 
 from coach.commands import Command, normalise, parse, parse_key
 from coach.session import (
@@ -34,6 +34,7 @@ from coach.session import (
     Start,
     Tick,
     Tone,
+    voice_fields,
 )
 from coach.speech.base import Earcon, Played, Speaker
 from coach.store import SessionLog
@@ -69,13 +70,6 @@ class _Interrupt:
     reason: str
 
 
-def _echo(record: dict[str, Any], echo_db: tuple[float, float] | None, over: int | None = None) -> dict[str, Any]:
-    """``record`` with the echo figures of a spoken command, and the line it was heard over, when
-    it has them."""
-    out = record if echo_db is None else {**record, "echo_db": list(echo_db)}
-    return out if over is None else {**out, "over": over}
-
-
 @dataclass(frozen=True)
 class _OwnWords:
     now: float
@@ -94,9 +88,9 @@ class _Warning:
 
 _Item = Event | _Unknown | _Interrupt | _OwnWords | _Warning
 
-#: When the recogniser cannot say when the heard words ended, any word of a line going out now, or
-#: that finished less than this long ago, counts as its echo (it can still be in the room and in
-#: the recogniser).
+#: A line's echo can still be in the room (and in the recogniser) this long after it ended. When the
+#: recogniser cannot say when the heard words ended, any word of a line going out now, or that
+#: finished less than this long ago, counts as its echo.
 ECHO_TAIL = 0.8
 #: Otherwise a word of a line the coach sent out lately is its echo only if the coach said that
 #: word about when the heard words ended: no more than ``WORD_EARLY`` seconds after it (where the
@@ -290,8 +284,8 @@ class Runtime:
                                       "step": s.step_index, "steps_done": len(s.steps_done)})
             self.result = Finish(False, item.reason, s.level)
         elif isinstance(item, _OwnWords):
-            self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
-                                            "ignored": item.reason}, item.echo_db, item.over))
+            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
+                                      "ignored": item.reason, **voice_fields(item.echo_db, item.over)})
         elif isinstance(item, _Warning):
             self._write_log("warning", {"text": item.text})
         elif isinstance(item, _Unknown):
@@ -302,8 +296,8 @@ class Runtime:
               and item.command not in SAFE_WHILE_SPEAKING):
             # Over its own voice the recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then; the rest is logged, never acted on.
-            self._write_log("heard", _echo({"text": item.text, "command": item.command.value, "source": "voice",
-                                            "ignored": "the coach was speaking"}, item.echo_db, item.over))
+            self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
+                                      "ignored": "the coach was speaking", **voice_fields(item.echo_db, item.over)})
         else:
             self._perform(self.session.handle(item))
 

@@ -50,6 +50,15 @@ class Heard:
     over: int | None = None
 
 
+def voice_fields(echo_db: tuple[float, float] | None, over: int | None) -> dict[str, Any]:
+    """The fields a spoken command's "heard" record carries when it has them: its echo figures
+    (``echo_db``) and the line it was heard over (``over``)."""
+    fields: dict[str, Any] = {} if echo_db is None else {"echo_db": list(echo_db)}
+    if over is not None:
+        fields["over"] = over
+    return fields
+
+
 @dataclass(frozen=True)
 class SpeechDone:
     """An utterance really finished playing (or was cut off)."""
@@ -456,10 +465,8 @@ class Session:
     def _heard(self, event: Heard) -> None:
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
-        echo: dict[str, Any] = {} if event.echo_db is None else {"echo_db": list(event.echo_db)}
-        if event.over is not None:
-            echo["over"] = event.over
-        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source, **echo)
+        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
+                  **voice_fields(event.echo_db, event.over))
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:
