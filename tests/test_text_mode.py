@@ -43,7 +43,9 @@ def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
     ended = [r for r in records if r["type"] == "ended"][-1]
     assert ended["completed"] is True
     commands = [r["command"] for r in records if r["type"] == "command"]
-    assert commands == ["harder", "softer", "stop", "next"]
+    # "softer" and "x" come 5 ms apart; when both are queued before the session takes either, the
+    # stop is taken first (it wins over everything queued with it: a CI run on a busy machine)
+    assert commands in (["harder", "softer", "stop", "next"], ["harder", "stop", "softer", "next"]), commands
     # the profile remembers the level, and a completed session leaves no resume point
     data = tmp_path / "data"
     assert not (data / "resume.json").exists()
