@@ -10,7 +10,15 @@ recogniser, in 30 ms blocks as from the microphone. Latency is from the end of t
 moment the command is out, with the blocks arriving in real time (see :class:`TimedPipeline`). Knobs for
 experiments: BENCH_CONDITIONS=clean,white20 limits the conditions, BENCH_DENOISE=0-4 sets the noise
 suppression, BENCH_<OPTION>=value sets any SphinxOptions field.
-``BENCH_ENGINE=vosk`` is not supported here (no English vosk model).
+``BENCH_ENGINE`` picks the engine: ``whisper`` (the default where installed: pocketsphinx's fast
+"stop" and pain guesses, Whisper tiny.en judging every utterance) or ``pocketsphinx``; vosk is not
+measured here (no English vosk model).
+
+Latency is given per class: "stop" and pain words (acted on at the first stage's guess), and the
+rest. A first-stage guess and the second stage's confirmation of it count once. With
+``BENCH_REAL_NEGATIVES=DIR`` (``make bench`` passes ``../shared/speech/real-negatives``), every
+audio file in DIR, real people's speech with no command in it, is run through the same path and
+its false accepts per hour are printed.
 """
 
 from __future__ import annotations
@@ -23,11 +31,29 @@ from collections.abc import Callable
 import numpy as np
 
 from bench.corpus import Item, generate
+from coach.commands import Command
 from coach.config import ListenConfig
 from coach.listen.base import Block, Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
+
+#: commands acted on at the first stage's guess, whose latency is reported apart
+FAST = {Command.STOP.value, Command.PAIN.value}
+
+
+def acted(found: list[Detection]) -> list[Detection]:
+    """The detections a session acts on: a confirmation of a guess already acted on does not count again."""
+    seen: set[tuple[int, Command]] = set()
+    out = []
+    for d in found:
+        key = None if d.utterance is None else (d.utterance, d.command)
+        if key is not None and key in seen:
+            continue
+        if key is not None:
+            seen.add(key)
+        out.append(d)
+    return out
 
 
 class TimedPipeline(Pipeline):
@@ -77,7 +103,7 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
         def took(d: Detection, p: TimedPipeline = pipeline, c: dict[int, float] = out_at) -> None:
             c[id(d)] = p.done
 
-        found: list[Detection] = run_blocks(pipeline, audio, ref, on_detection=took)
+        found: list[Detection] = acted(run_blocks(pipeline, audio, ref, on_detection=took))
         cpu = time.process_time() - t0
         keys = [it.condition + ("" if aec or not it.reference else "-noaec") + (" in a session" if session else "")]
         keys = [k for k in keys if it.group != "espeak"] + [keys[0] + "/" + it.group]
@@ -92,7 +118,9 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
                 s["right"].append(1 if right else 0)
                 s["wrong"].append(1 if wrong else 0)
                 if right:
-                    s["lat"].append(out_at[id(right[0])] - offset - it.end)
+                    lat = out_at[id(right[0])] - offset - it.end
+                    s["lat"].append(lat)
+                    s["lat_fast" if it.command in FAST else "lat_rest"].append(lat)
             else:
                 s["speech_s"].append(it.end - it.start if it.condition != "self" else it.end - 2.0)
                 s["fa"].append(len(found))
@@ -102,16 +130,64 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
     for key, s in stats.items():
         n = max(1, len(s["n"]))
         hours = max(1e-9, sum(s["speech_s"]) / 3600)
-        lat = np.array(s["lat"]) if s["lat"] else None
         out[key] = {
             "cmds": len(s["n"]), "acc": 100 * sum(s["right"]) / n, "wrong": 100 * sum(s["wrong"]) / n,
             "miss": 100 * (n - sum(s["right"])) / n if s["n"] else 0.0,
             "fa": sum(s["fa"]), "fa_h": sum(s["fa"]) / hours if s["speech_s"] else float("nan"),
-            "p50": float(np.percentile(lat, 50)) * 1000 if lat is not None else float("nan"),
-            "p95": float(np.percentile(lat, 95)) * 1000 if lat is not None else float("nan"),
+            **_percentiles(s["lat"], ""), **_percentiles(s["lat_fast"], "_fast"),
+            **_percentiles(s["lat_rest"], "_rest"),
             "rtf": sum(s["cpu"]) / sum(s["dur"]),
         }
     return out
+
+
+def _percentiles(lat: list[float], suffix: str) -> dict[str, float]:
+    if not lat:
+        return {f"p50{suffix}": float("nan"), f"p95{suffix}": float("nan")}
+    a = np.array(lat) * 1000
+    return {f"p50{suffix}": float(np.percentile(a, 50)), f"p95{suffix}": float(np.percentile(a, 95))}
+
+
+def make(engine: str) -> Recognizer:
+    """The recogniser the benchmark measures: as ``coach listen --engine ENGINE`` builds it."""
+    from coach.listen.engines import make_recognizer
+
+    if engine == "pocketsphinx":
+        opts = SphinxOptions()
+        changes = {k: type(getattr(opts, k))(os.environ[f"BENCH_{k.upper()}"])
+                   for k in opts.__dataclass_fields__ if f"BENCH_{k.upper()}" in os.environ}
+        opts = SphinxOptions(**changes)
+        print(f"engine pocketsphinx, {opts}")
+        return SphinxRecognizer("en", opts, on_build=print)
+    import sys
+
+    return make_recognizer(engine, "en", err=sys.stdout)
+
+
+def real_negatives(rec: Recognizer, folder: str) -> dict[str, float]:
+    """False accepts an hour on real people's speech with no command in it (every audio file in
+    ``folder``, decoded with the ``av`` library that faster-whisper brings)."""
+    from pathlib import Path
+
+    from faster_whisper.audio import decode_audio
+
+    files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".flac", ".wav", ".ogg", ".mp3"))
+    if not files:
+        raise SystemExit(f"bench: no audio files in {folder}")
+    level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
+    seconds, cpu, fa, heard = 0.0, 0.0, 0, []
+    for f in files:
+        audio = np.clip(np.round(decode_audio(str(f), sampling_rate=16000) * 32767), -32768, 32767).astype(np.int16)
+        rec.reset()
+        t0 = time.process_time()
+        found = acted(run_blocks(Pipeline(rec, denoise=denoiser(level)), audio))
+        cpu += time.process_time() - t0
+        seconds += len(audio) / 16000
+        fa += len(found)
+        heard += [f"{f.name}: {d.command.value} ({d.heard!r}{'' if d.confirmed else ', a first-stage guess'})"
+                  for d in found]
+    return {"files": len(files), "minutes": seconds / 60, "fa": fa, "fa_h": fa / (seconds / 3600),
+            "rtf": cpu / seconds, "heard": heard}  # type: ignore[dict-item]
 
 
 def main() -> None:
@@ -121,25 +197,30 @@ def main() -> None:
     if only:
         items = [i for i in items if i.condition in only.split(",")]
     print(f"corpus: {len(items)} files in bench/corpus ({time.time() - t:.0f} s)")
-    opts = SphinxOptions()
-    changes = {k: type(getattr(opts, k))(os.environ[f"BENCH_{k.upper()}"])
-               for k in opts.__dataclass_fields__ if f"BENCH_{k.upper()}" in os.environ}
-    opts = SphinxOptions(**changes)
-    rec = SphinxRecognizer("en", opts, on_build=print)
+    engine = os.environ.get("BENCH_ENGINE", "auto")
+    rec = make(engine)
     rows = evaluate(rec, items, aec=True)
     rows.update(evaluate(rec, [i for i in items if i.reference], aec=False))
-    # the same recogniser kept going from file to file, as through a session: its cepstral mean has
-    # settled, so utterances are decoded once (a fresh file is decoded twice, see coach/listen/sphinx.py)
+    # the same recogniser kept going from file to file, as through a session
     rec.reset()
     rows.update(evaluate(rec, [i for i in items if i.condition in ("clean", "pink10") and i.group != "espeak"],
                          aec=True, session=True))
-    print(f"engine pocketsphinx, {opts}")
+    print(f"engine {rec.name}; latency in ms from the end of speech; stop/pain and the rest apart")
     print(f"{'condition':<30}{'cmds':>5}{'acc%':>7}{'wrong%':>8}{'miss%':>7}{'FA':>4}{'FA/h':>7}"
-          f"{'p50ms':>7}{'p95ms':>7}{'RTF':>7}")
+          f"{'p50':>6}{'p95':>6}{'stop50':>7}{'stop95':>7}{'rest50':>7}{'rest95':>7}{'CPU':>7}")
     for key in sorted(rows):
         r = rows[key]
         print(f"{key:<30}{r['cmds']:>5.0f}{r['acc']:>7.1f}{r['wrong']:>8.1f}{r['miss']:>7.1f}{r['fa']:>4.0f}"
-              f"{r['fa_h']:>7.0f}{r['p50']:>7.0f}{r['p95']:>7.0f}{r['rtf']:>7.3f}")
+              f"{r['fa_h']:>7.0f}{r['p50']:>6.0f}{r['p95']:>6.0f}{r['p50_fast']:>7.0f}{r['p95_fast']:>7.0f}"
+              f"{r['p50_rest']:>7.0f}{r['p95_rest']:>7.0f}{r['rtf']:>7.3f}")
+    print("CPU: seconds of processor time per second of audio (all threads; 1.0 is one core)")
+    folder = os.environ.get("BENCH_REAL_NEGATIVES")
+    if folder:
+        r = real_negatives(rec, folder)
+        print(f"real speech without commands ({folder}): {r['files']:.0f} files, {r['minutes']:.1f} min, "
+              f"{r['fa']:.0f} false accepts, {r['fa_h']:.1f} an hour, CPU {r['rtf']:.3f}")
+        for line in r["heard"]:  # type: ignore[attr-defined]
+            print(f"  {line}")
     print(f"({time.time() - t:.0f} s)")
 
 

@@ -79,8 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "DIR/played.wav (to look into a command that went unheard: coach listen "
                             "DIR/mic.wav --reference DIR/played.wav)")
         s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
-        s.add_argument("--engine", choices=["auto", "pocketsphinx", "vosk"],
-                       help="speech recogniser (default from config)")
+        s.add_argument("--engine", choices=["auto", "whisper", "pocketsphinx", "vosk"],
+                       help="speech recogniser (default from config: auto, Whisper where installed)")
         s.add_argument("--level", type=int, metavar="N", help="start at this pressure level")
         s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
         s.add_argument("--speed", type=float, default=1.0, metavar="X",
@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("listen", help="recognise commands in WAV files, or live from the microphone")
     s.add_argument("files", nargs="*", metavar="FILE.wav")
-    s.add_argument("--engine", choices=["auto", "pocketsphinx", "vosk"], default=None)
+    s.add_argument("--engine", choices=["auto", "whisper", "pocketsphinx", "vosk"], default=None,
+                   help="speech recogniser (default from config: auto, Whisper where installed)")
     s.add_argument("--reference", metavar="SPEAKER.wav",
                    help="what the speaker played at the same time (echo cancellation)")
     s.add_argument("--language", metavar="LANG", help="command vocabulary language (default from config)")

@@ -28,6 +28,8 @@ class Command(StrEnum):
     TIME = "time"
     HELP = "help"
     PAIN = "pain"
+    YES = "yes"     # answers to a question (only "shall I end the session?" asks one)
+    NO = "no"
 
 
 # Phrases per command, per language. The first phrase of each command is its canonical word:
@@ -47,6 +49,8 @@ VOCABULARY: Mapping[str, Mapping[Command, tuple[str, ...]]] = {
         Command.TIME: ("time left", "time", "how long"),
         Command.HELP: ("help", "commands", "what can i say"),
         Command.PAIN: ("ouch", "ow", "that hurts", "it hurts", "pain", "painful", "too much"),
+        Command.YES: ("yes", "yes please", "end it"),
+        Command.NO: ("no", "no thanks"),
     },
     "ko": {
         Command.HARDER: ("세게", "더 세게", "강하게"),
@@ -62,6 +66,8 @@ VOCABULARY: Mapping[str, Mapping[Command, tuple[str, ...]]] = {
         Command.TIME: ("시간",),
         Command.HELP: ("도움말",),
         Command.PAIN: ("아파", "아야"),
+        Command.YES: ("네", "예"),
+        Command.NO: ("아니요",),
     },
 }
 
@@ -81,7 +87,11 @@ KEYS: Mapping[str, Command] = {
     "t": Command.TIME,
     "?": Command.HELP,
     "o": Command.PAIN,
+    "y": Command.YES,
 }
+
+#: Answers: heard only while the coach asks a question, never spoken of as commands in help.
+ANSWERS = frozenset({Command.YES, Command.NO})
 
 #: Which command wins when one utterance holds several (lower first; the rest rank 2).
 PRIORITY = {Command.STOP: 0, Command.PAIN: 1}

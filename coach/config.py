@@ -51,7 +51,7 @@ class Config:
 
 
 _CHOICES = {
-    ("listen", "engine"): ("auto", "pocketsphinx", "vosk"),
+    ("listen", "engine"): ("auto", "whisper", "pocketsphinx", "vosk"),
     ("listen", "noise_suppression"): (0, 1, 2, 3, 4),
     ("session", "role"): ("", "self", "partner"),
 }

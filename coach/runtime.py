@@ -169,7 +169,8 @@ class Runtime:
     # -- entry points for other threads --------------------------------------------------------
 
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
-                echo_db: tuple[float, float] | None = None, ended_ago: float | None = None) -> None:
+                echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
+                confirmed: bool | None = None, utterance: int | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in a line the coach sent out lately, said by the coach
@@ -179,7 +180,12 @@ class Runtime:
         the recogniser took in after them; None: unknown, and then any word of a line going out, or
         finished less than ``ECHO_TAIL`` ago, counts as its echo). Keys are never filtered. Saying it
         again after the line works as usual.
+
+        ``confirmed``: a verifying stage judged the spoken words whole (a typed command always counts
+        as confirmed, a spoken one only when told). ``utterance``: the recogniser's number for the
+        words, which pairs a first-stage guess with its confirmation.
         """
+        sure = source != "voice" if confirmed is None else confirmed
         over = None
         if source == "voice":
             own, over = self._own_words(text or command.value, ended_ago, None if echo_db is None else echo_db[0])
@@ -189,7 +195,8 @@ class Runtime:
                 return
         if command is Command.STOP:
             self._stop_speech()
-        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over))
+        self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over,
+                              sure, utterance))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
         """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
@@ -293,9 +300,10 @@ class Runtime:
             self.speaker.tone(Earcon.UNKNOWN)
             self._print(f"not understood: {item.text!r}. {self.key_hint}")
         elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
-              and item.command not in SAFE_WHILE_SPEAKING):
-            # Over its own voice the recogniser can mistake the coach's words for commands. Only the
-            # commands that make things safer are taken then; the rest is logged, never acted on.
+              and item.command not in SAFE_WHILE_SPEAKING and not item.confirmed):
+            # Over its own voice a spotter can mistake the coach's words for commands. Only the
+            # commands that make things safer are taken then, and those a verifying stage judged
+            # whole (the own-words check above still applies to them); the rest is logged.
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
                                       "ignored": "the coach was speaking", **voice_fields(item.echo_db, item.over)})
         else:

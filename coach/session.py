@@ -48,6 +48,12 @@ class Heard:
     #: for a spoken command: the id of the line the coach was saying when the words were heard
     #: (logged as ``over``, to match the "said" record), None if it was silent
     over: int | None = None
+    #: a typed command, or a spoken one that a verifying stage judged whole; an unconfirmed one
+    #: never ends a session by itself
+    confirmed: bool = True
+    #: the utterance a spoken command came from (numbered by the recogniser): a confirmed command
+    #: of an utterance whose first-stage guess was already acted on is not acted on again
+    utterance: int | None = None
 
 
 def voice_fields(echo_db: tuple[float, float] | None, over: int | None) -> dict[str, Any]:
@@ -237,6 +243,12 @@ class Session:
         self.fired_countdown = 0      # countdown numbers already spoken
         self.steps_done: set[int] = set()
         self.last_pain: float | None = None
+        #: why the coach asked "shall I end the session?" and waits for the answer (None: it does not)
+        self.asking_end: str | None = None
+        #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
+        self.acted: set[tuple[int, Command]] = set()
+        self._event = Heard(0.0, Command.HELP, source="key")   # the command being handled
+        self._deferred = False
         self.instruction_id: int | None = None
         self.outstanding: set[int] = set()
         self.intro_lines: dict[int, str] = {}   # intro utterances not yet finished, in order
@@ -463,10 +475,18 @@ class Session:
     # -- commands ------------------------------------------------------------------------------
 
     def _heard(self, event: Heard) -> None:
+        key = None if event.utterance is None else (event.utterance, event.command)
+        if key is not None and key in self.acted:
+            # the second stage confirms a guess already acted on: nothing more to do
+            self.acted.discard(key)
+            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
+                      confirms=event.utterance, **voice_fields(event.echo_db, event.over))
+            return
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
+        extra: dict[str, Any] = {} if event.confirmed else {"confirmed": False}
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                  **voice_fields(event.echo_db, event.over))
+                  **extra, **voice_fields(event.echo_db, event.over))
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:
@@ -474,6 +494,11 @@ class Session:
                 self.phase = Phase.ENDED
                 assert self.finished is not None
                 self._out.append(self.finished)
+            return
+        self._event = event
+        self._deferred = False   # set when an unconfirmed guess waits for its judgement instead of acting
+        if self.asking_end is not None and self._answer(event):
+            self._remember(key)
             return
         handler = {
             Command.STOP: self._cmd_stop,
@@ -489,10 +514,56 @@ class Session:
             Command.FASTER: lambda: self._cmd_rate(+RATE_STEP),
             Command.TIME: self._cmd_time,
             Command.HELP: self._cmd_help,
+            Command.YES: self._cmd_answer,
+            Command.NO: self._cmd_answer,
         }[event.command]
         handler()
+        self._remember(key)
         if self.phase is Phase.INTRO and self.intro_to_say_again:
             self._say_intro_again()
+
+    def _remember(self, key: tuple[int, Command] | None) -> None:
+        """A first-stage guess was acted on: its confirmation is not to be acted on again."""
+        if key is not None and not self._event.confirmed and not self._deferred:
+            self.acted.add(key)
+
+    def _sure(self) -> bool:
+        """The command being handled may end the session: typed, confirmed by the second stage, or
+        from a single-stage recogniser answering the question the coach asked (a second detection)."""
+        e = self._event
+        return e.confirmed or (self.asking_end is not None and e.utterance is None)
+
+    def _ask_end(self, reason: str) -> None:
+        """Pause and ask whether to end; the answer comes by voice or key (:meth:`_answer`). Callers
+        have silenced what was being said."""
+        self._pause(by_stop=self.paused_by_stop)
+        self.asking_end = reason
+        self._log("asked", question="end", reason=reason)
+        self._say("Shall I end the session? Say yes to end it, or next to carry on. "
+                  "Or press x to end, n to carry on.")
+
+    def _answer(self, event: Heard) -> bool:
+        """While the coach asks whether to end: True when ``event`` answered (and was handled)."""
+        reason = self.asking_end
+        assert reason is not None
+        if event.command in (Command.YES, Command.STOP):
+            self._silence()
+            if self._sure():
+                self.asking_end = None
+                self._end(completed=False, reason=reason)
+            else:   # an unconfirmed guess waits for the second stage's judgement of the same words
+                self._deferred = True
+            return True
+        if event.command in (Command.NO, Command.NEXT, Command.RESUME):
+            self._silence()
+            self._unpause()
+            return True
+        return False
+
+    def _cmd_answer(self) -> None:
+        """"yes" or "no" with no question asked: a typed one is told so, a spoken one is chat."""
+        if self._event.source != "voice":
+            self._reply(Earcon.UNKNOWN, "There is no question to answer just now.")
 
     def _say_intro_again(self) -> None:
         """After a reply cut the intro short, say the rest of it: safety notes are never skipped."""
@@ -513,7 +584,12 @@ class Session:
         self._silence()
         if self.phase is Phase.PAUSED and self.paused_by_stop:
             if self.now - self.paused_at >= self.options.stop_again_after:
-                self._end(completed=False, reason="stopped")
+                if self._sure():
+                    self._end(completed=False, reason="stopped")
+                elif self._event.utterance is None:
+                    self._ask_end("stopped")   # a single-stage guess: ask rather than end on it
+                else:   # a first-stage guess: the second stage's judgement of the same words follows
+                    self._deferred = True
                 return
             # "stop, stop": the same stop said twice; its answer, just cut off, is said again whole
         else:
@@ -533,6 +609,7 @@ class Session:
 
     def _unpause(self) -> None:
         before = self.paused_from or Phase.RUNNING
+        self.asking_end = None
         self.paused_from = None
         self.paused_by_stop = False
         self._log("resumed", step=self.step_index)
@@ -618,9 +695,12 @@ class Session:
     def _cmd_pain(self) -> None:
         self._interrupt()
         if self.last_pain is not None and self.now - self.last_pain <= self.options.pain_window:
-            self._say("Stopping now. Rest for a while. If the pain stays or is sharp, "
+            # the second pain word: ease off to the gentlest level, pause, and ask whether to end
+            self._set_level(MIN_LEVEL)
+            self._out.append(Tone(Earcon.SOFTER))
+            self._say("Stop pressing now and rest. If the pain stays or is sharp, "
                       "please speak with a clinician before trying again.")
-            self._end(completed=False, reason="pain")
+            self._ask_end("pain")
             return
         self.last_pain = self.now
         self._set_level(max(MIN_LEVEL, self.level - 2))

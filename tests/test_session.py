@@ -375,6 +375,12 @@ EXPECT: dict[str, dict[Command, E]] = {
     "ended": {c: E(Phase.ENDED, quiet=True) for c in Command},
 }
 
+# "yes" and "no" with no question asked: a spoken one is chat, logged and otherwise ignored
+for _state, _table in EXPECT.items():
+    if _state not in ("idle", "ending", "ended"):
+        _phase = next(iter(_table.values())).phase if _state.startswith("paused") else STATES[_state][2]
+        _table[Command.YES] = _table[Command.NO] = E(STATES[_state][2], quiet=True)
+
 CASES = [(state, command) for state in STATES for command in Command]
 
 
@@ -705,16 +711,111 @@ def test_pain_eases_off_two_levels_and_checks_in() -> None:
     assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence)
 
 
-def test_pain_twice_within_the_window_stops_the_session() -> None:
-    d = Driver(pain_window=120)
+def test_pain_twice_within_the_window_pauses_and_asks_whether_to_end() -> None:
+    d = Driver(pain_window=120, start_level=3)
     st_running_timed(d)
     d.hear(Command.PAIN)
     out = d.hear(Command.PAIN, dt=60)
+    assert d.s.phase is Phase.PAUSED and d.s.level == 1
+    assert "Shall I end the session?" in spoken(out) and "press x" in spoken(out)
+    assert logs(out, "asked")[0].data == {"question": "end", "reason": "pain"}
+    assert not logs(out, "ended")
+
+
+def test_after_a_second_pain_a_clear_yes_ends_the_session() -> None:
+    d = Driver(pain_window=120)
+    st_running_timed(d)
+    d.hear(Command.PAIN)
+    d.hear(Command.PAIN, dt=10)
+    out = d.hear(Command.YES, "yes", dt=2)
     assert d.s.phase is Phase.ENDING
-    assert "Stopping now" in spoken(out)
     assert logs(out, "ended")[0].data["reason"] == "pain"
     d.settle()
     assert finishes(d.effects) == [Finish(False, "pain", 1)]
+
+
+@pytest.mark.parametrize("answer", [Command.NO, Command.NEXT, Command.RESUME])
+def test_after_a_second_pain_no_or_next_carries_on_gently(answer: Command) -> None:
+    d = Driver(pain_window=120, start_level=4)
+    st_running_timed(d)
+    d.hear(Command.PAIN)
+    d.hear(Command.PAIN, dt=10)
+    out = d.hear(answer, dt=2)
+    assert d.s.phase is Phase.RUNNING and d.s.level == 1
+    assert d.s.asking_end is None
+    assert "carrying on" in spoken(out).lower()
+
+
+def test_after_a_second_pain_an_unconfirmed_yes_waits_for_its_judgement() -> None:
+    d = Driver(pain_window=120)
+    st_running_timed(d)
+    d.hear(Command.PAIN)
+    d.hear(Command.PAIN, dt=10)
+    d.send(Heard(d.now + 1, Command.YES, "yes", confirmed=False, utterance=7))
+    assert d.s.phase is Phase.PAUSED and d.s.asking_end == "pain"
+    out = d.send(Heard(d.now + 1.5, Command.YES, "yes", confirmed=True, utterance=7))
+    assert d.s.phase is Phase.ENDING
+    assert logs(out, "ended")[0].data["reason"] == "pain"
+
+
+def test_the_typed_stop_key_answers_the_question_too() -> None:
+    d = Driver(pain_window=120)
+    st_running_timed(d)
+    d.hear(Command.PAIN)
+    d.hear(Command.PAIN, dt=10)
+    d.send(Heard(d.now + 1, Command.STOP, "x", source="key"))
+    assert d.s.phase is Phase.ENDING
+
+
+def test_a_typed_yes_with_no_question_is_told_so() -> None:
+    d = Driver()
+    st_running_timed(d)
+    out = d.send(Heard(d.now, Command.YES, "y", source="key"))
+    assert "no question" in spoken(out)
+    assert d.s.phase is Phase.RUNNING
+
+
+# ---------------------------------------------------------------------------------------------
+# confirmation: nothing that cannot be undone follows from one unconfirmed detection
+
+
+def test_an_unconfirmed_stop_pauses_at_once() -> None:
+    d = Driver()
+    st_running_timed(d)
+    out = d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=1))
+    assert d.s.phase is Phase.PAUSED
+    assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence)
+    assert logs(out, "heard")[0].data["confirmed"] is False
+
+
+def test_the_confirmation_of_a_guess_already_acted_on_does_nothing_more() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=1))
+    out = d.send(Heard(d.now + 3, Command.STOP, "stop", confirmed=True, utterance=1))
+    assert d.s.phase is Phase.PAUSED   # not taken for a second stop, which would end the session
+    assert not says(out) and not any(isinstance(e, Silence) for e in out)
+    assert logs(out, "heard")[0].data["confirms"] == 1
+
+
+def test_a_second_unconfirmed_stop_waits_and_its_confirmation_ends() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=True, utterance=1))
+    d.send(Heard(d.now + 5, Command.STOP, "stop", confirmed=False, utterance=2))
+    assert d.s.phase is Phase.PAUSED
+    d.send(Heard(d.now + 5.5, Command.STOP, "stop", confirmed=True, utterance=2))
+    assert d.s.phase is Phase.ENDING
+
+
+def test_a_second_stop_from_a_single_stage_recogniser_asks_before_ending() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False))
+    out = d.send(Heard(d.now + 5, Command.STOP, "stop", confirmed=False))
+    assert d.s.phase is Phase.PAUSED and "Shall I end the session?" in spoken(out)
+    d.send(Heard(d.now + 8, Command.STOP, "stop", confirmed=False))
+    assert d.s.phase is Phase.ENDING
 
 
 def test_pain_again_after_the_window_eases_off_again() -> None:

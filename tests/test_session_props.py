@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from coach.commands import Command
+from coach.commands import ANSWERS, Command
 from coach.routine import Cue, Routine, Step
 from coach.session import (
     MAX_RATE,
@@ -120,13 +120,15 @@ class SessionMachine(RuleBasedStateMachine):
     def heard(self, command: Command, dt: float) -> None:
         self.now += dt
         before = self.s.phase
+        asked = self.s.asking_end is not None
         out = self.send(Heard(self.now, command, command.value))
         logged = [e for e in out if isinstance(e, Log)]
         assert any(e.type == "heard" for e in logged), "a heard command was not logged"
         if before is not Phase.ENDED:
             assert [e.data["command"] for e in logged if e.type == "command"] == [command.value]
-        if before not in (Phase.ENDING, Phase.ENDED):
-            # no command is lost: a live session answers every one
+        if before not in (Phase.ENDING, Phase.ENDED) and (asked or command not in ANSWERS):
+            # no command is lost: a live session answers every one (a spoken "yes" or "no" with no
+            # question asked is chat, and goes unanswered)
             assert any(isinstance(e, Say | Tone) for e in out), f"{command} in {before} got no answer"
         if command is Command.STOP and before is not Phase.ENDED:
             audible = [e for e in out if isinstance(e, Silence | Say | Tone | SetRate | Checkpoint | Finish)]

@@ -40,6 +40,14 @@ class Detection:
     #: set by the pipeline while the coach speaks: what the echo canceller left of the sound of the
     #: words, and of the coach's voice in the seconds before them (dB)
     echo_db: tuple[float, float] | None = None
+    #: True when a verifying stage (Whisper) judged the whole utterance to be this command. A guess
+    #: of a single-stage spotter (pocketsphinx, vosk), or a first-stage guess the second stage has
+    #: not judged yet, is acted on only where acting is safe and can be undone (pausing, easing
+    #: off): never to end a session, nor while the coach is speaking unless it makes things safer
+    confirmed: bool = False
+    #: which utterance of the stream the words came from (numbered by the second stage), so that its
+    #: judgement of a first-stage guess is matched to it; None where the recogniser does not number them
+    utterance: int | None = None
 
 
 class Recognizer(Protocol):

@@ -1,4 +1,6 @@
-"""Choosing a recogniser: ``auto`` is vosk when a vosk model is available, else pocketsphinx.
+"""Choosing a recogniser. ``auto``: for English, pocketsphinx's fast spotter with Whisper tiny.en
+judging every utterance (``whisper``) when the Whisper model package is installed; otherwise vosk
+when a vosk model for the language is available, else pocketsphinx alone.
 
 A vosk model is looked for in: the ``--model`` / ``[listen] vosk_model`` directory; the user's
 vosk cache (``~/.cache/vosk``, one model per sub-directory, named ``vosk-model-*-LANG-*``); an
@@ -16,13 +18,15 @@ from coach.errors import ModelError
 from coach.listen.base import Recognizer
 
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
+#: The engines a person can choose (``--engine``, ``[listen] engine``).
+ENGINES = ("auto", "whisper", "pocketsphinx", "vosk")
 
 
 @dataclass(frozen=True)
 class ModelInfo:
     """A recognition model found on this machine."""
 
-    engine: str       # "pocketsphinx" or "vosk"
+    engine: str       # "whisper", "pocketsphinx" or "vosk"
     language: str     # "en", "ko", or "" when unknown
     where: str        # directory, or "built in"
 
@@ -68,6 +72,11 @@ def list_models(extra: str | Path | None = None, cache: Path | None = None) -> l
         out.append(ModelInfo("pocketsphinx", "en", f"built in ({model_dir()})"))
     except ModelError:
         pass
+    from coach.listen.whisper import find_model
+
+    whisper = find_model()
+    if whisper is not None:
+        out.insert(0, ModelInfo("whisper", "en", f"Whisper tiny.en ({whisper})"))
     return out + find_vosk_models(extra, cache)
 
 
@@ -76,8 +85,13 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
     """Build the recogniser; says which on ``err`` (stderr). Raises ModelError with a fix."""
     err = err if err is not None else sys.stderr
     lang_name = LANGUAGE_NAMES.get(language, language)
-    if engine not in ("auto", "pocketsphinx", "vosk"):
-        raise ModelError(f"unknown engine '{engine}'", "use auto, pocketsphinx or vosk")
+    if engine not in ENGINES:
+        raise ModelError(f"unknown engine '{engine}'", "use " + ", ".join(ENGINES[:-1]) + " or " + ENGINES[-1])
+    if engine == "whisper" or (engine == "auto" and language == "en" and not model):
+        from coach.listen.whisper import find_model
+
+        if engine == "whisper" or find_model() is not None:
+            return _two_stage(language, err)
     if engine in ("auto", "vosk"):
         if model:
             from coach.listen.kaldi import VoskRecognizer, check_model_dir
@@ -102,3 +116,19 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
     recognizer = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))
     print(f"listening with pocketsphinx ({lang_name}, built in)", file=err, flush=True)
     return recognizer
+
+
+def _two_stage(language: str, err: TextIO) -> Recognizer:
+    """pocketsphinx's spotter for fast "stop" and pain guesses, Whisper tiny.en judging every utterance."""
+    import time
+
+    from coach.listen.sphinx import SphinxRecognizer
+    from coach.listen.twostage import TwoStage
+    from coach.listen.whisper import WhisperJudge, WhisperRecognizer
+
+    t = time.perf_counter()
+    judge = WhisperJudge(language=language)
+    first = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))
+    print(f"listening with Whisper tiny.en, pocketsphinx for a fast stop ({LANGUAGE_NAMES.get(language, language)}; "
+          f"loaded in {time.perf_counter() - t:.1f} s)", file=err, flush=True)
+    return TwoStage(first, WhisperRecognizer(judge))

@@ -182,9 +182,10 @@ class Pipeline:
                 except Exception:
                     log.exception("on_talk failed")
         self._pos += len(mic)
-        if self.denoise is not None:
-            mic = self.denoise.process(mic)
-        return self._not_echo(self.recognizer.accept(mic))
+        heard = mic if self.denoise is None else self.denoise.process(mic)
+        # a recogniser that judges better without noise suppression (Whisper) takes both
+        pair = getattr(self.recognizer, "accept_pair", None)
+        return self._not_echo(pair(heard, mic) if callable(pair) else self.recognizer.accept(heard))
 
     def _not_echo(self, found: list[Detection]) -> list[Detection]:
         if not found or not self._echo_blocks:

