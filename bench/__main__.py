@@ -1,6 +1,8 @@
 """`make bench`: run every benchmark and print its figures.
 
-`python -m bench speech`, `python -m bench listen` or `python -m bench duck` runs one.
+`python -m bench speech`, `python -m bench listen`, `python -m bench duck`, `python -m bench soak` or
+`python -m bench barge` runs one. soak and barge are live: whole `coach run` sessions against a
+private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("speech", "listen", "duck")
+SUITES = ("speech", "listen", "duck", "soak", "barge")
 
 
 def main(argv: list[str]) -> int:

@@ -37,23 +37,10 @@ from coach.listen.base import Block, Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
+from coach.listen.twostage import acted
 
 #: commands acted on at the first stage's guess, whose latency is reported apart
 FAST = {Command.STOP.value, Command.PAIN.value}
-
-
-def acted(found: list[Detection]) -> list[Detection]:
-    """The detections a session acts on: a confirmation of a guess already acted on does not count again."""
-    seen: set[tuple[int, Command]] = set()
-    out = []
-    for d in found:
-        key = None if d.utterance is None else (d.utterance, d.command)
-        if key is not None and key in seen:
-            continue
-        if key is not None:
-            seen.add(key)
-        out.append(d)
-    return out
 
 
 class TimedPipeline(Pipeline):

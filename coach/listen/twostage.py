@@ -88,3 +88,29 @@ class TwoStage:
                 ident = self._ids
             out.append(replace(d, confirmed=True, utterance=ident))
         return out
+
+
+class Acted:
+    """Tells which detections a session acts on: a confirmation of a first-stage guess already
+    acted on is not acted on again (the session does the same, by ``utterance``). Keeps the
+    last ``KEEP_IDS`` pairs it has seen."""
+
+    KEEP_IDS = 256
+
+    def __init__(self) -> None:
+        self._seen: list[tuple[int, Command]] = []
+
+    def __call__(self, d: Detection) -> bool:
+        if d.utterance is None:
+            return True
+        key = (d.utterance, d.command)
+        if key in self._seen:
+            return False
+        self._seen = [*self._seen[-self.KEEP_IDS:], key]
+        return True
+
+
+def acted(found: list[Detection]) -> list[Detection]:
+    """The detections of ``found`` that a session acts on (see :class:`Acted`)."""
+    keep = Acted()
+    return [d for d in found if keep(d)]

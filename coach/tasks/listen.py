@@ -17,6 +17,7 @@ from coach.listen.base import Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
 from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
+from coach.listen.twostage import Acted, acted
 
 
 def _config(args: argparse.Namespace) -> ListenConfig:
@@ -34,8 +35,12 @@ def _settings(args: argparse.Namespace) -> ListenConfig:
 
 
 def _line(name: str, d: Detection) -> str:
+    """One JSON line. ``confirmed``: a verifying stage (Whisper) judged the words whole; false for a
+    guess of a spotter alone (a first-stage "stop" or pain word is printed at once, and its
+    confirmation, which a session does not act on again, is not printed)."""
     return json.dumps({"file": name, "command": d.command.value, "heard": d.heard,
-                       "at": round(d.at, 3), "confidence": round(d.confidence, 3)}, ensure_ascii=False)
+                       "at": round(d.at, 3), "confidence": round(d.confidence, 3), "confirmed": d.confirmed},
+                      ensure_ascii=False)
 
 
 def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
@@ -44,7 +49,7 @@ def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
     audio = read_wav(path)
     ref = read_wav(reference) if reference else None
     recognizer.reset()
-    return run_blocks(Pipeline(recognizer, denoise=denoiser(noise_suppression)), audio, ref)
+    return acted(run_blocks(Pipeline(recognizer, denoise=denoiser(noise_suppression)), audio, ref))
 
 
 def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
@@ -76,8 +81,11 @@ def _live(settings: ListenConfig, out: TextIO) -> int:
     from coach.listen.microphone import Microphone
     from coach.listen.process import ListenerProcess
 
+    new = Acted()
+
     def show(d: Detection) -> None:
-        print(_line("-", d), file=out, flush=True)
+        if new(d):
+            print(_line("-", d), file=out, flush=True)
 
     make = partial(make_recognizer, settings.engine, settings.language, settings.vosk_model or None)
     gone: list[Exception] = []
