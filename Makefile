@@ -34,8 +34,11 @@ typecheck: setup
 unit: setup
 	$(BIN)/pytest -q
 
+# Real people's speech with no commands in it, for false accepts on real voices (read, never copied).
+REAL_NEGATIVES ?= ../shared/speech/real-negatives
+
 bench: setup
-	$(BIN)/python -m bench
+	BENCH_REAL_NEGATIVES=$$([ -d "$(REAL_NEGATIVES)" ] && realpath "$(REAL_NEGATIVES)") $(BIN)/python -m bench
 
 setup: sysdeps $(VENV)/.installed
 

@@ -16,8 +16,11 @@ every one of them has an effect ("next" starts step one).
 The session log says what became of the phrase: "acted on" is a "command" record with the phrase's
 command (``coach.commands.parse``; "ouch" is "pain") up to 5 s after the phrase ended; "ignored" a
 spoken "heard" record of that command with ``ignored`` (heard, not acted on); "wrong" a different
-command acted on instead; otherwise "not heard". Commands acted on before the phrase was played
-(the coach's own voice mistaken for one) are printed too.
+command acted on instead; otherwise "not heard". Each session runs on until 5 s after its
+phrase, even once the command is in: other commands acted on in that window (the coach's own
+reply mistaken for one) are counted and printed, as are any acted on before the phrase was played.
+``BARGE_RECORD=1`` keeps each trial's sound (``--record-audio``), so that a miss can be replayed
+with ``coach listen``.
 
 Latency runs from the end of the phrase's sound to the "command" record. The log's ``t`` is
 ``time.monotonic()`` (one clock for the whole system) less the moment the coach's clock started;
@@ -61,7 +64,8 @@ class Trial:
     voice: str
     outcome: str               # "acted on", "ignored", "wrong", "not heard"
     latency: float | None      # seconds from the end of the phrase to the "command" record
-    note: str
+    others: int                # other commands acted on from the phrase's start to 5 s after it
+    notes: list[str]
 
 
 @dataclass(frozen=True)
@@ -81,17 +85,19 @@ def _render(folder: Path, text: str, voice: str) -> Phrase:
     return Phrase(text, voice, pcm, lead / RATE, tail / RATE)
 
 
-def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rng: random.Random) -> Trial:
+def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rng: random.Random,
+           record: bool = False) -> Trial:
     command = parse(phrase.text, "en")
     assert command is not None, phrase.text
     want = command.value
-    coach = Coach.start(pa, folder, ROUTINE)
+    more = ("--record-audio", str(folder / "sound")) if record else ()
+    coach = Coach.start(pa, folder, ROUTINE, *more)
     try:
         deadline = time.monotonic() + 90
         while not any(r["type"] == "said" for r in coach.log.records):
             if not coach.running() or time.monotonic() > deadline:
-                return Trial(phrase.text, phrase.voice, "not heard", None,
-                             f"the session never spoke (exit {coach.proc.poll()}): {coach.stderr()[-300:]!r}")
+                return Trial(phrase.text, phrase.voice, "not heard", None, 0,
+                             [f"the session never spoke (exit {coach.proc.poll()}): {coach.stderr()[-300:]!r}"])
             coach.log.poll()
             time.sleep(0.02)
         delay = rng.uniform(0.5, 4.0)
@@ -99,47 +105,39 @@ def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rn
         while time.monotonic() < end:
             coach.log.poll()
             time.sleep(0.02)
-        before = len(coach.log.records)
         pa.play_into("user_out", phrase.pcm)
         played = time.monotonic()
         words_end = played - phrase.tail
         words_start = played - (len(phrase.pcm) / RATE - phrase.lead)
-        coach.log.poll()
-        stop = words_end + WITHIN
-        while time.monotonic() < stop and coach.running():
+        # the whole window, also after the command: what else the coach acts on then is worth seeing
+        while time.monotonic() < words_end + WITHIN + 0.2 and coach.running():
             coach.log.poll()
-            if any(r["type"] == "command" and r["command"] == want for r in coach.log.records[before:]):
-                break
-            time.sleep(0.02)
-        time.sleep(0.3)   # the rest of the records of the moment (a confirmation, an ignored repeat)
-        coach.log.poll()
+            time.sleep(0.05)
     finally:
         coach.finish()
     records = coach.log.records
     said = {r["id"]: r["text"] for r in records if r["type"] == "said"}
     at_start, at_end = coach.log.log_time(words_start), coach.log.log_time(words_end)
-    speaking = meter.share_loud(words_start, words_end)
-    notes = [f"{delay:.1f} s after the first line was queued; the coach's speaker loud for "
-             f"{100 * speaking:.0f}% of the phrase"]
-    early = [r for r in voice_heard(records) if r["t"] < at_start and acted_on(r)]
-    notes += [f"before the phrase: {describe(r, said)}" for r in early]
+    notes = [f"played {delay:.1f} s after the first line was queued, the coach's speaker loud for "
+             f"{100 * meter.share_loud(words_start, words_end):.0f}% of it"]
+    notes += [f"before it: {describe(r, said)}" for r in voice_heard(records) if r["t"] < at_start and acted_on(r)]
     window = [r for r in records if at_start <= r["t"] <= at_end + WITHIN]
     heard = voice_heard(window)
     notes += [describe(r, said) for r in heard]
-    cmd = next((r for r in window if r["type"] == "command" and r["command"] == want), None)
+    commands = [r for r in window if r["type"] == "command"]
+    cmd = next((r for r in commands if r["command"] == want), None)
+    others = len(commands) - (cmd is not None)
     if cmd is not None:
-        latency = cmd["t"] - at_end
-        return Trial(phrase.text, phrase.voice, "acted on", latency, "; ".join(notes))
+        return Trial(phrase.text, phrase.voice, "acted on", cmd["t"] - at_end, others, notes)
     if any(r.get("command") == want and "ignored" in r for r in heard):
-        return Trial(phrase.text, phrase.voice, "ignored", None, "; ".join(notes))
-    if any(r["type"] == "command" for r in window):
-        return Trial(phrase.text, phrase.voice, "wrong", None, "; ".join(notes))
-    return Trial(phrase.text, phrase.voice, "not heard", None, "; ".join(notes))
+        return Trial(phrase.text, phrase.voice, "ignored", None, others, notes)
+    return Trial(phrase.text, phrase.voice, "wrong" if commands else "not heard", None, others, notes)
 
 
 def main() -> None:
     trials = max(1, int(os.environ.get("BARGE_TRIALS", "5") or 5))
     busy = os.environ.get("BARGE_BUSY", "") == "1"
+    record = os.environ.get("BARGE_RECORD", "") == "1"
     rng = random.Random(1)
     print(f"{trials} trial(s) of each of {len(PHRASES)} phrases over the coach's intro ({ROUTINE}); its echo at -6 dB; "
           f"{'one core kept busy' if busy else 'no busy loop'}", flush=True)
@@ -155,7 +153,7 @@ def main() -> None:
                 for text in PHRASES:
                     phrase = phrases[text, VOICES[n % len(VOICES)]]
                     n += 1
-                    trial = _trial(pa, meter, folder / f"{n:03d}", phrase, rng)
+                    trial = _trial(pa, meter, folder / f"{n:03d}", phrase, rng, record)
                     if not engine:
                         err = (folder / f"{n:03d}" / "stderr.txt").read_text(errors="replace")
                         engine = next((ln for ln in err.splitlines() if ln.startswith("listening with")), "")
@@ -164,7 +162,8 @@ def main() -> None:
                     results.append(trial)
                     latency = "" if trial.latency is None else f", {trial.latency:.2f} s after it ended"
                     print(f"{n:>3} {text!r} ({phrase.voice}): {trial.outcome}{latency}", flush=True)
-                    print(f"      {trial.note}", flush=True)
+                    for note in trial.notes:
+                        print(f"      {note}", flush=True)
         finally:
             meter.stop()
     print(f"{'phrase':<24} {'trials':>6} {'acted on':>8} {'ignored':>7} {'wrong':>5} {'not heard':>9} {'share':>6}"
@@ -181,4 +180,8 @@ def main() -> None:
     lat = [t.latency for t in results if t.latency is not None]
     print(f"all: {acted} of {len(results)} acted on ({100 * acted / len(results):.0f}%; target 90% for each phrase)"
           + (f", latency median {statistics.median(lat):.2f} s" if lat else ""))
-    print(f"session logs, stdout and stderr kept in {folder}")
+    print(f"other commands acted on from a phrase's start to {WITHIN:g} s after it: "
+          f"{sum(t.others for t in results)} (each listed with its trial above)")
+    print(f"session logs, stdout and stderr kept in {folder}"
+          + (" (and each trial's sound, for `coach listen N/sound/mic.wav --reference N/sound/played.wav`)"
+             if record else ""))

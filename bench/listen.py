@@ -202,7 +202,9 @@ def main() -> None:
               f"{r['p50_rest']:>7.0f}{r['p95_rest']:>7.0f}{r['rtf']:>7.3f}")
     print("CPU: seconds of processor time per second of audio (all threads; 1.0 is one core)")
     folder = os.environ.get("BENCH_REAL_NEGATIVES")
-    if folder:
+    if not folder:
+        print("real speech without commands: not measured (BENCH_REAL_NEGATIVES=DIR, or make bench REAL_NEGATIVES=DIR)")
+    else:
         r = real_negatives(rec, folder)
         print(f"real speech without commands ({folder}): {r['files']:.0f} files, {r['minutes']:.1f} min, "
               f"{r['fa']:.0f} false accepts, {r['fa_h']:.1f} an hour, CPU {r['rtf']:.3f}")

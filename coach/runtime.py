@@ -305,7 +305,8 @@ class Runtime:
             # commands that make things safer are taken then, and those a verifying stage judged
             # whole (the own-words check above still applies to them); the rest is logged.
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": "the coach was speaking", **voice_fields(item.echo_db, item.over)})
+                                      "ignored": "the coach was speaking", "confirmed": False,
+                                      **voice_fields(item.echo_db, item.over)})
         else:
             self._perform(self.session.handle(item))
 

@@ -71,7 +71,7 @@ def test_empty_user_file_is_fine(tmp_path: Path) -> None:
     ("[session]\npause_timeout = true\n", 2, "'pause_timeout'"),
     ("[session]\npause_timeout = -5\n", 2, "cannot be negative"),
     ("[speech]\nrate = -1\n", 2, "cannot be negative"),
-    ("[listen]\nengine = \"whisper\"\n", 2, "'engine' cannot be 'whisper'"),
+    ("[listen]\nengine = \"wav2vec\"\n", 2, "'engine' cannot be 'wav2vec'"),
     ("[listen]\nnoise_suppression = 7\n", 2, "'noise_suppression' cannot be 7"),
     ("[session]\nroutine = \"x\"\nrole = \"giver\"\n", 3, "'role' cannot be 'giver'"),
     ("speech = 3\n", 1, "unknown section [speech]"),
@@ -96,8 +96,8 @@ def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
 
 def test_choices_name_the_allowed_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
-        load_config(write(tmp_path, '[listen]\nengine = "whisper"\n'))
-    assert "'pocketsphinx'" in e.value.fix and "'vosk'" in e.value.fix
+        load_config(write(tmp_path, '[listen]\nengine = "wav2vec"\n'))
+    assert "'whisper'" in e.value.fix and "'pocketsphinx'" in e.value.fix and "'vosk'" in e.value.fix
 
 
 def test_an_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:

@@ -200,3 +200,29 @@ def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None
         ("ouch", [-6.5, -31.0], None, None), ("harder", [-4.0, -30.0], "the coach was speaking", None),
         ("stop", [-22.0, -25.0], "the coach was saying it", 99),        # heard over line 99
         ("softer please", None, "the coach was speaking", 99)]
+
+
+def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Path) -> None:
+    """A verifying stage (Whisper) judged the utterance to be the user's "harder": taken over the
+    coach's voice, while a spotter's unconfirmed "harder" is not; the own-words check still applies."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    level = rt.session.level
+    rt.command(Command.HARDER, "harder")                                 # a spotter's guess: ignored
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level
+    rt.command(Command.HARDER, "harder", confirmed=True, utterance=3)   # judged whole: acted on
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level + 1
+    rt._perform([Say(99, "Press harder now.")])
+    speaker.playing(99, 1.0, 2.5)
+    rt.command(Command.HARDER, "harder", confirmed=True, utterance=4)   # but the coach's own word is not
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords)
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    heard = [r for r in rows if r["type"] == "heard" and r["source"] == "voice"]
+    assert [(r["text"], r.get("ignored"), r.get("confirmed", True)) for r in heard] == [
+        ("harder", "the coach was speaking", False), ("harder", None, True)]

