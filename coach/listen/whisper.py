@@ -94,8 +94,8 @@ class WhisperOptions:
     threads: int = 2            # CPU threads while judging (listening is idle between utterances)
     context: float = 5.0        # seconds the encoder sees (Whisper's own is 30; 5 heard as well here)
     # Chosen on the benchmark's tuning voices (flite kal16, awb, rms) in clean speech, white noise at
-    # 20 dB and pink noise at 10 dB (2026-11-30): at -8 and 4, 74 of 108 commands heard, 2 wrong,
-    # 3 false accepts in 180 sentences; -10 and 6 heard 88 with 10 false accepts.
+    # 20 dB and pink noise at 10 dB (2026-11-30): at -8 and 4, 79 of 108 commands heard, 2 wrong,
+    # 3 false accepts in 180 sentences; -10 and 4 heard 84 with 5 false accepts, -10 and 6 88 with 9.
     min_score: float = -8.0     # a core phrase fits when its log-probability as the whole text is above this
     margin: float = 4.0         # ... and it is at most this much below the free transcription's
     max_no_speech: float = 0.8  # above this probability of no speech, an utterance is nothing
