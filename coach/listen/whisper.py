@@ -95,11 +95,13 @@ class WhisperOptions:
     context: float = 5.0        # seconds the encoder sees (Whisper's own is 30; 5 heard as well here)
     # Chosen on the benchmark's tuning voices (flite kal16, awb, rms) in clean speech, white noise at
     # 20 dB and pink noise at 10 dB (2026-11-30): at -8 and 4, 79 of 108 commands heard, 2 wrong,
-    # 3 false accepts in 180 sentences; -10 and 4 heard 84 with 5 false accepts, -10 and 6 88 with 9.
+    # 2 false accepts in 180 sentences; -10 and 4 heard 84 with 5 false accepts, -10 and 6 88 with 9.
+    # The free transcription alone heard 60, the phrases alone 55.
     min_score: float = -8.0     # a core phrase fits when its log-probability as the whole text is above this
     margin: float = 4.0         # ... and it is at most this much below the free transcription's
     max_no_speech: float = 0.8  # above this probability of no speech, an utterance is nothing
-    strays: int = 1             # words besides polite ones allowed around a transcribed command
+    strays: int = 0             # words besides polite ones allowed around a transcribed command (1: 6 more
+    #                             false accepts and 1 more command on the tuning voices)
     window: float = 3.0         # a gate open longer than this is judged over its last ``window`` s ...
     step: float = 1.5           # ... every ``step`` s
     hangover: float = 0.15      # seconds of non-speech that end an utterance ...
