@@ -170,7 +170,7 @@ class Runtime:
 
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
-                confirmed: bool | None = None, utterance: int | None = None) -> None:
+                confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in a line the coach sent out lately, said by the coach
@@ -183,9 +183,14 @@ class Runtime:
 
         ``confirmed``: a verifying stage judged the spoken words whole (a typed command always counts
         as confirmed, a spoken one only when told). ``utterance``: the recogniser's number for the
-        words, which pairs a first-stage guess with its confirmation.
+        words, which pairs a first-stage guess with its confirmation. ``rejected``: the second stage
+        did not confirm the guess ``utterance`` (the session undoes what can be undone).
         """
         sure = source != "voice" if confirmed is None else confirmed
+        if rejected:
+            self._queue.put(Heard(self.clock.now(), command, text, 0.0, source, confirmed=True,
+                                  utterance=utterance, rejected=True))
+            return
         over = None
         if source == "voice":
             own, over = self._own_words(text or command.value, ended_ago, None if echo_db is None else echo_db[0])

@@ -54,6 +54,9 @@ class Heard:
     #: the utterance a spoken command came from (numbered by the recogniser): a confirmed command
     #: of an utterance whose first-stage guess was already acted on is not acted on again
     utterance: int | None = None
+    #: the second stage judged the words of the first-stage guess ``utterance`` to be something else
+    #: or nothing: a pause that guess alone caused is undone
+    rejected: bool = False
 
 
 def voice_fields(echo_db: tuple[float, float] | None, over: int | None) -> dict[str, Any]:
@@ -234,6 +237,7 @@ class Session:
         self.phase = Phase.IDLE
         self.paused_from: Phase | None = None
         self.paused_by_stop = False
+        self.paused_by: int | None = None
         self.paused_at = 0.0
         self.started_at = 0.0
         self.now = 0.0
@@ -475,12 +479,25 @@ class Session:
     # -- commands ------------------------------------------------------------------------------
 
     def _heard(self, event: Heard) -> None:
+        if event.rejected:
+            self._rejected(event)
+            return
         key = None if event.utterance is None else (event.utterance, event.command)
         if key is not None and key in self.acted:
             # the second stage confirms a guess already acted on: nothing more to do
             self.acted.discard(key)
             self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
                       confirms=event.utterance, **voice_fields(event.echo_db, event.over))
+            return
+        if (event.command is Command.STOP and event.confirmed and event.source == "voice"
+                and self.phase is Phase.PAUSED and self.paused_by is not None
+                and self.now - self.paused_at < self.options.stop_again_after):
+            # a spoken stop judged whole right after a first-stage guess paused: that guess
+            # confirmed (or "stop, stop"), whichever utterance the recogniser gave it
+            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
+                      confirms=self.paused_by, **voice_fields(event.echo_db, event.over))
+            self.acted.discard((self.paused_by, Command.STOP))
+            self.paused_by = None
             return
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
@@ -521,6 +538,21 @@ class Session:
         self._remember(key)
         if self.phase is Phase.INTRO and self.intro_to_say_again:
             self._say_intro_again()
+
+    def _rejected(self, event: Heard) -> None:
+        """The second stage did not confirm a first-stage guess. A pause that guess caused, with
+        nothing said or done since, is undone; easing off after a pain word is kept (it is safe)."""
+        key = (event.utterance if event.utterance is not None else -1, event.command)
+        acted = key in self.acted
+        self.acted.discard(key)
+        undo = (acted and event.command is Command.STOP and self.phase is Phase.PAUSED and self.paused_by_stop
+                and self.paused_by == event.utterance and self.asking_end is None)
+        self._log("heard", text=event.command.value, source=event.source, rejects=event.utterance,
+                  why=event.text, undone=undo)
+        if undo:
+            self._silence()
+            self._say("Sorry, I thought I heard stop.")
+            self._unpause()
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again."""
@@ -576,6 +608,8 @@ class Session:
             self.paused_from = self.phase
             self.paused_at = self.now
         self.paused_by_stop = by_stop
+        #: the utterance of the unconfirmed guess that paused (a rejection of it undoes the pause)
+        self.paused_by = None if self._event.confirmed else self._event.utterance
         self.phase = Phase.PAUSED
         self._log("paused", by="stop" if by_stop else "pause", step=self.step_index)
         self._out.append(Tone(Earcon.PAUSED))

@@ -190,3 +190,39 @@ def test_a_phrase_cut_in_two_by_a_short_pause_is_judged_whole(judge: WhisperJudg
     first, last = seen[0], seen[-1]
     assert len(seen) == 2 and last[1] == first[1] and last[2] > first[2] + 0.5, seen   # from "a little" on
     assert all(d.start == first[1] for d in found)
+
+
+class Judging(Scripted):
+    """A scripted second stage that also says what it judged, as WhisperRecognizer does."""
+
+    def __init__(self, script: dict[int, list[Detection]], spans: dict[int, tuple[float, float, Command | None]]):
+        super().__init__("judge", script)
+        self.spans = spans
+        self.judged: list[tuple[float, float, Command | None]] = []
+
+    def accept(self, block: Block) -> list[Detection]:
+        out = super().accept(block)
+        if self.blocks in self.spans:
+            self.judged.append(self.spans[self.blocks])
+        return out
+
+
+def test_a_guess_the_second_stage_judges_otherwise_or_never_is_rejected() -> None:
+    first = Scripted("spotter", {2: [Detection(Command.STOP, "stop", 0.9, 0.06, 0.0, 0.05)],
+                                 20: [Detection(Command.PAIN, "ouch", 0.9, 0.6, 0.5, 0.55)]})
+    second = Judging({}, {5: (0.0, 0.1, None)})          # judged the first guess's words: nothing
+    two = TwoStage(first, second)
+    out = [d for _ in range(150) for d in two.accept(block())]   # 4.5 s: the second guess is never judged
+    assert [(d.command, d.rejected, d.utterance, d.heard) for d in out] == [
+        (Command.STOP, False, 1, "stop"), (Command.STOP, True, 1, "judged nothing"),
+        (Command.PAIN, False, 2, "ouch"), (Command.PAIN, True, 2, "not judged")]
+    assert [d.command for d in acted(out)] == [Command.STOP, Command.PAIN]   # rejections are no commands
+
+
+def test_a_confirmed_guess_is_not_rejected() -> None:
+    first = Scripted("spotter", {2: [Detection(Command.STOP, "stop", 0.9, 0.06, 0.0, 0.05)]})
+    second = Judging({5: [Detection(Command.STOP, "stop", 0.7, 0.15, 0.0, 0.1)]}, {5: (0.0, 0.1, Command.STOP)})
+    two = TwoStage(first, second)
+    out = [d for _ in range(150) for d in two.accept(block())]
+    assert [(d.command, d.confirmed, d.rejected, d.utterance) for d in out] == [
+        (Command.STOP, False, False, 1), (Command.STOP, True, False, 1)]

@@ -226,3 +226,12 @@ def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Pat
     heard = [r for r in rows if r["type"] == "heard" and r["source"] == "voice"]
     assert [(r["text"], r.get("ignored"), r.get("confirmed", True)) for r in heard] == [
         ("harder", "the coach was speaking", False), ("harder", None, True)]
+
+
+def test_a_rejection_of_a_stop_guess_does_not_silence_the_coach(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    speaker.playing(7, 1.0, 2.5)
+    rt.command(Command.STOP, "judged nothing", confirmed=True, utterance=3, rejected=True)
+    items = queued(rt)
+    assert speaker.stops == 0
+    assert len(items) == 1 and isinstance(items[0], Heard) and items[0].rejected and items[0].utterance == 3

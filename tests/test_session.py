@@ -808,6 +808,41 @@ def test_a_second_unconfirmed_stop_waits_and_its_confirmation_ends() -> None:
     assert d.s.phase is Phase.ENDING
 
 
+def test_a_stop_guess_the_second_stage_rejects_is_undone() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=4))
+    assert d.s.phase is Phase.PAUSED
+    out = d.send(Heard(d.now + 0.8, Command.STOP, "judged nothing", confirmed=True, utterance=4, rejected=True))
+    assert d.s.phase is Phase.RUNNING
+    assert "Sorry, I thought I heard stop" in spoken(out) and "carrying on" in spoken(out).lower()
+    assert logs(out, "heard")[0].data["undone"] is True and not logs(out, "command")
+
+
+def test_a_rejection_undoes_nothing_once_the_user_has_acted_since() -> None:
+    d = Driver(start_level=4)
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=4))
+    d.send(Heard(d.now + 3, Command.STOP, "x", source="key"))             # the user ended it
+    out = d.send(Heard(d.now + 3.5, Command.STOP, "not judged", confirmed=True, utterance=4, rejected=True))
+    assert d.s.phase is Phase.ENDING and not says(out)
+    d2 = Driver(start_level=4)
+    st_running_timed(d2)
+    d2.send(Heard(d2.now, Command.PAIN, "ouch", confirmed=False, utterance=5))
+    out = d2.send(Heard(d2.now + 0.8, Command.PAIN, "judged nothing", confirmed=True, utterance=5, rejected=True))
+    assert d2.s.level == 2 and not says(out)   # easing off is kept: it is safe
+
+
+def test_an_unpaired_confirmation_right_after_a_guess_paused_is_that_guess() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=4))
+    out = d.send(Heard(d.now + 1.2, Command.STOP, "stop", confirmed=True, utterance=9))
+    assert d.s.phase is Phase.PAUSED
+    assert not says(out) and not any(isinstance(e, Silence) for e in out)   # its reply is not cut off
+    assert logs(out, "heard")[0].data["confirms"] == 4
+
+
 def test_a_second_stop_from_a_single_stage_recogniser_asks_before_ending() -> None:
     d = Driver()
     st_running_timed(d)

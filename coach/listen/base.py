@@ -48,6 +48,9 @@ class Detection:
     #: which utterance of the stream the words came from (numbered by the second stage), so that its
     #: judgement of a first-stage guess is matched to it; None where the recogniser does not number them
     utterance: int | None = None
+    #: True when the second stage judged the words of a first-stage guess (``utterance``) to be
+    #: something else or nothing: what the guess did that can be undone is undone
+    rejected: bool = False
 
 
 class Recognizer(Protocol):

@@ -6,7 +6,9 @@ they do (pause, ease off) is safe and can be undone. Every other command of the 
 dropped. The second stage (:class:`coach.listen.whisper.WhisperRecognizer` in practice) judges every
 utterance whole and gives the commands that count, confirmed. When it confirms a guess already
 sent, its detection carries the guess's ``utterance`` number, so that the session does not act
-twice; a guess it does not confirm stays what it was (the session stays paused, safely).
+twice. When it judges the words of a guess to be something else or nothing (or its gate never
+heard speech there), a ``rejected`` detection with the guess's number says so, and the session
+undoes a pause that the guess alone caused.
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ log = logging.getLogger(__name__)
 #: First-stage guesses that go out before the second stage has judged them.
 FAST = frozenset({Command.STOP, Command.PAIN})
 #: How far apart (seconds) a guess and a judgement may lie and still be the same words.
-SLACK = 0.5
-#: Guesses older than this (seconds) are forgotten.
-KEEP = 15.0
+SLACK = 1.0
+#: A guess that no judgement has covered this long (seconds of audio) after its words ended was
+#: not speech the second stage could hear: it is rejected.
+UNJUDGED = 3.0
 
 
 class TwoStage:
@@ -58,7 +61,15 @@ class TwoStage:
         flush = getattr(self.first, "flush", None)
         out = self._guess(list(flush())) if callable(flush) else []
         flush = getattr(self.second, "flush", None)
-        return out + (self._judged(list(flush())) if callable(flush) else [])
+        out += self._judged(list(flush())) if callable(flush) else []
+        return out + [self._reject(g, "not judged") for g in list(self._guesses)]   # the input ended
+
+    def _reject(self, guess: tuple[int, Command, float, float], why: str) -> Detection:
+        """The second stage did not confirm ``guess``: a detection that says so."""
+        self._guesses.remove(guess)
+        ident, command, start, end = guess
+        log.info("first-stage %s (utterance %d) not confirmed: %s", command.value, ident, why)
+        return Detection(command, why, 0.0, self._clock, start, end, confirmed=True, utterance=ident, rejected=True)
 
     def _guess(self, found: list[Detection]) -> list[Detection]:
         out = []
@@ -70,11 +81,19 @@ class TwoStage:
             end = d.end if d.end is not None else d.at
             self._guesses.append((self._ids, d.command, start, end))
             out.append(replace(d, confirmed=False, utterance=self._ids))
-        self._guesses = [g for g in self._guesses if g[3] >= self._clock - KEEP]
         return out
 
     def _judged(self, found: list[Detection]) -> list[Detection]:
         out = []
+        spans: list[tuple[float, float, Command | None]] = getattr(self.second, "judged", [])
+        confirmed = {(d.command, d.start, d.end) for d in found}
+        for start, end, command in list(spans):
+            for g in [g for g in self._guesses if g[2] < end + SLACK and g[3] > start - SLACK]:
+                if command is not g[1] and (g[1], start, end) not in confirmed:
+                    out.append(self._reject(g, f"judged {command.value if command else 'nothing'}"))
+        spans.clear()
+        for g in [g for g in self._guesses if g[3] < self._clock - UNJUDGED]:
+            out.append(self._reject(g, "not judged"))
         for d in found:
             start = d.start if d.start is not None else d.at
             end = d.end if d.end is not None else d.at
@@ -101,6 +120,8 @@ class Acted:
         self._seen: list[tuple[int, Command]] = []
 
     def __call__(self, d: Detection) -> bool:
+        if d.rejected:
+            return False   # not a command: it undoes what its guess did
         if d.utterance is None:
             return True
         key = (d.utterance, d.command)

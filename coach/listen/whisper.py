@@ -198,7 +198,7 @@ class WhisperJudge:
         if no_speech > o.max_no_speech:
             command = None
         elif spotted:
-            command = spotted[0][0]
+            command, heard = spotted[0][0], spotted[0][1]
         elif b_score >= o.min_score and b_score >= free_score - o.margin:
             command, heard = b_command, " ".join(_words(b_phrase))
         return Judgement(command, heard, round(b_score, 2), b_phrase, free, round(free_score, 2),
@@ -262,6 +262,8 @@ class WhisperRecognizer:
         self._make_vad: Any = lambda: Vad(self.options.vad_mode, SAMPLE_RATE, 0.03)
         self._frame = int(0.03 * SAMPLE_RATE)
         self.utterances = 0      # utterances judged since the recogniser was made (ids for detections)
+        #: (start, end, command or None) of every judgement since the caller last emptied it
+        self.judged: list[tuple[float, float, Command | None]] = []
         self._gate = self._new_gate()
         self._pending: Block = np.zeros(0, np.int16)
         self._pos = 0            # samples taken from ``_pending`` since the reset
@@ -347,6 +349,7 @@ class WhisperRecognizer:
                   j.free, j.command, j.phrase, j.score, j.free_score, j.no_speech, j.seconds)
         if self.on_judgement is not None:
             self.on_judgement(j, s, e)
+        self.judged.append((s, e, j.command))
         if j.command is None:
             return []
         # a window overlapping one that already gave this command: the same words heard twice
