@@ -365,8 +365,9 @@ def voice_heard(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def acted_on(record: dict[str, Any]) -> bool:
-    """A spoken "heard" record the session acted on (neither ignored nor a later confirmation)."""
-    return "ignored" not in record and "confirms" not in record
+    """A spoken "heard" record the session acted on (neither ignored nor a later confirmation, nor
+    the second stage rejecting a guess; the guess itself counts, even when its pause was undone)."""
+    return "ignored" not in record and "confirms" not in record and "rejects" not in record
 
 
 def describe(record: dict[str, Any], said: dict[int, str]) -> str:
@@ -375,6 +376,9 @@ def describe(record: dict[str, Any], said: dict[int, str]) -> str:
         what = f"ignored ({record['ignored']})"
     elif "confirms" in record:
         what = f"confirms utterance {record['confirms']}"
+    elif "rejects" in record:
+        what = (f"the second stage rejects utterance {record['rejects']} ({record.get('why')})"
+                + ("; its pause undone" if record.get("undone") else ""))
     else:
         what = "ACTED ON" + (" (unconfirmed)" if record.get("confirmed") is False else "")
     text = f"t={record['t']:.1f}  heard {record.get('text')!r} as {record.get('command')}: {what}"
