@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any, Literal
 
 from coach.commands import languages
 from coach.errors import RoutineError
-from coach.tomlsource import key_lines, line_of
+from coach.tomlsource import TomlProblem, key_lines, line_of, parse, read_bounded
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5
@@ -444,25 +442,13 @@ class _Checker:
         return tuple(sorted(found, key=lambda c: c.at))
 
 
-_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
 def validate_text(text: str, path: Path) -> tuple[Routine | None, list[Problem]]:
     """Check routine ``text`` (from ``path``): the routine, or None and every problem found."""
     path = Path(path)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        m = _AT_LINE.search(message)
-        if m:
-            line = int(m.group(1))
-            reason = f"{message[: m.start()].strip()} at column {m.group(2)}"
-        else:
-            line = max(1, len(text.splitlines()))
-            reason = message.replace("(at end of document)", "at the end of the file").strip()
-        return None, [Problem(path, line, f"not valid TOML: {reason}; check the quotes, brackets "
-                                          "and '=' signs on this line or the one before")]
+        data = parse(text)
+    except TomlProblem as e:
+        return None, [Problem(path, e.line, f"{e.message}; {e.fix}")]
     checker = _Checker(text, path)
     routine = checker.routine(data)
     problems = sorted(checker.problems, key=lambda p: p.line)
@@ -473,7 +459,9 @@ def validate_file(path: Path) -> tuple[Routine | None, list[Problem]]:
     """Read and check one routine file. Missing, unreadable or non-UTF-8 files are problems too."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
+    except TomlProblem as e:
+        return None, [Problem(path, e.line, f"{e.message}; {e.fix}")]
     except FileNotFoundError:
         return None, [Problem(path, 1, "no such file; check the name and the folder")]
     except IsADirectoryError:

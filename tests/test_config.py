@@ -115,3 +115,11 @@ def test_config_is_frozen() -> None:
     config = load_config()
     with pytest.raises(AttributeError):
         config.speech.rate = 3  # type: ignore[misc]
+
+
+def test_a_deeply_nested_value_is_a_config_error_on_its_line(tmp_path: Path) -> None:
+    p = write(tmp_path, "[speech]\nvoice = " + "[" * 500 + "]" * 500 + "\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(e.value) == (f"{p}:2: values are nested more than 20 deep\n"
+                            "  fix: write the value with fewer brackets and braces inside each other")
