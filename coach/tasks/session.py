@@ -10,9 +10,9 @@ from typing import TextIO, cast
 
 from coach import store
 from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
-from coach.config import Config, load_config
+from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
-from coach.routine import MAX_LEVEL, MIN_LEVEL, Role, Routine, find, load
+from coach.routine import Role, Routine, find, load
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -25,11 +25,8 @@ def _role(args: argparse.Namespace, config: Config, routine: Routine) -> Role:
 
 
 def _level(args: argparse.Namespace, routine: Routine) -> int:
-    asked: int | None = args.level
+    asked: int | None = args.level   # in MIN_LEVEL..MAX_LEVEL: the command line checked it (coach.numbers)
     if asked is not None:
-        if not MIN_LEVEL <= asked <= MAX_LEVEL:
-            raise CoachError(f"--level {asked} is not a pressure level",
-                             f"use {MIN_LEVEL} to {MAX_LEVEL}; this routine goes up to {routine.max_level}")
         return min(asked, routine.max_level)
     return store.starting_level(routine.start_level, routine.max_level, store.remembered_level(routine.id))
 
@@ -41,11 +38,9 @@ def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: i
         paths.append(Path(args.log))
     if args.speed != 1.0 and not args.text:
         raise CoachError("--speed only works with --text", "add --text, or leave out --speed")
-    if args.speed <= 0:
-        raise CoachError(f"--speed {args.speed} must be above 0", "for example --speed 10")
     return SessionPlan(
         routine=routine, role=role, level=level, step=step, resumed=resumed, log_paths=tuple(paths),
-        text_mode=bool(args.text), voice=args.voice or routine.voice or config.speech.voice,
+        text_mode=bool(args.text), voice=voice_option(args.voice) or routine.voice or config.speech.voice,
         input_device=args.input_device or config.listen.input_device,
         output_device=args.output_device or config.speech.output_device,
         engine=args.engine or config.listen.engine, speed=args.speed,

@@ -13,7 +13,7 @@ from typing import Protocol, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from coach.config import load_config
+from coach.config import load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError
 from coach.listen.base import SAMPLE_RATE
 from coach.speech.base import Earcon
@@ -43,7 +43,7 @@ def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tu
     from coach.speech.voices import find_profile, resolve_settings
 
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
-    name = getattr(args, "voice", None) or routine_voice or config.speech.voice
+    name = voice_option(getattr(args, "voice", None)) or routine_voice or config.speech.voice
     profile = find_profile(name)
     return Synth(resolve_settings(profile, config.speech.rate, _warn)), config
 
