@@ -182,24 +182,38 @@ _NUMBERS = (
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
+_SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
+
+
 def number_words(n: int) -> str:
-    """English words for 0..999, for counting aloud."""
+    """English words for a whole number, for counting aloud and for durations."""
+    if n < 0:
+        return f"minus {number_words(-n)}"
     if n < 20:
         return _NUMBERS[n]
     if n < 100:
         tens, unit = divmod(n, 10)
         return _TENS[tens] + (f" {_NUMBERS[unit]}" if unit else "")
-    hundreds, rest = divmod(n, 100)
-    return f"{_NUMBERS[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        return f"{_NUMBERS[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+    size, name = next((size, name) for size, name in _SCALES if n >= size)
+    big, rest = divmod(n, size)
+    return f"{number_words(big)} {name}" + ("" if not rest else f" and {number_words(rest)}" if rest < 100
+                                            else f" {number_words(rest)}")
 
 
 def duration_words(seconds: float) -> str:
-    """A duration the way a person says it: "about 40 seconds", "about 3 minutes"."""
+    """A duration the way a person says it: "about 40 seconds", "about 3 minutes", "about 2 hours"."""
     s = max(0, round(seconds))
     if s < 60:
         return f"{number_words(s)} second" + ("" if s == 1 else "s")
     minutes = round(s / 60)
-    return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+    if minutes < 120:
+        return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+    hours, minutes = divmod(minutes, 60)
+    return f"about {number_words(hours)} hours" + (f" and {number_words(minutes)} minute"
+                                                   + ("" if minutes == 1 else "s") if minutes else "")
 
 
 def join_phrases(items: tuple[str, ...] | list[str]) -> str:

@@ -775,6 +775,16 @@ def test_stop_said_twice_at_once_is_one_stop() -> None:
     assert d.s.phase is Phase.ENDING and "Ending the session here" in spoken(out)
 
 
+def test_time_left_in_the_longest_routine_validate_accepts() -> None:
+    """70 steps of 1800 s (126,000 s): "time left" raised IndexError in number_words."""
+    step = Step("Hold", "Hold still.", seconds=1800, pressure=False)
+    d = Driver(make_routine(steps=(step,) * 70))
+    d.start()
+    d.settle()
+    out = d.hear(Command.TIME)
+    assert "About thirty minutes left in this step, and about thirty five hours in the session." in spoken(out)
+
+
 def test_stop_during_the_closing_words_ends_at_once() -> None:
     d = Driver()
     st_paused_stop(d)
@@ -978,6 +988,9 @@ def test_ended_session_only_logs_what_it_heard() -> None:
 @pytest.mark.parametrize(("n", "words"), [
     (0, "zero"), (1, "one"), (13, "thirteen"), (20, "twenty"), (21, "twenty one"), (99, "ninety nine"),
     (100, "one hundred"), (101, "one hundred and one"), (340, "three hundred and forty"),
+    (1000, "one thousand"), (1001, "one thousand and one"), (2100, "two thousand one hundred"),
+    (12345, "twelve thousand three hundred and forty five"), (3_000_000, "three million"),
+    (10**15, "one thousand trillion"), (-2, "minus two"),
 ])
 def test_number_words(n: int, words: str) -> None:
     assert number_words(n) == words
@@ -986,7 +999,8 @@ def test_number_words(n: int, words: str) -> None:
 @pytest.mark.parametrize(("seconds", "words"), [
     (0, "zero seconds"), (1, "one second"), (1.4, "one second"), (45, "forty five seconds"),
     (59.4, "fifty nine seconds"), (60, "about one minute"), (89, "about one minute"), (91, "about two minutes"),
-    (-5, "zero seconds"),
+    (-5, "zero seconds"), (7199, "about two hours"), (7260, "about two hours and one minute"),
+    (126_000, "about thirty five hours"),
 ])
 def test_duration_words(seconds: float, words: str) -> None:
     assert duration_words(seconds) == words
