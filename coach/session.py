@@ -166,8 +166,9 @@ class Options:
     countdown: bool = True
     rate: int = 170                   # words per minute at the start
     pain_window: float = 120.0        # a second pain word within this many seconds stops
-    #: a "stop" this soon (seconds) after the one that paused is that stop said twice ("stop, stop",
-    #: or one heard in two pieces), not the second stop that ends the session
+    #: a spoken "stop" this soon (seconds) after the spoken one that paused is that stop said twice
+    #: ("stop, stop", or one heard in two pieces), not the second stop that ends the session; a typed
+    #: stop always counts (two key presses are two stops)
     stop_again_after: float = 2.0
 
 
@@ -242,6 +243,7 @@ class Session:
         self.phase = Phase.IDLE
         self.paused_from: Phase | None = None
         self.paused_by_stop = False
+        self.stop_source = ""         # where the stop that paused came from: "voice" or "key"
         self.paused_at = 0.0
         self.started_at = 0.0
         self.now = 0.0
@@ -490,7 +492,7 @@ class Session:
                 self._out.append(self.finished)
             return
         handler = {
-            Command.STOP: self._cmd_stop,
+            Command.STOP: lambda: self._cmd_stop(event.source),
             Command.PAUSE: self._cmd_pause,
             Command.NEXT: self._cmd_next,
             Command.RESUME: self._cmd_resume,
@@ -523,15 +525,17 @@ class Session:
         self._log("paused", by="stop" if by_stop else "pause", step=self.step_index)
         self._out.append(Tone(Earcon.PAUSED))
 
-    def _cmd_stop(self) -> None:
+    def _cmd_stop(self, source: str) -> None:
         self._silence()
         if self.phase is Phase.PAUSED and self.paused_by_stop:
-            if self.now - self.paused_at >= self.options.stop_again_after:
+            if (source != "voice" or self.stop_source != "voice"
+                    or self.now - self.paused_at >= self.options.stop_again_after):
                 self._end(completed=False, reason="stopped")
                 return
             # "stop, stop": the same stop said twice; its answer, just cut off, is said again whole
         else:
             self._pause(by_stop=True)
+            self.stop_source = source
         self._say("Stopped. Say next to continue, or stop again to end.")
 
     def _cmd_pause(self) -> None:

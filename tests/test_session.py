@@ -785,6 +785,20 @@ def test_time_left_in_the_longest_routine_validate_accepts() -> None:
     assert "About thirty minutes left in this step, and about thirty five hours in the session." in spoken(out)
 
 
+@pytest.mark.parametrize(("first", "second"), [("key", "key"), ("voice", "key"), ("key", "voice")])
+def test_a_typed_stop_after_a_stop_ends_however_soon(first: str, second: str) -> None:
+    """Two presses of x are two stops: the 2 s "stop, stop" rule is for a stop said twice."""
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "x", source=first))
+    assert d.s.phase is Phase.PAUSED
+    d.now += 0.5
+    out = d.send(Heard(d.now, Command.STOP, "x", source=second))
+    assert d.s.phase is Phase.ENDING and "Ending the session here" in spoken(out)
+    d.settle()
+    assert finishes(d.effects) == [Finish(False, "stopped", 2)]
+
+
 def test_stop_during_the_closing_words_ends_at_once() -> None:
     d = Driver()
     st_paused_stop(d)
