@@ -95,3 +95,11 @@ def test_help_prints_the_user_config_path(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("COLUMNS", "400")   # no wrapped lines
     assert f"--config FILE  use this config file instead of the user's ({tmp_path / 'absent' / 'config.toml'};" \
         in build_parser().format_help()
+
+
+def test_say_without_a_device_does_not_suggest_text(capsys: pytest.CaptureFixture[str]) -> None:
+    """say has no --text: whatever the machine's sound, a device it cannot use gets say's own fix."""
+    status, _, err = cli("say", "hello", "--output-device", "no-such-device-at-all", capsys=capsys)
+    assert status == 3
+    assert err.endswith("\n  fix: run `coach devices` to list the devices and choose one with --output-device; "
+                        "coach say needs sound (to try a routine without it: coach run ROUTINE --text)\n"), err

@@ -49,7 +49,19 @@ def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tu
     return Synth(resolve_settings(profile, config.speech.rate, _warn)), config
 
 
+#: `coach say` is there to check the sound, so it has no --text: its fix for a device error says so.
+SAY_FIX = ("run `coach devices` to list the devices and choose one with --output-device; coach say needs sound "
+           "(to try a routine without it: coach run ROUTINE --text)")
+
+
 def cmd_say(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        return _say(args)
+    except AudioDeviceError as e:
+        raise AudioDeviceError(e.message, SAY_FIX) from e
+
+
+def _say(args: argparse.Namespace) -> int:
     from coach.devices import resolve_output
     from coach.speech.speaker import build_speaker
     from coach.speech.synth import Synth
