@@ -276,6 +276,11 @@ class _Checker:
             else:
                 language = value
         voice = self.text(data, "voice", (), required=False)
+        if voice is not None:
+            from coach.config import voice_fix, voice_problem
+
+            if (why := voice_problem(voice)) is not None:
+                self.add(("voice",), f"'voice' is {voice!r}: {why}; {voice_fix()}")
 
         start = self.level(data, "start_level")
         top = self.level(data, "max_level")
@@ -466,9 +471,9 @@ def validate_file(path: Path) -> tuple[Routine | None, list[Problem]]:
         return None, [Problem(path, 1, "no such file; check the name and the folder")]
     except IsADirectoryError:
         return None, [Problem(path, 1, "this is a folder, not a routine file; give the path of a .toml file")]
-    except OSError as e:
-        return None, [Problem(path, 1, f"cannot read the file: {e.strerror or e}; check that it exists "
-                                       "and that you may read it")]
+    except (OSError, ValueError) as e:   # ValueError: a NUL in the path
+        return None, [Problem(path, 1, f"cannot read the file: {getattr(e, 'strerror', None) or e}; check that it "
+                                       "exists and that you may read it")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:

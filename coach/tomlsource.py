@@ -214,6 +214,7 @@ def read_toml(path: FilePath, error: type[Exception]) -> tuple[dict[str, Any], d
         return parse(text), key_lines(text)
     except TomlProblem as e:
         raise error(f"{path}:{e.line}: {e.message}", e.fix) from e
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text"
+    except (OSError, UnicodeDecodeError, ValueError) as e:   # ValueError: a NUL in the path
+        reason = e.strerror if isinstance(e, OSError) else "not UTF-8 text" if isinstance(e, UnicodeDecodeError) \
+            else "the path has a NUL character in it"
         raise error(f"{path}: cannot read: {reason}", "check the path, its permissions and that it is text") from e

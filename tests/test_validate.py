@@ -93,6 +93,8 @@ CASES: list[tuple[str, str, int, str]] = [
     ("cue say not text", edit('say = "Halfway."', "say = 3"), 26, "text"),
     ("cues not tables", edit("pressure = false", "cues = [1]"), 13, "cues"),
     ("voice not text", edit('equipment = ["a ball"]', "voice = 1"), 6, "text"),
+    ("voice unknown", edit('equipment = ["a ball"]', 'voice = "clam"'), 6, "there is no voice profile called 'clam'"),
+    ("voice path has a NUL", edit('equipment = ["a ball"]', 'voice = "v/\\u0000.toml"'), 6, "no voice profile file"),
     # missing required fields
     ("missing title", edit('title = "T"', ""), 1, "title"),
     ("missing description", edit('description = "D"', ""), 1, "description"),
