@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -159,7 +160,18 @@ def _handler(command: str) -> Handler:
     return handler
 
 
+def _bytes_as_given() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates ("\\udcff"); printed back (in
+    "FILE:1: no such file") they are the bytes it came as, not a UnicodeEncodeError where the
+    locale's output is strict."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    if argv is None:   # the real command line, printing to the real terminal or pipe
+        _bytes_as_given()
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:

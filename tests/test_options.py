@@ -103,3 +103,16 @@ def test_say_without_a_device_does_not_suggest_text(capsys: pytest.CaptureFixtur
     assert status == 3
     assert err.endswith("\n  fix: run `coach devices` to list the devices and choose one with --output-device; "
                         "coach say needs sound (to try a routine without it: coach run ROUTINE --text)\n"), err
+
+
+def test_a_file_name_that_is_not_utf8_is_printed_as_given(tmp_path: Path) -> None:
+    """Where the locale's output is strict UTF-8, printing such a name raised UnicodeEncodeError."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "HOME": str(tmp_path)}
+    r = subprocess.run([sys.executable, "-m", "coach", "validate", os.fsdecode(b"\xff.toml")], capture_output=True,
+                       env=env, cwd=tmp_path, timeout=60)
+    assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
+    assert r.stdout == b"\xff.toml:1: no such file; check the name and the folder\n"
