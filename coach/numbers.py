@@ -48,7 +48,8 @@ class Bounds:
             return False
         if any(value == v for v, _ in self.also):
             return True
-        return math.isfinite(value) and self.low <= value <= self.high
+        # an int is finite however long (math.isfinite would overflow converting it to a float)
+        return (isinstance(value, int) or math.isfinite(value)) and self.low <= value <= self.high
 
     def problem(self, value: object) -> str | None:
         """None if ``value`` is allowed, else what it must be instead (for ``'key' must be ...``)."""
@@ -76,7 +77,8 @@ def option_type(flag: str, bounds: Bounds, example: str) -> Callable[[str], floa
         except ValueError:
             value = math.nan
         if not bounds.ok(value):
-            raise argparse.ArgumentTypeError(f"{text!r} is not {bounds.describe()}; "
+            shown = text if len(text) <= 40 else text[:37] + "..."
+            raise argparse.ArgumentTypeError(f"{shown!r} is not {bounds.describe()}; "
                                              f"fix: give {flag} {bounds.describe()}, for example {flag} {example}")
         return value
 

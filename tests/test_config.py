@@ -75,6 +75,7 @@ def test_empty_user_file_is_fine(tmp_path: Path) -> None:
     ("[session]\npause_timeout = -inf\n", 2, "'pause_timeout' cannot be -inf"),
     ("[speech]\nrate = -1\n", 2, "'rate' cannot be -1"),
     ("[speech]\nrate = 100000000000000000000\n", 2, "'rate' cannot be 100000000000000000000: it must be 0"),
+    ("[speech]\nrate = 1" + "0" * 400 + "\n", 2, "'rate' cannot be 1000000000000000000000000000000000000...: it"),
     ("[speech]\n\nvoice = \"clearr\"\n", 3, "'voice' cannot be \"clearr\": there is no voice profile called 'clearr'"),
     ("[listen]\nengine = \"whisper\"\n", 2, "'engine' cannot be \"whisper\""),
     ("[listen]\nnoise_suppression = 7\n", 2, "'noise_suppression' cannot be 7"),

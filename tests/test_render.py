@@ -30,11 +30,12 @@ def tone(item: object) -> np.ndarray:   # type: ignore[type-arg]
 
 
 @pytest.mark.parametrize(("output", "words"), [
-    ("/nonexistent/d/y.wav", "-o /nonexistent/d/y.wav: there is no folder /nonexistent/d"),
-    ("/", "-o /: this is a folder"),
+    ("missing/d/y.wav", "-o {tmp}/missing/d/y.wav: there is no folder {tmp}/missing/d"),
+    ("", "-o {tmp}: this is a folder"),
 ])
-def test_a_bad_output_is_refused_before_rendering(output: str, words: str,
+def test_a_bad_output_is_refused_before_rendering(output: str, words: str, tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    output, words = str(tmp_path / output), words.format(tmp=tmp_path)
     assert main(["render", "tennis-balls", "-o", output], out=io.StringIO()) == 2
     err = capsys.readouterr().err
     first, fix = err.splitlines()
