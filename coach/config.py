@@ -15,6 +15,7 @@ from typing import Any
 
 from coach.errors import ConfigError
 from coach.numbers import NOISE_SUPPRESSION, PAUSE_TIMEOUT, RATE, Bounds
+from coach.paths import home_problem
 from coach.tomlsource import line_of, read_toml
 
 #: The project root (where config.toml, scripts/ and voices/ live in a checkout).
@@ -179,6 +180,9 @@ def _merge(config: Config, path: Path) -> Config:
                                   f"use one of: {', '.join(_toml(c) for c in choices)}")
             if (section, key) == ("speech", "voice") and (why := voice_problem(value)) is not None:
                 raise ConfigError(f"{where}: 'voice' cannot be {_shown(value)}: {why}", voice_fix())
+            if (section, key) == ("listen", "vosk_model") and (why := home_problem(value)) is not None:
+                raise ConfigError(f"{where}: 'vosk_model' cannot be {_shown(value)}: {why}",
+                                  "write the whole path, or ~/... for a path in your own home")
             if isinstance(default, float):
                 value = float(value)
             changes[key] = value

@@ -549,9 +549,10 @@ def available() -> list[Routine]:
 
 def find(name_or_path: str) -> Routine:
     """A routine by id (see :func:`available`) or by the path of a ``.toml`` file."""
-    candidate = Path(name_or_path).expanduser()
     if name_or_path.endswith(".toml") or "/" in name_or_path or os.sep in name_or_path:
-        return load(candidate)
+        from coach.paths import expand
+
+        return load(expand(name_or_path, "the routine"))
     files = {f.stem: f for f in _files()}
     if name_or_path in files:
         return load(files[name_or_path])

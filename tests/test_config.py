@@ -153,3 +153,10 @@ def test_a_deeply_nested_value_is_a_config_error_on_its_line(tmp_path: Path) -> 
         load_config(p)
     assert str(e.value) == (f"{p}:2: values are nested more than 20 deep\n"
                             "  fix: write the value with fewer brackets and braces inside each other")
+
+
+def test_a_vosk_model_under_no_users_home_is_an_error_at_its_line(tmp_path: Path) -> None:
+    p = write(tmp_path, '[listen]\nvosk_model = "~nosuchuser0/model"\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(e.value).startswith(f"{p}:2: 'vosk_model' cannot be \"~nosuchuser0/model\": ~nosuchuser0 names no home")

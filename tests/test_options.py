@@ -117,3 +117,18 @@ def test_a_file_name_that_is_not_utf8_is_printed_as_given(tmp_path: Path) -> Non
                        env=env, cwd=tmp_path, timeout=60)
     assert r.returncode == 1 and b"Traceback" not in r.stderr, r.stderr
     assert r.stdout == b"\xff.toml:1: no such file; check the name and the folder\n"
+
+
+@pytest.mark.parametrize(("argv", "what"), [
+    (["show", "~nosuchuser0/r.toml"], "the routine ~nosuchuser0/r.toml"),
+    (["run", "tennis-balls", "--fresh", "--record-audio", "~nosuchuser0/rec"], "--record-audio ~nosuchuser0/rec"),
+    (["listen", "--model", "~nosuchuser0/m", "x.wav"], "--model ~nosuchuser0/m"),
+    (["models", "download", "vosk-model-small-en-us-0.15", "--dir", "~nosuchuser0"], "--dir ~nosuchuser0"),
+])
+def test_a_home_that_is_no_users_is_one_message(argv: list[str], what: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Path.expanduser raised a bare RuntimeError ("Could not determine home directory")."""
+    status, _, err = cli(*argv, capsys=capsys)
+    assert status == 2
+    assert err == (f"coach: {what}: ~nosuchuser0 names no home folder (there is no user 'nosuchuser0')\n"
+                   "  fix: write the whole path, or ~/... for a path in your own home\n")

@@ -21,6 +21,7 @@ from coach.listen.base import SAMPLE_RATE, Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
 from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
+from coach.paths import expand
 
 
 def _config(args: argparse.Namespace) -> ListenConfig:
@@ -31,6 +32,8 @@ def _config(args: argparse.Namespace) -> ListenConfig:
 def _settings(args: argparse.Namespace) -> ListenConfig:
     """The [listen] config with this command's flags on top (the config file is read once)."""
     cfg = _config(args)
+    if args.model:
+        expand(args.model, "--model")   # a ~user that is no user: said here, not as a RuntimeError
     level = getattr(args, "noise_suppression", None)
     return replace(cfg, engine=args.engine or cfg.engine, language=args.language or cfg.language,
                    vosk_model=args.model or cfg.vosk_model, input_device=args.input_device or cfg.input_device,
@@ -214,7 +217,7 @@ def _download(args: argparse.Namespace, out: TextIO) -> int:
     from coach.listen.download import INDEX_URL, install
 
     cache = vosk_cache_dir()
-    dest = Path(args.dir).expanduser() if args.dir else cache
+    dest = expand(args.dir, "--dir") if args.dir else cache
     result = install(args.name, dest, url=args.url, sha256=args.sha256, md5=args.md5,
                      index=args.index or INDEX_URL, force=args.force,
                      progress=lambda line: print(line, file=sys.stderr, flush=True))

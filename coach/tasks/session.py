@@ -55,8 +55,9 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     if args.text:
         raise CoachError("--record-audio records the sound, and --text has none", "leave out one of them")
     from coach.listen.recording import prepare_folder
+    from coach.paths import expand
 
-    return prepare_folder(args.record_audio)
+    return prepare_folder(str(expand(args.record_audio, "--record-audio")))
 
 
 def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:
