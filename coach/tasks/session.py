@@ -111,7 +111,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _same_log(point: store.ResumePoint) -> Path | None:
     path = Path(point.log) if point.log else None
-    return path if path is not None and path.parent.exists() else None
+    return path if path is not None and _is_dir(str(path.parent)) else None
+
+
+def _is_file(path: str) -> bool:
+    """Whether ``path`` (from the resume point, which something else may have spoilt) is a file."""
+    try:
+        return bool(path) and Path(path).is_file()
+    except OSError:   # a name too long, say
+        return False
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
 
 
 def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
@@ -126,7 +141,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
             raise CoachError(f"the interrupted session is {point.routine}, not {wanted.id}",
                              f"run `coach resume` alone, or `coach run {wanted.id} --fresh` to start {wanted.id}")
     try:
-        routine = load(Path(point.path)) if point.path and Path(point.path).exists() else find(point.routine)
+        routine = load(Path(point.path)) if _is_file(point.path) else find(point.routine)
     except RoutineError as e:
         raise CoachError(f"the routine of the interrupted session cannot be loaded: {e.message}", e.fix) from e
     step = min(point.step, len(routine.steps) - 1)
