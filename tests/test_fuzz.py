@@ -29,7 +29,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from coach.cli import main
@@ -39,7 +39,7 @@ from coach.routine import validate_file
 from coach.tasks.listen import WavProblem, check_wav
 
 #: examples per test: fixed, so CI does the same work every run (COACH_FUZZ_EXAMPLES=1000 to look harder here)
-EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "40"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                        HealthCheck.data_too_large])
@@ -185,6 +185,10 @@ def _names(argv: list[str]) -> list[str]:
 
 @FUZZ
 @given(argv=run_lines())
+@example(argv=["run", "tennis-balls", "--text", "--fresh", "--speed", "1e6"])   # the cases, always tried
+@example(argv=["run", "tennis-balls", "--text", "--fresh", "--speed", "nan"])
+@example(argv=["run", "tennis-balls", "--text", "--fresh", "--level", "9"])
+@example(argv=["run", "~0/r.toml", "--text"])
 def test_run_never_crashes_or_hangs(home: Path, argv: list[str]) -> None:
     status, out, err = run(argv)
     assert_clean(argv, status, out, err, _names(argv))
@@ -192,6 +196,8 @@ def test_run_never_crashes_or_hangs(home: Path, argv: list[str]) -> None:
 
 @FUZZ
 @given(argv=render_lines())
+@example(argv=["render", "tennis-balls", "-o", "tiny.toml/d/y.wav"])
+@example(argv=["render", "tennis-balls", "-o", "tiny.toml/d/y.wav", "--level", "9"])
 def test_render_refuses_cleanly(home: Path, argv: list[str]) -> None:
     status, out, err = run(argv)
     assert status == 2
@@ -241,9 +247,13 @@ def _value(v: Any) -> str:
     return "{" + ", ".join(f"{_string(k)} = {_value(x)}" for k, x in v.items()) + "}"
 
 
+#: nesting deeper than the stack: the issue's 500 overflowed it, but hypothesis raises the recursion limit
+#: by 2000 frames while a test runs, so 500 would pass unnoticed here
+DEEP = 5000
+
 #: texts that are not well-formed TOML, or not text at all
 RAW = [b"\xff\xfe\x00b", b"\xef\xbb\xbf[speech]\nrate = 100\n", b"[speech]\nrate = \xff\n", b"[speech\n",
-       b"x = " + b"[" * 500 + b"]" * 500, b"x = " + b"{a = " * 300 + b"1" + b"}" * 300,
+       b"x = " + b"[" * DEEP + b"]" * DEEP, b"x = " + b"{a = " * DEEP + b"1" + b"}" * DEEP,
        b".".join([b"a"] * 3000) + b" = 1", b"rate = 1" + b"0" * 5000, b"\x00" * 100, b"# " + b"x" * 1_100_000]
 
 
@@ -263,8 +273,21 @@ def config_texts(draw: st.DrawFn) -> bytes:
     return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
 
 
+#: the issue's config files
+CONFIG_EXAMPLES = [b"speech = 5\n", b'[session]\ncountdown = "yes"\n', b'[speech]\nrate = "fast"\n',
+                   b'[speech]\nvoice = "nosuch"\n', b"[speech]\nrate = 100000000000000000000\n",
+                   b"[speech]\nvoice = " + b"[" * DEEP + b"]" * DEEP + b"\n", b"[session]\npause_timeout = nan\n"]
+
+
+def _config_examples(test: Any) -> Any:
+    for text in CONFIG_EXAMPLES:
+        test = example(text=text)(test)
+    return test
+
+
 @FUZZ
 @given(text=config_texts())
+@_config_examples
 def test_any_config_file_loads_or_is_one_error_at_its_line(home: Path, text: bytes) -> None:
     path = home / "fuzz-config.toml"
     path.write_bytes(text)
@@ -279,6 +302,7 @@ def test_any_config_file_loads_or_is_one_error_at_its_line(home: Path, text: byt
 
 @settings(FUZZ, max_examples=EXAMPLES // 2)
 @given(text=config_texts())
+@_config_examples
 def test_a_session_with_any_config_file_never_crashes(home: Path, text: bytes) -> None:
     path = home / "fuzz-config.toml"
     path.write_bytes(text)
@@ -322,8 +346,15 @@ def routine_texts(draw: st.DrawFn) -> bytes:
     return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
 
 
+LONG = ('title = "Long"\ndescription = "Long."\nrole = "self"\nstart_level = 1\nmax_level = 1\n'
+        + '[[steps]]\ntitle = "Hold"\nsay = "Hold."\nseconds = 1800\npressure = false\n' * 70).encode()
+
+
 @FUZZ
 @given(text=routine_texts())
+@example(text=b"title = " + b"[" * DEEP + b"]" * DEEP + b"\n")   # the issue's: RecursionError, and list broke
+@example(text=LONG)                                              # 70 steps of 1800 s: "time left" broke
+@example(text=GOOD_ROUTINE.replace('voice', 'x').encode().replace(b'role = "self"', b'role = "self"\nvoice = "clam"'))
 def test_any_routine_file_is_validated_listed_shown_and_run_cleanly(home: Path, text: bytes) -> None:
     path = home / "routines" / "fuzz.toml"
     path.write_bytes(text)
@@ -341,7 +372,7 @@ def test_any_routine_file_is_validated_listed_shown_and_run_cleanly(home: Path, 
         assert ("fuzz — broken" in out) == (routine is None), out
 
         for argv in (["show", "fuzz"], ["run", "fuzz", "--text", "--fresh", "--speed", "1000"]):
-            status, out, err = run(argv)
+            status, out, err = run(argv, stdin="t\nx\nx\nx\nx\n")   # "time left" first
             assert_clean(argv, status, out, err, [str(path)])
             assert (status == 0) == (routine is not None), (argv, status, err)
     finally:
@@ -423,6 +454,8 @@ def resume_texts(draw: st.DrawFn) -> str:
 
 @FUZZ
 @given(text=resume_texts())
+@example(text='{"routine": "tennis-balls", "path": "", "step": 2, "level": 3, "role": "self", "log": "", '
+              '"saved": 1e300}')
 def test_a_spoilt_resume_point_never_crashes_run_or_resume(home: Path, text: str) -> None:
     from coach import store
 
