@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from coach import __version__
 from coach.errors import CoachError
+from coach.numbers import LEVEL, NOISE_SUPPRESSION, SPEED, option_type
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -43,15 +45,30 @@ at once (for words, press Enter first); from a pipe, one key or words per line.
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake said as coach says every error: what is wrong, then the fix."""
+
+    def error(self, message: str) -> NoReturn:
+        what, _, fix = message.partition("; fix: ")
+        self.exit(2, f"{self.prog}: {what}\n  fix: {fix or f'see `{self.prog} --help` for what it takes'}\n")
+
+
+def _config_help() -> str:
+    from coach.config import user_config_path
+
+    where = str(user_config_path()).replace("%", "%%")
+    return f"use this config file instead of the user's ({where}; COACH_CONFIG names another)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="coach",
         description="A voice-guided, fully offline coach for massage and self-massage.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"coach {__version__}")
-    p.add_argument("--config", metavar="FILE", help="use this config file instead of the user's")
+    p.add_argument("--config", metavar="FILE", help=_config_help())
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     sub.add_parser("list", help="list the routines")
@@ -60,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("routine", help="routine name (see `coach list`) or path to a .toml file")
 
     s = sub.add_parser("validate", help="check routine files; print file:line: message per problem")
-    s.add_argument("files", nargs="+", metavar="FILE")
+    s.add_argument("files", nargs="+", metavar="FILE", help="routine files (.toml) to check")
 
     for name, text in (("run", "run a session"), ("resume", "continue an interrupted session")):
         s = sub.add_parser(name, help=text)
@@ -81,36 +98,42 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
         s.add_argument("--engine", choices=["auto", "whisper", "pocketsphinx", "vosk"],
                        help="speech recogniser (default from config: auto, Whisper where installed)")
-        s.add_argument("--level", type=int, metavar="N", help="start at this pressure level")
+        s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
+                       help=f"start at this pressure level ({LEVEL.describe()}; at most the routine's own top)")
         s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
-        s.add_argument("--speed", type=float, default=1.0, metavar="X",
-                       help="run the clock X times faster (for trying a routine out; text mode)")
+        s.add_argument("--speed", type=option_type("--speed", SPEED, "10"), default=1.0, metavar="X",
+                       help=f"run the clock X times faster (for trying a routine out; text mode): "
+                            f"{SPEED.describe()}")
 
     s = sub.add_parser("say", help="speak one line (checks that sound works)")
-    s.add_argument("text")
-    s.add_argument("--voice", metavar="PROFILE")
-    s.add_argument("--output-device", metavar="D")
+    s.add_argument("text", help="the words to say, in quotes")
+    s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
+    s.add_argument("--output-device", metavar="D", help="speaker, by name or index (see `coach devices`)")
 
     sub.add_parser("voices", help="list voice profiles and the engine's installed voices")
     sub.add_parser("devices", help="list audio input and output devices")
 
     s = sub.add_parser("render", help="render a whole session into one audio file")
-    s.add_argument("routine")
-    s.add_argument("-o", "--output", required=True, metavar="FILE.wav")
-    s.add_argument("--voice", metavar="PROFILE")
-    s.add_argument("--level", type=int, metavar="N")
-    s.add_argument("--role", choices=["self", "partner"])
+    s.add_argument("routine", help="routine name (see `coach list`) or path to a .toml file")
+    s.add_argument("-o", "--output", required=True, metavar="FILE.wav",
+                   help="the WAV file to write (16 kHz, mono, 16-bit)")
+    s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
+    s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
+                   help=f"pressure level throughout ({LEVEL.describe()}; at most the routine's own top)")
+    s.add_argument("--role", choices=["self", "partner"], help="who the coach talks to")
 
     s = sub.add_parser("listen", help="recognise commands in WAV files, or live from the microphone")
-    s.add_argument("files", nargs="*", metavar="FILE.wav")
+    s.add_argument("files", nargs="*", metavar="FILE.wav",
+                   help="PCM WAV files (8 to 32 bits, any rate and channels); none: listen to the microphone")
     s.add_argument("--engine", choices=["auto", "whisper", "pocketsphinx", "vosk"], default=None,
                    help="speech recogniser (default from config: auto, Whisper where installed)")
     s.add_argument("--reference", metavar="SPEAKER.wav",
                    help="what the speaker played at the same time (echo cancellation)")
     s.add_argument("--language", metavar="LANG", help="command vocabulary language (default from config)")
     s.add_argument("--model", metavar="DIR", help="vosk model directory")
-    s.add_argument("--input-device", metavar="D")
-    s.add_argument("--noise-suppression", type=int, choices=range(5), metavar="0-4",
+    s.add_argument("--input-device", metavar="D", help="microphone, by name or index (see `coach devices`)")
+    s.add_argument("--noise-suppression", type=option_type("--noise-suppression", NOISE_SUPPRESSION, "2"),
+                   metavar="0-4",
                    help="WebRTC noise suppression before recognition, 0 (off) to 4 (default from config: 2)")
 
     s = sub.add_parser("models", help="list speech models found on this machine, or download a vosk model")
@@ -137,7 +160,18 @@ def _handler(command: str) -> Handler:
     return handler
 
 
+def _bytes_as_given() -> None:
+    """A file name that is not UTF-8 reaches Python as lone surrogates ("\\udcff"); printed back (in
+    "FILE:1: no such file") they are the bytes it came as, not a UnicodeEncodeError where the
+    locale's output is strict."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors="surrogateescape")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    if argv is None:   # the real command line, printing to the real terminal or pipe
+        _bytes_as_given()
     out = out or sys.stdout
     args = build_parser().parse_args(argv)
     try:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any, Literal
 
 from coach.commands import languages
 from coach.errors import RoutineError
-from coach.tomlsource import key_lines, line_of
+from coach.tomlsource import TomlProblem, key_lines, line_of, parse, read_bounded
 
 MIN_LEVEL = 1
 MAX_LEVEL = 5
@@ -278,6 +276,11 @@ class _Checker:
             else:
                 language = value
         voice = self.text(data, "voice", (), required=False)
+        if voice is not None:
+            from coach.config import voice_fix, voice_problem
+
+            if (why := voice_problem(voice)) is not None:
+                self.add(("voice",), f"'voice' is {voice!r}: {why}; {voice_fix()}")
 
         start = self.level(data, "start_level")
         top = self.level(data, "max_level")
@@ -444,25 +447,13 @@ class _Checker:
         return tuple(sorted(found, key=lambda c: c.at))
 
 
-_AT_LINE = re.compile(r"\(at line (\d+), column (\d+)\)")
-
-
 def validate_text(text: str, path: Path) -> tuple[Routine | None, list[Problem]]:
     """Check routine ``text`` (from ``path``): the routine, or None and every problem found."""
     path = Path(path)
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        message = str(e)
-        m = _AT_LINE.search(message)
-        if m:
-            line = int(m.group(1))
-            reason = f"{message[: m.start()].strip()} at column {m.group(2)}"
-        else:
-            line = max(1, len(text.splitlines()))
-            reason = message.replace("(at end of document)", "at the end of the file").strip()
-        return None, [Problem(path, line, f"not valid TOML: {reason}; check the quotes, brackets "
-                                          "and '=' signs on this line or the one before")]
+        data = parse(text)
+    except TomlProblem as e:
+        return None, [Problem(path, e.line, f"{e.message}; {e.fix}")]
     checker = _Checker(text, path)
     routine = checker.routine(data)
     problems = sorted(checker.problems, key=lambda p: p.line)
@@ -473,14 +464,16 @@ def validate_file(path: Path) -> tuple[Routine | None, list[Problem]]:
     """Read and check one routine file. Missing, unreadable or non-UTF-8 files are problems too."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path)
+    except TomlProblem as e:
+        return None, [Problem(path, e.line, f"{e.message}; {e.fix}")]
     except FileNotFoundError:
         return None, [Problem(path, 1, "no such file; check the name and the folder")]
     except IsADirectoryError:
         return None, [Problem(path, 1, "this is a folder, not a routine file; give the path of a .toml file")]
-    except OSError as e:
-        return None, [Problem(path, 1, f"cannot read the file: {e.strerror or e}; check that it exists "
-                                       "and that you may read it")]
+    except (OSError, ValueError) as e:   # ValueError: a NUL in the path
+        return None, [Problem(path, 1, f"cannot read the file: {getattr(e, 'strerror', None) or e}; check that it "
+                                       "exists and that you may read it")]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -556,9 +549,10 @@ def available() -> list[Routine]:
 
 def find(name_or_path: str) -> Routine:
     """A routine by id (see :func:`available`) or by the path of a ``.toml`` file."""
-    candidate = Path(name_or_path).expanduser()
     if name_or_path.endswith(".toml") or "/" in name_or_path or os.sep in name_or_path:
-        return load(candidate)
+        from coach.paths import expand
+
+        return load(expand(name_or_path, "the routine"))
     files = {f.stem: f for f in _files()}
     if name_or_path in files:
         return load(files[name_or_path])

@@ -175,8 +175,9 @@ class Options:
     countdown: bool = True
     rate: int = 170                   # words per minute at the start
     pain_window: float = 120.0        # a second pain word within this many seconds stops
-    #: a "stop" this soon (seconds) after the one that paused is that stop said twice ("stop, stop",
-    #: or one heard in two pieces), not the second stop that ends the session
+    #: a spoken "stop" this soon (seconds) after the spoken one that paused is that stop said twice
+    #: ("stop, stop", or one heard in two pieces), not the second stop that ends the session; a typed
+    #: stop always counts (two key presses are two stops)
     stop_again_after: float = 2.0
 
 
@@ -191,24 +192,38 @@ _NUMBERS = (
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
+_SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
+
+
 def number_words(n: int) -> str:
-    """English words for 0..999, for counting aloud."""
+    """English words for a whole number, for counting aloud and for durations."""
+    if n < 0:
+        return f"minus {number_words(-n)}"
     if n < 20:
         return _NUMBERS[n]
     if n < 100:
         tens, unit = divmod(n, 10)
         return _TENS[tens] + (f" {_NUMBERS[unit]}" if unit else "")
-    hundreds, rest = divmod(n, 100)
-    return f"{_NUMBERS[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        return f"{_NUMBERS[hundreds]} hundred" + (f" and {number_words(rest)}" if rest else "")
+    size, name = next((size, name) for size, name in _SCALES if n >= size)
+    big, rest = divmod(n, size)
+    return f"{number_words(big)} {name}" + ("" if not rest else f" and {number_words(rest)}" if rest < 100
+                                            else f" {number_words(rest)}")
 
 
 def duration_words(seconds: float) -> str:
-    """A duration the way a person says it: "about 40 seconds", "about 3 minutes"."""
+    """A duration the way a person says it: "about 40 seconds", "about 3 minutes", "about 2 hours"."""
     s = max(0, round(seconds))
     if s < 60:
         return f"{number_words(s)} second" + ("" if s == 1 else "s")
     minutes = round(s / 60)
-    return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+    if minutes < 120:
+        return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+    hours, minutes = divmod(minutes, 60)
+    return f"about {number_words(hours)} hours" + (f" and {number_words(minutes)} minute"
+                                                   + ("" if minutes == 1 else "s") if minutes else "")
 
 
 def join_phrases(items: tuple[str, ...] | list[str]) -> str:
@@ -238,6 +253,7 @@ class Session:
         self.paused_from: Phase | None = None
         self.paused_by_stop = False
         self.paused_by: int | None = None
+        self.stop_source = ""         # where the stop that paused came from: "voice" or "key"
         self.paused_at = 0.0
         self.started_at = 0.0
         self.now = 0.0
@@ -518,7 +534,7 @@ class Session:
             self._remember(key)
             return
         handler = {
-            Command.STOP: self._cmd_stop,
+            Command.STOP: lambda: self._cmd_stop(event.source),
             Command.PAUSE: self._cmd_pause,
             Command.NEXT: self._cmd_next,
             Command.RESUME: self._cmd_resume,
@@ -614,10 +630,11 @@ class Session:
         self._log("paused", by="stop" if by_stop else "pause", step=self.step_index)
         self._out.append(Tone(Earcon.PAUSED))
 
-    def _cmd_stop(self) -> None:
+    def _cmd_stop(self, source: str) -> None:
         self._silence()
         if self.phase is Phase.PAUSED and self.paused_by_stop:
-            if self.now - self.paused_at >= self.options.stop_again_after:
+            if (source != "voice" or self.stop_source != "voice"
+                    or self.now - self.paused_at >= self.options.stop_again_after):
                 if self._sure():
                     self._end(completed=False, reason="stopped")
                 elif self._event.utterance is None:
@@ -628,6 +645,7 @@ class Session:
             # "stop, stop": the same stop said twice; its answer, just cut off, is said again whole
         else:
             self._pause(by_stop=True)
+            self.stop_source = source
         self._say("Stopped. Say next to continue, or stop again to end.")
 
     def _cmd_pause(self) -> None:

@@ -86,6 +86,10 @@ class ResumePoint:
     saved: float            # wall-clock time of the save (for "when" in messages)
 
 
+#: 9999-12-31: the last time ``time.localtime`` shows on every platform
+LAST_TIME = 253402214400.0
+
+
 def resume_path() -> Path:
     return data_dir() / "resume.json"
 
@@ -99,11 +103,13 @@ def load_resume() -> ResumePoint | None:
     if data is None:
         return None
     try:
-        return ResumePoint(routine=str(data["routine"]), path=str(data["path"]), step=int(data["step"]),
-                           level=int(data["level"]), role=str(data["role"]), log=str(data["log"]),
-                           saved=float(data["saved"]))
-    except (KeyError, TypeError, ValueError):
+        point = ResumePoint(routine=str(data["routine"]), path=str(data["path"]), step=int(data["step"]),
+                            level=int(data["level"]), role=str(data["role"]), log=str(data["log"]),
+                            saved=float(data["saved"]))
+    except (KeyError, TypeError, ValueError, OverflowError):   # OverflowError: int(1e400)
         return None
+    # a file spoilt by something else: a step before the first, a time no clock can show (NaN, the year 10000)
+    return point if point.step >= 0 and 0 <= point.saved < LAST_TIME else None
 
 
 def clear_resume() -> None:

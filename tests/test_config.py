@@ -65,16 +65,23 @@ def test_empty_user_file_is_fine(tmp_path: Path) -> None:
     ("[speech]\nrate = 150\n\n[sound]\nvolume = 3\n", 4, "unknown section [sound]"),
     ("[speech]\nrate = 150\nvoise = \"calm\"\n", 3, "unknown key 'voise' in [speech]"),
     ("# comment\n[listen]\n\nengine = \"auto\"\nlanguage = \"en\"\nmodel = \"x\"\n", 6, "unknown key 'model'"),
-    ("[speech]\nrate = \"fast\"\n", 2, "'rate' must be a int"),
+    ("[speech]\nrate = \"fast\"\n", 2, "'rate' must be 0 (the voice profile's rate) or a whole number from 80 "
+                                     "to 500 words a minute, not \"fast\""),
     ("[speech]\nrate = 1.5\n", 2, "'rate'"),
-    ("[session]\n\n\ncountdown = 1\n", 4, "'countdown' must be a bool"),
+    ("[session]\n\n\ncountdown = 1\n", 4, "'countdown' must be true or false, not 1"),
     ("[session]\npause_timeout = true\n", 2, "'pause_timeout'"),
-    ("[session]\npause_timeout = -5\n", 2, "cannot be negative"),
-    ("[speech]\nrate = -1\n", 2, "cannot be negative"),
-    ("[listen]\nengine = \"wav2vec\"\n", 2, "'engine' cannot be 'wav2vec'"),
+    ("[session]\npause_timeout = -5\n", 2, "'pause_timeout' cannot be -5: it must be a number from 5 to 86400"),
+    ("[session]\npause_timeout = nan\n", 2, "'pause_timeout' cannot be nan"),
+    ("[session]\npause_timeout = -inf\n", 2, "'pause_timeout' cannot be -inf"),
+    ("[speech]\nrate = -1\n", 2, "'rate' cannot be -1"),
+    ("[speech]\nrate = 100000000000000000000\n", 2, "'rate' cannot be 100000000000000000000: it must be 0"),
+    ("[speech]\nrate = 1" + "0" * 400 + "\n", 2, "'rate' cannot be 1000000000000000000000000000000000000...: it"),
+    ("[speech]\n\nvoice = \"clearr\"\n", 3, "'voice' cannot be \"clearr\": there is no voice profile called 'clearr'"),
+    ("[listen]\nengine = \"wav2vec\"\n", 2, "'engine' cannot be \"wav2vec\""),
     ("[listen]\nnoise_suppression = 7\n", 2, "'noise_suppression' cannot be 7"),
-    ("[session]\nroutine = \"x\"\nrole = \"giver\"\n", 3, "'role' cannot be 'giver'"),
-    ("speech = 3\n", 1, "unknown section [speech]"),
+    ("[session]\nroutine = \"x\"\nrole = \"giver\"\n", 3, "'role' cannot be \"giver\""),
+    ("speech = 3\n", 1, "'speech' is a section, not a value (3)"),
+    ("[__class__]\n", 1, "unknown section [__class__]"),
 ])
 def test_mistakes_are_config_errors_with_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
     p = write(tmp_path, text)
@@ -97,7 +104,30 @@ def test_a_toml_syntax_error_names_its_line(tmp_path: Path) -> None:
 def test_choices_name_the_allowed_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as e:
         load_config(write(tmp_path, '[listen]\nengine = "wav2vec"\n'))
-    assert "'whisper'" in e.value.fix and "'pocketsphinx'" in e.value.fix and "'vosk'" in e.value.fix
+    assert e.value.fix == 'use one of: "auto", "whisper", "pocketsphinx", "vosk"'   # as written in TOML
+
+
+@pytest.mark.parametrize(("text", "fix"), [
+    ('[session]\ncountdown = "yes"\n', "for example: countdown = true"),   # TOML, not Python's True
+    ('[speech]\nvoice = 3\n', 'for example: voice = "clear"'),
+    ("speech = 5\n", "write [speech] on a line of its own, and its keys (voice, rate, output_device) on the lines "
+                     "below it"),
+    ('[speech]\nvoice = "nosuch"\n', "use one of: calm, clear, fast (see `coach voices`), or the path of a profile "
+                                      "file"),
+])
+def test_the_fix_is_written_as_toml(tmp_path: Path, text: str, fix: str) -> None:
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, text))
+    assert e.value.fix == fix
+
+
+def test_a_voice_profile_file_may_be_named_by_path(tmp_path: Path) -> None:
+    profile = tmp_path / "mine.toml"
+    profile.write_text("", encoding="utf-8")
+    assert load_config(write(tmp_path, f'[speech]\nvoice = "{profile}"\n')).speech.voice == str(profile)
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, f'[speech]\nvoice = "{tmp_path}/gone.toml"\n'))
+    assert "there is no voice profile file" in str(e.value)
 
 
 def test_an_unknown_key_lists_the_known_ones(tmp_path: Path) -> None:
@@ -115,3 +145,18 @@ def test_config_is_frozen() -> None:
     config = load_config()
     with pytest.raises(AttributeError):
         config.speech.rate = 3  # type: ignore[misc]
+
+
+def test_a_deeply_nested_value_is_a_config_error_on_its_line(tmp_path: Path) -> None:
+    p = write(tmp_path, "[speech]\nvoice = " + "[" * 500 + "]" * 500 + "\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(e.value) == (f"{p}:2: values are nested more than 20 deep\n"
+                            "  fix: write the value with fewer brackets and braces inside each other")
+
+
+def test_a_vosk_model_under_no_users_home_is_an_error_at_its_line(tmp_path: Path) -> None:
+    p = write(tmp_path, '[listen]\nvosk_model = "~nosuchuser0/model"\n')
+    with pytest.raises(ConfigError) as e:
+        load_config(p)
+    assert str(e.value).startswith(f"{p}:2: 'vosk_model' cannot be \"~nosuchuser0/model\": ~nosuchuser0 names no home")

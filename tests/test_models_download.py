@@ -402,3 +402,15 @@ def test_a_killed_download_leaves_nothing_behind_after_the_next(site: Site, tmp_
     install(NAME, dest, url=zip_path.as_uri(), md5=digest(zip_path, "md5"), progress=lines.append)
     assert sorted(p.name for p in dest.iterdir()) == [NAME]
     assert any("left by an interrupted download" in line for line in lines)
+
+
+def test_model_errors_point_to_coach_models_download(tmp_path: Path) -> None:
+    """Not to the publisher's web page: `coach models download` fetches, checks and unpacks a model."""
+    from coach.listen.engines import make_recognizer
+
+    with pytest.raises(ModelError) as e:
+        make_recognizer("vosk", "en", cache=tmp_path, err=io.StringIO())
+    assert e.value.fix.startswith("run `coach models download vosk-model-small-en-us-0.15`")
+    with pytest.raises(ModelError) as e:
+        make_recognizer("vosk", "en", model=str(tmp_path / "nothing"), cache=tmp_path, err=io.StringIO())
+    assert "`coach models download NAME`" in e.value.fix and "--engine pocketsphinx" in e.value.fix

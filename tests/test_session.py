@@ -911,6 +911,30 @@ def test_stop_said_twice_at_once_is_one_stop() -> None:
     assert d.s.phase is Phase.ENDING and "Ending the session here" in spoken(out)
 
 
+def test_time_left_in_the_longest_routine_validate_accepts() -> None:
+    """70 steps of 1800 s (126,000 s): "time left" raised IndexError in number_words."""
+    step = Step("Hold", "Hold still.", seconds=1800, pressure=False)
+    d = Driver(make_routine(steps=(step,) * 70))
+    d.start()
+    d.settle()
+    out = d.hear(Command.TIME)
+    assert "About thirty minutes left in this step, and about thirty five hours in the session." in spoken(out)
+
+
+@pytest.mark.parametrize(("first", "second"), [("key", "key"), ("voice", "key"), ("key", "voice")])
+def test_a_typed_stop_after_a_stop_ends_however_soon(first: str, second: str) -> None:
+    """Two presses of x are two stops: the 2 s "stop, stop" rule is for a stop said twice."""
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "x", source=first))
+    assert d.s.phase is Phase.PAUSED
+    d.now += 0.5
+    out = d.send(Heard(d.now, Command.STOP, "x", source=second))
+    assert d.s.phase is Phase.ENDING and "Ending the session here" in spoken(out)
+    d.settle()
+    assert finishes(d.effects) == [Finish(False, "stopped", 2)]
+
+
 def test_stop_during_the_closing_words_ends_at_once() -> None:
     d = Driver()
     st_paused_stop(d)
@@ -1114,6 +1138,9 @@ def test_ended_session_only_logs_what_it_heard() -> None:
 @pytest.mark.parametrize(("n", "words"), [
     (0, "zero"), (1, "one"), (13, "thirteen"), (20, "twenty"), (21, "twenty one"), (99, "ninety nine"),
     (100, "one hundred"), (101, "one hundred and one"), (340, "three hundred and forty"),
+    (1000, "one thousand"), (1001, "one thousand and one"), (2100, "two thousand one hundred"),
+    (12345, "twelve thousand three hundred and forty five"), (3_000_000, "three million"),
+    (10**15, "one thousand trillion"), (-2, "minus two"),
 ])
 def test_number_words(n: int, words: str) -> None:
     assert number_words(n) == words
@@ -1122,7 +1149,8 @@ def test_number_words(n: int, words: str) -> None:
 @pytest.mark.parametrize(("seconds", "words"), [
     (0, "zero seconds"), (1, "one second"), (1.4, "one second"), (45, "forty five seconds"),
     (59.4, "fifty nine seconds"), (60, "about one minute"), (89, "about one minute"), (91, "about two minutes"),
-    (-5, "zero seconds"),
+    (-5, "zero seconds"), (7199, "about two hours"), (7260, "about two hours and one minute"),
+    (126_000, "about thirty five hours"),
 ])
 def test_duration_words(seconds: float, words: str) -> None:
     assert duration_words(seconds) == words

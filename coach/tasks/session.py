@@ -10,9 +10,9 @@ from typing import TextIO, cast
 
 from coach import store
 from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
-from coach.config import Config, load_config
+from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
-from coach.routine import MAX_LEVEL, MIN_LEVEL, Role, Routine, find, load
+from coach.routine import Role, Routine, find, load
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -25,11 +25,8 @@ def _role(args: argparse.Namespace, config: Config, routine: Routine) -> Role:
 
 
 def _level(args: argparse.Namespace, routine: Routine) -> int:
-    asked: int | None = args.level
+    asked: int | None = args.level   # in MIN_LEVEL..MAX_LEVEL: the command line checked it (coach.numbers)
     if asked is not None:
-        if not MIN_LEVEL <= asked <= MAX_LEVEL:
-            raise CoachError(f"--level {asked} is not a pressure level",
-                             f"use {MIN_LEVEL} to {MAX_LEVEL}; this routine goes up to {routine.max_level}")
         return min(asked, routine.max_level)
     return store.starting_level(routine.start_level, routine.max_level, store.remembered_level(routine.id))
 
@@ -41,11 +38,9 @@ def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: i
         paths.append(Path(args.log))
     if args.speed != 1.0 and not args.text:
         raise CoachError("--speed only works with --text", "add --text, or leave out --speed")
-    if args.speed <= 0:
-        raise CoachError(f"--speed {args.speed} must be above 0", "for example --speed 10")
     return SessionPlan(
         routine=routine, role=role, level=level, step=step, resumed=resumed, log_paths=tuple(paths),
-        text_mode=bool(args.text), voice=args.voice or routine.voice or config.speech.voice,
+        text_mode=bool(args.text), voice=voice_option(args.voice) or routine.voice or config.speech.voice,
         input_device=args.input_device or config.listen.input_device,
         output_device=args.output_device or config.speech.output_device,
         engine=args.engine or config.listen.engine, speed=args.speed,
@@ -60,8 +55,9 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     if args.text:
         raise CoachError("--record-audio records the sound, and --text has none", "leave out one of them")
     from coach.listen.recording import prepare_folder
+    from coach.paths import expand
 
-    return prepare_folder(args.record_audio)
+    return prepare_folder(str(expand(args.record_audio, "--record-audio")))
 
 
 def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:
@@ -115,7 +111,22 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 def _same_log(point: store.ResumePoint) -> Path | None:
     path = Path(point.log) if point.log else None
-    return path if path is not None and path.parent.exists() else None
+    return path if path is not None and _is_dir(str(path.parent)) else None
+
+
+def _is_file(path: str) -> bool:
+    """Whether ``path`` (from the resume point, which something else may have spoilt) is a file."""
+    try:
+        return bool(path) and Path(path).is_file()
+    except OSError:   # a name too long, say
+        return False
+
+
+def _is_dir(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
 
 
 def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
@@ -130,7 +141,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
             raise CoachError(f"the interrupted session is {point.routine}, not {wanted.id}",
                              f"run `coach resume` alone, or `coach run {wanted.id} --fresh` to start {wanted.id}")
     try:
-        routine = load(Path(point.path)) if point.path and Path(point.path).exists() else find(point.routine)
+        routine = load(Path(point.path)) if _is_file(point.path) else find(point.routine)
     except RoutineError as e:
         raise CoachError(f"the routine of the interrupted session cannot be loaded: {e.message}", e.fix) from e
     step = min(point.step, len(routine.steps) - 1)

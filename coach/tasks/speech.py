@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import threading
 import wave
@@ -13,7 +14,7 @@ from typing import Protocol, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from coach.config import load_config
+from coach.config import load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError
 from coach.listen.base import SAMPLE_RATE
 from coach.speech.base import Earcon
@@ -43,12 +44,24 @@ def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tu
     from coach.speech.voices import find_profile, resolve_settings
 
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
-    name = getattr(args, "voice", None) or routine_voice or config.speech.voice
+    name = voice_option(getattr(args, "voice", None)) or routine_voice or config.speech.voice
     profile = find_profile(name)
     return Synth(resolve_settings(profile, config.speech.rate, _warn)), config
 
 
+#: `coach say` is there to check the sound, so it has no --text: its fix for a device error says so.
+SAY_FIX = ("run `coach devices` to list the devices and choose one with --output-device; coach say needs sound "
+           "(to try a routine without it: coach run ROUTINE --text)")
+
+
 def cmd_say(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        return _say(args)
+    except AudioDeviceError as e:
+        raise AudioDeviceError(e.message, SAY_FIX) from e
+
+
+def _say(args: argparse.Namespace) -> int:
     from coach.devices import resolve_output
     from coach.speech.speaker import build_speaker
     from coach.speech.synth import Synth
@@ -97,22 +110,67 @@ def cmd_devices(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def mix_plan(items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm], tail: float = 1.0) -> Pcm:
-    """Mix every planned sound at its time into one 16 kHz int16 buffer (``tail`` s of silence after)."""
+#: The longest sound a WAV file holds: its sizes are 32-bit (16 kHz, 16-bit mono: about 37 hours).
+MAX_WAV_SECONDS = (0xFFFFFFFF - 36) // 2 // SAMPLE_RATE
+#: A rendered session is mixed and written this many seconds at a time, so a long one fits in memory.
+_WINDOW = 60 * SAMPLE_RATE
+
+
+def _sounds(items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm],
+            tail: float) -> tuple[list[tuple[int, Pcm]], int]:
     sounds = [(round(p.at * SAMPLE_RATE), pcm_for(p)) for p in items]
     end = max((start + len(pcm) for start, pcm in sounds), default=0) + round(tail * SAMPLE_RATE)
-    mix = np.zeros(end, dtype=np.int32)
-    for start, pcm in sounds:
-        mix[start:start + len(pcm)] += pcm
+    return sounds, end
+
+
+def _mix(sounds: Sequence[tuple[int, Pcm]], start: int, end: int) -> Pcm:
+    """Samples ``start`` to ``end`` of the sounds mixed at their places."""
+    mix = np.zeros(end - start, dtype=np.int32)
+    for at, pcm in sounds:
+        lo, hi = max(at, start), min(at + len(pcm), end)
+        if lo < hi:
+            mix[lo - start:hi - start] += pcm[lo - at:hi - at]
     return np.clip(mix, -32768, 32767).astype(np.int16)
 
 
-def write_wav(path: Path, pcm: Pcm, rate: int = SAMPLE_RATE) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(np.asarray(pcm, dtype="<i2").tobytes())
+def mix_plan(items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm], tail: float = 1.0) -> Pcm:
+    """Mix every planned sound at its time into one 16 kHz int16 buffer (``tail`` s of silence after)."""
+    sounds, end = _sounds(items, pcm_for, tail)
+    return _mix(sounds, 0, end)
+
+
+def write_mix(path: Path, items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm],
+              tail: float = 1.0) -> int:
+    """Write what :func:`mix_plan` mixes to a WAV file a minute at a time; the number of samples.
+
+    A :class:`CoachError` when it is too long for a WAV file or cannot be written.
+    """
+    sounds, end = _sounds(items, pcm_for, tail)
+    if end > MAX_WAV_SECONDS * SAMPLE_RATE:
+        raise CoachError(f"{path}: the session lasts {end // SAMPLE_RATE // 3600} hours, and a WAV file holds at "
+                         f"most {MAX_WAV_SECONDS // 3600}", "render a shorter routine, with fewer or shorter steps")
+    try:
+        with open(path, "wb") as f, wave.open(f, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(SAMPLE_RATE)
+            for start in range(0, end, _WINDOW):
+                w.writeframes(_mix(sounds, start, min(end, start + _WINDOW)).astype("<i2").tobytes())
+    except OSError as e:
+        raise CoachError(f"{path}: cannot write: {e.strerror or e}",
+                         "check that the folder exists, that you may write there and that the disk has room") from e
+    return end
+
+
+def check_output(path: Path) -> None:
+    """Refuse ``-o FILE`` before anything is rendered when it cannot be written."""
+    folder = path.parent
+    if path.is_dir():
+        raise CoachError(f"-o {path}: this is a folder", "give -o the name of a .wav file to write")
+    if not folder.is_dir():
+        raise CoachError(f"-o {path}: there is no folder {folder}", "make the folder first, or write somewhere else")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise CoachError(f"-o {path}: you may not write there", "write the file in a folder of your own")
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
@@ -122,6 +180,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from coach.timeline import plan
 
     routine = find(args.routine)
+    path = Path(args.output)
+    check_output(path)
+    if routine.duration > MAX_WAV_SECONDS:
+        raise CoachError(f"{routine.path or routine.id}: the routine's steps last {int(routine.duration) // 3600} "
+                         f"hours, and a WAV file holds at most {MAX_WAV_SECONDS // 3600}",
+                         "render a shorter routine, with fewer or shorter steps")
     synth, _ = _synth_for(args, routine.voice)
     assert isinstance(synth, Synth)
 
@@ -140,11 +204,6 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     def pcm_for(p: PlannedLike) -> Pcm:
         return earcon_pcm(Earcon(p.text)) if p.kind == "tone" else synth.render(p.text)
 
-    pcm = mix_plan(items, pcm_for)
-    path = Path(args.output)
-    try:
-        write_wav(path, pcm)
-    except OSError as e:
-        raise CoachError(f"{path}: cannot write: {e.strerror}", "check the directory exists and is writable") from e
-    out.write(f"wrote {path}: {len(pcm) / SAMPLE_RATE:.1f} seconds, {len(items)} sounds\n")
+    samples = write_mix(path, items, pcm_for)
+    out.write(f"wrote {path}: {samples / SAMPLE_RATE:.1f} seconds, {len(items)} sounds\n")
     return 0
