@@ -39,6 +39,7 @@ class TwoStage:
         self.name = f"{first.name} + {second.name}"
         self._ids = 0
         self._guesses: list[tuple[int, Command, float, float]] = []   # (id, command, start, end)
+        self._backlog: list[Block] = []   # blocks the second stage has yet to take
         self._clock = 0.0
 
     def accept(self, block: Block) -> list[Detection]:
@@ -46,20 +47,30 @@ class TwoStage:
 
     def accept_pair(self, denoised: Block, raw: Block) -> list[Detection]:
         """One block, with noise suppression for the spotter and without it for Whisper (which
-        heard white noise at 20 dB worse through WebRTC's suppression: 15 of 36 commands against 21)."""
+        heard white noise at 20 dB worse through WebRTC's suppression: 15 of 36 commands against 21).
+
+        A guess goes out before the second stage takes the block (it may spend a few hundred
+        milliseconds judging an utterance that ends there): the block waits for the next call."""
         self._clock += len(raw) / SAMPLE_RATE
         out = self._guess(self.first.accept(denoised))
-        return out + self._judged(self.second.accept(raw))
+        self._backlog.append(raw)
+        if out:
+            return out
+        blocks, self._backlog = self._backlog, []
+        return [d for b in blocks for d in self._judged(self.second.accept(b))]
 
     def reset(self) -> None:
         self.first.reset()
         self.second.reset()
         self._guesses.clear()
+        self._backlog.clear()
         self._clock = 0.0
 
     def flush(self) -> list[Detection]:
         flush = getattr(self.first, "flush", None)
         out = self._guess(list(flush())) if callable(flush) else []
+        blocks, self._backlog = self._backlog, []
+        out += [d for b in blocks for d in self._judged(self.second.accept(b))]
         flush = getattr(self.second, "flush", None)
         out += self._judged(list(flush())) if callable(flush) else []
         return out + [self._reject(g, "not judged") for g in list(self._guesses)]   # the input ended
