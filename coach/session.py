@@ -181,6 +181,10 @@ class Options:
     stop_again_after: float = 2.0
 
 
+#: What the coach says when a stop pauses, and when it asks whether to end.
+STOPPED = "Stopped. Say next to continue, or stop again to end."
+END_QUESTION = "Shall I end the session? Say yes to end it, or next to carry on. Or press x to end, n to carry on."
+
 MIN_RATE = 80
 MAX_RATE = 450
 RATE_STEP = 25
@@ -569,6 +573,13 @@ class Session:
             self._silence()
             self._say("Sorry, I thought I heard stop.")
             self._unpause()
+        elif not acted and event.command is Command.STOP and self.phase is Phase.PAUSED:
+            # the guess waited for its judgement (a second stop, or an answer), and cut off what the
+            # coach was saying: say it again, so that nobody is left in silence
+            if self.asking_end is not None:
+                self._say(END_QUESTION)
+            elif self.paused_by_stop:
+                self._say(STOPPED)
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again."""
@@ -587,8 +598,7 @@ class Session:
         self._pause(by_stop=self.paused_by_stop)
         self.asking_end = reason
         self._log("asked", question="end", reason=reason)
-        self._say("Shall I end the session? Say yes to end it, or next to carry on. "
-                  "Or press x to end, n to carry on.")
+        self._say(END_QUESTION)
 
     def _answer(self, event: Heard) -> bool:
         """While the coach asks whether to end: True when ``event`` answered (and was handled)."""
@@ -646,7 +656,7 @@ class Session:
         else:
             self._pause(by_stop=True)
             self.stop_source = source
-        self._say("Stopped. Say next to continue, or stop again to end.")
+        self._say(STOPPED)
 
     def _cmd_pause(self) -> None:
         self._silence()

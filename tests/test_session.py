@@ -833,6 +833,17 @@ def test_a_rejection_undoes_nothing_once_the_user_has_acted_since() -> None:
     assert d2.s.level == 2 and not says(out)   # easing off is kept: it is safe
 
 
+def test_a_rejected_guess_that_waited_says_again_what_it_cut_off() -> None:
+    d = Driver(pain_window=120)
+    st_running_timed(d)
+    d.hear(Command.PAIN)
+    d.hear(Command.PAIN, dt=10)                                           # asks whether to end
+    out = d.send(Heard(d.now + 1, Command.STOP, "stop", confirmed=False, utterance=6))
+    assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence) and not says(out)
+    out = d.send(Heard(d.now + 1.6, Command.STOP, "judged nothing", confirmed=True, utterance=6, rejected=True))
+    assert d.s.phase is Phase.PAUSED and "Shall I end the session?" in spoken(out)
+
+
 def test_an_unpaired_confirmation_right_after_a_guess_paused_is_that_guess() -> None:
     d = Driver()
     st_running_timed(d)
