@@ -713,3 +713,34 @@ def test_blocks_that_do_not_fit_are_counted_and_said(caplog: pytest.LogCaptureFi
         rec.release.set()
         listener.stop()
     assert "3 blocks of audio lost" in caplog.text
+
+
+@pytest.mark.parametrize(("heard_at", "trusted"), [(0.5, False), (3.0, True)])
+def test_after_a_skip_words_over_the_coachs_voice_are_not_trusted_for_a_moment(heard_at: float,
+                                                                               trusted: bool) -> None:
+    """Audio skipped to catch up leaves the canceller's view of what the coach played lagging, and
+    the coach's voice got through it as "stop" (live, 2026-11-30). For 1.5 s after a skip a command
+    heard over the coach's voice goes to on_echo; after that, the user's words count again."""
+    rng = np.random.default_rng(7)
+    n = 7 * SAMPLE_RATE
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    delay = int(0.15 * SAMPLE_RATE)
+    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
+    user = np.zeros(n)
+    a, b = int((heard_at + 2.0) * SAMPLE_RATE), int((heard_at + 2.4) * SAMPLE_RATE)   # on the stream's clock
+    u = pink_like(rng, b - a)
+    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2))   # the user, as loud as the echo
+    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    rec = SaysStopAt(heard_at, heard_at + 0.4)   # its clock starts at the skip, 2 s into the stream
+    rec.samples = -100 * SAMPLE_RATE              # (and it hears nothing before)
+    heard: list[Detection] = []
+    echoes: list[Detection] = []
+    pipeline = Pipeline(rec, on_echo=lambda d, db: echoes.append(d))
+    pairs = list(zip(blocks(mic), blocks(ref), strict=True))
+    skip_at = int(2.0 / BLOCK_SAMPLES * SAMPLE_RATE)
+    for i, (m, r) in enumerate(pairs):
+        if i == skip_at:
+            pipeline.skipped()
+        heard += pipeline.feed(m, r)
+    assert [d.command for d in (heard if trusted else echoes)] == [Command.STOP]
+    assert (heard if not trusted else echoes) == []

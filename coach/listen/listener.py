@@ -46,6 +46,11 @@ ECHO_HISTORY = 1000   # blocks (30 s) of echo-cancellation figures kept for judg
 #: the median above was -120 dB and a "pain" heard in the echo at -28 dB passed. A user 16 dB or
 #: more quieter than the echo at the microphone falls below this (pink noise: -15 dB keeps -23).
 ECHO_SURE_DB = -25.0
+#: After audio was skipped to catch up, the echo canceller's view of what the coach played lags for
+#: a moment: commands heard over the coach's voice this long (seconds) after a skip are not trusted
+#: (live, 2026-11-30: 0.5 s after a skip the canceller took 1.7 dB out of the coach's voice instead
+#: of 34, and Whisper heard "stop" in it).
+SETTLE_AFTER_SKIP = 1.5
 ECHO_RESIDUAL_DB = -20.0
 ECHO_LOOKBACK = 3.0
 
@@ -155,6 +160,7 @@ class Pipeline:
         self.barge_in = BargeIn()
         self.echoes = 0
         self._pos = 0      # samples handed to the recogniser since the pipeline's reset
+        self._settle_until = -1   # sample before which words heard over the coach's voice are not trusted
         self._origin = 0   # where the recogniser's clock starts (its last reset) on that count
         # (first sample, end sample, microphone energy, energy left after echo cancellation) of the
         # recent blocks during which the coach's voice was in the room
@@ -192,12 +198,18 @@ class Pipeline:
             return found
         kept = []
         for d in found:
+            if d.rejected:   # it only undoes what its guess did
+                kept.append(d)
+                continue
             left = typical = None
             if d.start is not None and d.end is not None:
                 left = self.residual_db(d.start, d.end)
                 typical = self.typical_residual_db(d.start)
-            if left is not None and (left <= ECHO_SURE_DB or (typical is not None
-                                                               and left <= min(ECHO_RESIDUAL_DB, typical))):
+            settling = (left is not None and d.start is not None
+                        and self._origin + int(d.start * SAMPLE_RATE) < self._settle_until)
+            if settling or (left is not None and (left <= ECHO_SURE_DB or (
+                    typical is not None and left <= min(ECHO_RESIDUAL_DB, typical)))):
+                assert left is not None
                 self.echoes += 1
                 log.info("heard %r in the coach's own voice (%.1f dB left after echo cancellation; "
                          "%s dB typical)", d.heard, left, typical)
@@ -244,8 +256,15 @@ class Pipeline:
         self.recognizer.reset()
         self._origin = self._pos
 
+    def skipped(self) -> None:
+        """Audio was skipped to catch up: the recogniser starts afresh, and for ``SETTLE_AFTER_SKIP``
+        seconds what it hears over the coach's voice is taken for the coach's (see there)."""
+        self.reset_recognizer()
+        self._settle_until = self._pos + int(SETTLE_AFTER_SKIP * SAMPLE_RATE)
+
     def reset(self) -> None:
         self._pos = self._origin = 0
+        self._settle_until = -1
         self._echo_blocks.clear()
         self.recognizer.reset()
         self.echo.reset()
@@ -386,7 +405,7 @@ class Listener:
         log.warning("listening fell behind (the machine is busy): skipped %.1f s of audio to catch up",
                     skipped / SAMPLE_RATE)
         try:
-            self.pipeline.reset_recognizer()   # the utterance in progress lost its middle
+            self.pipeline.skipped()   # the utterance in progress lost its middle
         except Exception:
             log.exception("recogniser reset failed")
         return item
