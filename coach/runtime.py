@@ -42,6 +42,13 @@ from coach.transcript import Transcript
 
 #: Spoken commands acted on even while the coach is talking: they only ever make things safer.
 SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
+#: Any other command heard while the coach is talking is acted on only when the second stage judged
+#: it whole and the echo canceller left this much (dB) of its words or more: the user's voice adds
+#: sound the canceller cannot take out. Users' commands over the coach kept -10.4 dB or more on the
+#: benchmark's files and -9.9 dB live; the coach's own voice heard as "next" in the live soak
+#: (2026-11-30, the listener starved by a busy core) kept -19.1 dB, and other misheard coach words
+#: -18.7 to -23.9 dB.
+USER_OVER_VOICE_DB = -15.0
 
 
 class Clock:
@@ -305,12 +312,14 @@ class Runtime:
             self.speaker.tone(Earcon.UNKNOWN)
             self._print(f"not understood: {item.text!r}. {self.key_hint}")
         elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
-              and item.command not in SAFE_WHILE_SPEAKING and not item.confirmed):
-            # Over its own voice a spotter can mistake the coach's words for commands. Only the
+              and item.command not in SAFE_WHILE_SPEAKING and not item.rejected
+              and not (item.confirmed and item.echo_db is not None and item.echo_db[0] >= USER_OVER_VOICE_DB)):
+            # Over its own voice a recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then, and those a verifying stage judged
-            # whole (the own-words check above still applies to them); the rest is logged.
+            # whole that the echo figures show to be the user's voice (USER_OVER_VOICE_DB; the
+            # own-words check above still applies to them); the rest is logged.
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": "the coach was speaking", "confirmed": False,
+                                      "ignored": "the coach was speaking", "confirmed": item.confirmed,
                                       **voice_fields(item.echo_db, item.over)})
         else:
             self._perform(self.session.handle(item))

@@ -203,8 +203,9 @@ def test_the_echo_figures_of_a_spoken_command_are_logged(tmp_path: Path) -> None
 
 
 def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Path) -> None:
-    """A verifying stage (Whisper) judged the utterance to be the user's "harder": taken over the
-    coach's voice, while a spotter's unconfirmed "harder" is not; the own-words check still applies."""
+    """A verifying stage (Whisper) judged the utterance to be "harder", and the echo canceller left
+    enough of it to be the user's voice: taken over the coach's voice. A spotter's unconfirmed
+    "harder", a judged one with too little left or no echo figures, and the coach's own word are not."""
     rt, speaker = runtime(tmp_path)
     rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
     level = rt.session.level
@@ -212,20 +213,26 @@ def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Pat
     for item in queued(rt):
         rt._take(item)
     assert rt.session.level == level
-    rt.command(Command.HARDER, "harder", confirmed=True, utterance=3)   # judged whole: acted on
+    rt.command(Command.HARDER, "harder", echo_db=(-19.1, -26.4), confirmed=True, utterance=2)   # too little left
+    rt.command(Command.HARDER, "harder", confirmed=True, utterance=3)   # no echo figures: whose voice?
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level
+    rt.command(Command.HARDER, "harder", echo_db=(-9.5, -28.0), confirmed=True, utterance=4)   # the user's
     for item in queued(rt):
         rt._take(item)
     assert rt.session.level == level + 1
     rt._perform([Say(99, "Press harder now.")])
     speaker.playing(99, 1.0, 2.5)
-    rt.command(Command.HARDER, "harder", confirmed=True, utterance=4)   # but the coach's own word is not
+    rt.command(Command.HARDER, "harder", echo_db=(-9.5, -28.0), confirmed=True, utterance=5)   # own word: no
     items = queued(rt)
     assert len(items) == 1 and isinstance(items[0], _OwnWords)
     rt.log.close()
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     heard = [r for r in rows if r["type"] == "heard" and r["source"] == "voice"]
     assert [(r["text"], r.get("ignored"), r.get("confirmed", True)) for r in heard] == [
-        ("harder", "the coach was speaking", False), ("harder", None, True)]
+        ("harder", "the coach was speaking", False), ("harder", "the coach was speaking", True),
+        ("harder", "the coach was speaking", True), ("harder", None, True)]
 
 
 def test_a_rejection_of_a_stop_guess_does_not_silence_the_coach(tmp_path: Path) -> None:
