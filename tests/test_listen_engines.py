@@ -370,17 +370,8 @@ class FailsOnceThenSaysStop(SaysStopAt):
 def test_after_a_recogniser_failure_the_echo_is_judged_at_the_right_time() -> None:
     """The listener resets a recogniser that failed; its times then count from the reset, and the
     pipeline judges the echo where the words really were (the user's "stop" over the echo)."""
-    rng = np.random.default_rng(6)
-    n = 6 * SAMPLE_RATE
-    ref = (pink_like(rng, n) * 8000).astype(np.int16)
-    delay = int(0.15 * SAMPLE_RATE)
-    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
     rec = FailsOnceThenSaysStop(2.5, 2.9)     # after the reset at 1.02 s (the end of that block): 3.52-3.92 s
-    a, b = int(3.52 * SAMPLE_RATE), int(3.92 * SAMPLE_RATE)
-    user = np.zeros(n)
-    u = pink_like(rng, b - a)
-    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2))
-    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    mic, ref = user_over_echo(np.random.default_rng(6), 6.0, 3.52, 3.92)
     heard: list[Detection] = []
     echoes: list[Detection] = []
     listener = Listener(rec, heard.append, on_echo=lambda d, db: echoes.append(d)).start()
@@ -388,6 +379,21 @@ def test_after_a_recogniser_failure_the_echo_is_judged_at_the_right_time() -> No
     listener.stop()
     assert listener.errors == 1 and rec.failed
     assert [d.command for d in heard] == [Command.STOP] and echoes == []
+
+
+def user_over_echo(rng: np.random.Generator, seconds: float, start: float, end: float) -> tuple[Block, Block]:
+    """(microphone, reference) of ``seconds``: the coach's voice (pink noise) as an echo at half its
+    level, 150 ms late, and the user as loud as that echo from ``start`` to ``end`` s."""
+    n = int(seconds * SAMPLE_RATE)
+    ref = (pink_like(rng, n) * 8000).astype(np.int16)
+    delay = int(0.15 * SAMPLE_RATE)
+    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
+    a, b = int(start * SAMPLE_RATE), int(end * SAMPLE_RATE)
+    user = np.zeros(n)
+    u = pink_like(rng, b - a)
+    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2))
+    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    return mic, ref
 
 
 def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]
@@ -721,16 +727,7 @@ def test_after_a_skip_words_over_the_coachs_voice_are_not_trusted_for_a_moment(h
     """Audio skipped to catch up leaves the canceller's view of what the coach played lagging, and
     the coach's voice got through it as "stop" (live, 2026-11-30). For 1.5 s after a skip a command
     heard over the coach's voice goes to on_echo; after that, the user's words count again."""
-    rng = np.random.default_rng(7)
-    n = 7 * SAMPLE_RATE
-    ref = (pink_like(rng, n) * 8000).astype(np.int16)
-    delay = int(0.15 * SAMPLE_RATE)
-    echo = np.concatenate([np.zeros(delay), ref.astype(np.float64) * 0.5])[:n]
-    user = np.zeros(n)
-    a, b = int((heard_at + 2.0) * SAMPLE_RATE), int((heard_at + 2.4) * SAMPLE_RATE)   # on the stream's clock
-    u = pink_like(rng, b - a)
-    user[a:b] = u / np.sqrt(np.mean(u ** 2)) * np.sqrt(np.mean(echo[a:b] ** 2))   # the user, as loud as the echo
-    mic = np.clip(echo + user + rng.normal(0, 10, n), -32768, 32767).astype(np.int16)
+    mic, ref = user_over_echo(np.random.default_rng(7), 7.0, heard_at + 2.0, heard_at + 2.4)   # the stream's clock
     rec = SaysStopAt(heard_at, heard_at + 0.4)   # its clock starts at the skip, 2 s into the stream
     rec.samples = -100 * SAMPLE_RATE              # (and it hears nothing before)
     heard: list[Detection] = []
