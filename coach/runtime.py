@@ -85,6 +85,7 @@ class _OwnWords:
     reason: str = "the coach was saying it"
     echo_db: tuple[float, float] | None = None
     over: int | None = None
+    transcript: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ class Runtime:
 
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
-                confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False) -> None:
+                confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
+                transcript: str | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in a line the coach sent out lately, said by the coach
@@ -203,12 +205,12 @@ class Runtime:
             own, over = self._own_words(text or command.value, ended_ago, None if echo_db is None else echo_db[0])
             if own:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
-                                          over=over))
+                                          over=over, transcript=transcript))
                 return
         if command is Command.STOP:
             self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over,
-                              sure, utterance))
+                              sure, utterance, transcript=transcript))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
         """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
@@ -304,7 +306,8 @@ class Runtime:
             self.result = Finish(False, item.reason, s.level)
         elif isinstance(item, _OwnWords):
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
-                                      "ignored": item.reason, **voice_fields(item.echo_db, item.over)})
+                                      "ignored": item.reason,
+                                      **voice_fields(item.echo_db, item.over, item.transcript)})
         elif isinstance(item, _Warning):
             self._write_log("warning", {"text": item.text})
         elif isinstance(item, _Unknown):
@@ -320,7 +323,7 @@ class Runtime:
             # own-words check above still applies to them); the rest is logged.
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
                                       "ignored": "the coach was speaking", "confirmed": item.confirmed,
-                                      **voice_fields(item.echo_db, item.over)})
+                                      **voice_fields(item.echo_db, item.over, item.transcript)})
         else:
             self._perform(self.session.handle(item))
 

@@ -57,14 +57,19 @@ class Heard:
     #: the second stage judged the words of the first-stage guess ``utterance`` to be something else
     #: or nothing: a pause that guess alone caused is undone
     rejected: bool = False
+    #: what the recogniser transcribed of the whole utterance (Whisper), logged as ``transcript``
+    transcript: str | None = None
 
 
-def voice_fields(echo_db: tuple[float, float] | None, over: int | None) -> dict[str, Any]:
+def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
+                 transcript: str | None = None) -> dict[str, Any]:
     """The fields a spoken command's "heard" record carries when it has them: its echo figures
-    (``echo_db``) and the line it was heard over (``over``)."""
+    (``echo_db``), the line it was heard over (``over``) and the whole utterance as transcribed."""
     fields: dict[str, Any] = {} if echo_db is None else {"echo_db": list(echo_db)}
     if over is not None:
         fields["over"] = over
+    if transcript is not None:
+        fields["transcript"] = transcript
     return fields
 
 
@@ -507,7 +512,7 @@ class Session:
             # the second stage confirms a guess already acted on: nothing more to do
             self.acted.discard(key)
             self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                      confirms=event.utterance, **voice_fields(event.echo_db, event.over))
+                      confirms=event.utterance, **voice_fields(event.echo_db, event.over, event.transcript))
             return
         if (event.command is Command.STOP and event.confirmed and event.source == "voice"
                 and self.phase is Phase.PAUSED and self.paused_by is not None
@@ -515,7 +520,7 @@ class Session:
             # a spoken stop judged whole right after a first-stage guess paused: that guess
             # confirmed (or "stop, stop"), whichever utterance the recogniser gave it
             self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                      confirms=self.paused_by, **voice_fields(event.echo_db, event.over))
+                      confirms=self.paused_by, **voice_fields(event.echo_db, event.over, event.transcript))
             self.acted.discard((self.paused_by, Command.STOP))
             self.paused_by = None
             return
@@ -523,7 +528,7 @@ class Session:
             self._out.append(Silence())   # before anything else, even the log lines
         extra: dict[str, Any] = {} if event.confirmed else {"confirmed": False}
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                  **extra, **voice_fields(event.echo_db, event.over))
+                  **extra, **voice_fields(event.echo_db, event.over, event.transcript))
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:

@@ -218,7 +218,8 @@ def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Pat
     for item in queued(rt):
         rt._take(item)
     assert rt.session.level == level
-    rt.command(Command.HARDER, "harder", echo_db=(-9.5, -28.0), confirmed=True, utterance=4)   # the user's
+    rt.command(Command.HARDER, "harder", echo_db=(-9.5, -28.0), confirmed=True, utterance=4,
+               transcript="Harder, please.")                                                    # the user's
     for item in queued(rt):
         rt._take(item)
     assert rt.session.level == level + 1
@@ -233,6 +234,7 @@ def test_a_command_judged_whole_is_acted_on_while_the_coach_speaks(tmp_path: Pat
     assert [(r["text"], r.get("ignored"), r.get("confirmed", True)) for r in heard] == [
         ("harder", "the coach was speaking", False), ("harder", "the coach was speaking", True),
         ("harder", "the coach was speaking", True), ("harder", None, True)]
+    assert heard[-1]["transcript"] == "Harder, please."   # what Whisper heard of the whole utterance
 
 
 def test_a_rejection_of_a_stop_guess_does_not_silence_the_coach(tmp_path: Path) -> None:

@@ -51,6 +51,9 @@ class Detection:
     #: True when the second stage judged the words of a first-stage guess (``utterance``) to be
     #: something else or nothing: what the guess did that can be undone is undone
     rejected: bool = False
+    #: what a transcribing recogniser (Whisper) heard in the whole utterance, where ``heard`` is the
+    #: command phrase it took from it; logged, to look into a command nobody gave
+    transcript: str | None = None
 
 
 class Recognizer(Protocol):

@@ -358,4 +358,4 @@ class WhisperRecognizer:
         self._recent.append((j.command, e))
         confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
         return [Detection(j.command, j.heard, min(1.0, confidence), self._pos / SAMPLE_RATE, s, e,
-                          confirmed=True, utterance=self.utterances)]
+                          confirmed=True, utterance=self.utterances, transcript=j.free)]
