@@ -40,8 +40,9 @@ EPILOG = """\
 Spoken commands: harder, softer, stop, next, pause, resume, repeat, go back, slower,
 faster, time left, what can I say; pain words (ouch, that hurts) ease off at once.
 Keys in a session: h harder, s softer, x stop, n next, space pause, c continue,
-r repeat, b back, - slower, + faster, t time, ? help, o pain. On a terminal a key acts
-at once (for words, press Enter first); from a pipe, one key or words per line.
+r repeat, b back, - slower, + faster, t time, ? help, o pain, y yes (when asked).
+On a terminal a key acts at once (for words, press Enter first); from a pipe, one key
+or words per line.
 """
 
 
