@@ -511,24 +511,20 @@ class Session:
         if key is not None and key in self.acted:
             # the second stage confirms a guess already acted on: nothing more to do
             self.acted.discard(key)
-            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                      confirms=event.utterance, **voice_fields(event.echo_db, event.over, event.transcript))
+            self._log_heard(event, confirms=event.utterance)
             return
         if (event.command is Command.STOP and event.confirmed and event.source == "voice"
                 and self.phase is Phase.PAUSED and self.paused_by is not None
                 and self.now - self.paused_at < self.options.stop_again_after):
             # a spoken stop judged whole right after a first-stage guess paused: that guess
             # confirmed (or "stop, stop"), whichever utterance the recogniser gave it
-            self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                      confirms=self.paused_by, **voice_fields(event.echo_db, event.over, event.transcript))
+            self._log_heard(event, confirms=self.paused_by)
             self.acted.discard((self.paused_by, Command.STOP))
             self.paused_by = None
             return
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
-        extra: dict[str, Any] = {} if event.confirmed else {"confirmed": False}
-        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                  **extra, **voice_fields(event.echo_db, event.over, event.transcript))
+        self._log_heard(event, **({} if event.confirmed else {"confirmed": False}))
         self._log("command", command=event.command.value)
         if self.phase is Phase.ENDING:
             if event.command is Command.STOP:
@@ -585,6 +581,11 @@ class Session:
                 self._say(END_QUESTION)
             elif self.paused_by_stop:
                 self._say(STOPPED)
+
+    def _log_heard(self, event: Heard, **extra: Any) -> None:
+        """The "heard" record of a command, with ``extra`` fields and what the recogniser told of it."""
+        self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
+                  **extra, **voice_fields(event.echo_db, event.over, event.transcript))
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again."""

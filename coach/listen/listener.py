@@ -205,11 +205,9 @@ class Pipeline:
             if d.start is not None and d.end is not None:
                 left = self.residual_db(d.start, d.end)
                 typical = self.typical_residual_db(d.start)
-            settling = (left is not None and d.start is not None
-                        and self._origin + int(d.start * SAMPLE_RATE) < self._settle_until)
-            if settling or (left is not None and (left <= ECHO_SURE_DB or (
-                    typical is not None and left <= min(ECHO_RESIDUAL_DB, typical)))):
-                assert left is not None
+            settling = d.start is not None and self._origin + int(d.start * SAMPLE_RATE) < self._settle_until
+            if left is not None and (settling or left <= ECHO_SURE_DB or (
+                    typical is not None and left <= min(ECHO_RESIDUAL_DB, typical))):
                 self.echoes += 1
                 log.info("heard %r in the coach's own voice (%.1f dB left after echo cancellation; "
                          "%s dB typical)", d.heard, left, typical)

@@ -54,8 +54,10 @@ class TwoStage:
         self._clock += len(raw) / SAMPLE_RATE
         out = self._guess(self.first.accept(denoised))
         self._backlog.append(raw)
-        if out:
-            return out
+        return out if out else self._drain()
+
+    def _drain(self) -> list[Detection]:
+        """The second stage takes the blocks waiting for it; what it judged."""
         blocks, self._backlog = self._backlog, []
         return [d for b in blocks for d in self._judged(self.second.accept(b))]
 
@@ -69,8 +71,7 @@ class TwoStage:
     def flush(self) -> list[Detection]:
         flush = getattr(self.first, "flush", None)
         out = self._guess(list(flush())) if callable(flush) else []
-        blocks, self._backlog = self._backlog, []
-        out += [d for b in blocks for d in self._judged(self.second.accept(b))]
+        out += self._drain()
         flush = getattr(self.second, "flush", None)
         out += self._judged(list(flush())) if callable(flush) else []
         return out + [self._reject(g, "not judged") for g in list(self._guesses)]   # the input ended
@@ -88,9 +89,7 @@ class TwoStage:
             if d.command not in FAST:
                 continue
             self._ids += 1
-            start = d.start if d.start is not None else d.at
-            end = d.end if d.end is not None else d.at
-            self._guesses.append((self._ids, d.command, start, end))
+            self._guesses.append((self._ids, d.command, *_span(d)))
             out.append(replace(d, confirmed=False, utterance=self._ids))
         return out
 
@@ -106,8 +105,7 @@ class TwoStage:
         for g in [g for g in self._guesses if g[3] < self._clock - UNJUDGED]:
             out.append(self._reject(g, "not judged"))
         for d in found:
-            start = d.start if d.start is not None else d.at
-            end = d.end if d.end is not None else d.at
+            start, end = _span(d)
             same = [g for g in self._guesses
                     if g[1] is d.command and g[2] < end + SLACK and g[3] > start - SLACK]
             if same:
@@ -118,6 +116,11 @@ class TwoStage:
                 ident = self._ids
             out.append(replace(d, confirmed=True, utterance=ident))
         return out
+
+
+def _span(d: Detection) -> tuple[float, float]:
+    """Where ``d``'s words lie (seconds), or when it was emitted where the recogniser does not say."""
+    return (d.at if d.start is None else d.start), (d.at if d.end is None else d.end)
 
 
 class Acted:
