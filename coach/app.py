@@ -62,9 +62,9 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
                 on_command: Callable[[Detection], None], on_echo: Callable[[Detection, float], None],
                 on_error: Callable[[Exception], None], on_lost: Callable[[Exception], None],
                 warn: TextIO) -> Audio:
-    """The real speaker (pyttsx3 + sounddevice, one duplex stream) and the listener.
+    """The real speaker (pyttsx3 + sounddevice, an output and an input stream) and the listener.
 
-    The duplex stream's callback hands over each (microphone, played) pair of blocks; a pump
+    The input stream's callback hands over each (microphone, played) pair of blocks; a pump
     thread moves them to the listener, a child process that cancels the coach's own voice (echo)
     and recognises. Raises AudioDeviceError when there is no usable device, ModelError when no
     recogniser loads. ``on_error`` is called when the sound device is lost, ``on_lost`` when the

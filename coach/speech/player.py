@@ -1,13 +1,16 @@
-"""The player: one sounddevice stream, 16 kHz mono int16, 20 ms blocks.
+"""The player: a sounddevice output stream (and with a microphone, an input stream beside it), 16 kHz
+mono int16, 20 ms blocks.
 
 Threads and what they may do:
 
 - The caller (any thread) queues utterances (:meth:`Player.play`), mixes tones (:meth:`Player.tone`),
   requests :meth:`Player.stop` and :meth:`Player.duck`. These only append to deques and bump counters.
-- The PortAudio callback copies samples from the current utterance (a float32 array; slices are
+- The output callback copies samples from the current utterance (a float32 array; slices are
   views) into ``outdata``, mixes active tones, applies the duck gain, and appends small event
   tuples to a deque (and a :class:`Played` record when a line starts or is cut off). No locks, no
-  logging, no waiting.
+  logging, no waiting. It also hands a copy of each block it played to the input callback (a deque).
+- The input callback pairs the microphone's block with as many of the played samples and puts
+  the pair into the capture sink.
 - The reporter thread turns those events into ``done(utterance_id, interrupted)`` calls, waiting
   until a naturally finished utterance has really left the speaker (its DAC time), and watches the
   stream. If PortAudio ends it, or its callback stops coming, the stream is closed and opened
@@ -48,6 +51,9 @@ Pcm = npt.NDArray[np.int16]
 BLOCK = 320   # 20 ms at 16 kHz
 DUCK_GAIN = 0.3
 PLAYED_KEPT = 8   # lines remembered by Player.played()
+#: played samples (beyond one block) kept waiting for the microphone's blocks before the oldest go:
+#: the two streams' callbacks take turns, so one or two blocks wait at most unless one was held up
+MAX_BACKLOG = 4 * BLOCK
 
 DoneCallback = Callable[[int, bool], None]
 ErrorCallback = Callable[[Exception], None]
@@ -55,7 +61,7 @@ WarningCallback = Callable[[str], None]
 
 
 class CaptureSink(Protocol):
-    """Where the duplex player puts ``(mic_block, played_block)`` pairs (e.g. a queue.Queue)."""
+    """Where the player with a microphone puts ``(mic_block, played_block)`` pairs (e.g. a queue.Queue)."""
 
     def put_nowait(self, item: tuple[Pcm, Pcm], /) -> None: ...
 
@@ -67,8 +73,9 @@ class Player:
     """Plays utterances in order and tones over them; stops at once; reports real ends.
 
     ``device``/``input_device`` are PortAudio device indices or names (None = default); resolve
-    user input with :mod:`coach.devices` first. With ``capture`` set the stream is duplex and each
-    callback puts ``(mic_block, played_block)`` (int16, same length) into it.
+    user input with :mod:`coach.devices` first. With ``capture`` set an input stream runs beside the
+    output, and each of its callbacks puts ``(mic_block, played_block)`` (int16, same length: the
+    microphone's block and as many samples of what the output played, in order) into it.
     Raises :class:`AudioDeviceError` if the stream cannot be opened.
     """
 
@@ -105,6 +112,10 @@ class Player:
         self._played: deque[Played] = deque(maxlen=PLAYED_KEPT)
         self._pending: set[int] = set()
         self._pending_lock = threading.Lock()
+        # output callback -> input callback: the blocks played, for pairing with the microphone's
+        self._played_blocks: deque[npt.NDArray[np.int16]] = deque(maxlen=100)
+        self._reference = np.zeros(0, np.int16)   # input-callback-owned: played samples not yet paired
+        self._in_heartbeat = Heartbeat()
         self._closed = False
         self._failed = False
         self._wake = threading.Event()
@@ -179,16 +190,24 @@ class Player:
         self._reporter.join(timeout=2)
 
     def _open(self) -> Any:
-        """A started stream on the player's devices (raises sounddevice.PortAudioError or ValueError)."""
+        """A started stream on the player's devices (raises sounddevice.PortAudioError or ValueError):
+        an output stream, or with ``capture`` an output and an input stream (:class:`_Pair`)."""
         sd = self._sd
         self._heartbeat = Heartbeat()
+        output = sd.OutputStream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1,
+                                 device=self._device, latency=self._latency, callback=self._output_callback)
+        stream: Any = output
         if self._capture is not None:
-            stream = sd.Stream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=(1, 1),
-                               device=(self._input_device, self._device), latency=self._latency,
-                               callback=self._duplex_callback)
-        else:
-            stream = sd.OutputStream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1,
-                                     device=self._device, latency=self._latency, callback=self._output_callback)
+            self._played_blocks.clear()
+            self._reference = np.zeros(0, np.int16)
+            self._in_heartbeat = Heartbeat()
+            try:
+                stream = _Pair(output, self._in_heartbeat, sd.InputStream(
+                    samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1, device=self._input_device,
+                    latency=self._latency, callback=self._input_callback))
+            except BaseException:
+                close_stream(output)
+                raise
         try:
             stream.start()
         except BaseException:
@@ -272,13 +291,24 @@ class Player:
 
     def _output_callback(self, outdata: npt.NDArray[np.int16], frames: int, t: Any, status: Any) -> None:
         self._fill(outdata, frames, *self._dac_time(t))
-
-    def _duplex_callback(self, indata: npt.NDArray[np.int16], outdata: npt.NDArray[np.int16], frames: int,
-                         t: Any, status: Any) -> None:
-        self._fill(outdata, frames, *self._dac_time(t))
         if self._capture is not None:
-            with contextlib.suppress(Exception):   # a full queue drops the block rather than stall
-                self._capture.put_nowait((indata[:, 0].copy(), outdata[:, 0].copy()))
+            self._played_blocks.append(outdata[:, 0].copy())
+
+    def _input_callback(self, indata: npt.NDArray[np.int16], frames: int, t: Any, status: Any) -> None:
+        """The microphone's block, paired with as many samples of what was played (the echo
+        canceller's reference; it finds the delay between the two itself)."""
+        assert self._capture is not None
+        self._in_heartbeat.beat()
+        while self._played_blocks:
+            self._reference = np.concatenate([self._reference, self._played_blocks.popleft()])
+        if len(self._reference) > frames + MAX_BACKLOG:   # the input was held up: keep the latest
+            self._reference = self._reference[len(self._reference) - frames - MAX_BACKLOG:]
+        reference = self._reference[:frames]
+        self._reference = self._reference[frames:]
+        if len(reference) < frames:   # the output was held up: the speaker played silence
+            reference = np.concatenate([reference, np.zeros(frames - len(reference), np.int16)])
+        with contextlib.suppress(Exception):   # a full queue drops the block rather than stall
+            self._capture.put_nowait((indata[:, 0].copy(), reference))
 
     # -- reporter thread ---------------------------------------------------------------------
     def _report(self) -> None:
@@ -351,3 +381,42 @@ class Player:
         if self._on_error is not None:
             with contextlib.suppress(Exception):
                 self._on_error(error)
+
+
+class _Pair:
+    """An output and an input stream that start, stop and fail together, for :mod:`coach.streamguard`.
+
+    Not one duplex stream: after an underrun, PortAudio's ALSA duplex stream on the "pulse" plugin
+    busy-polls for good (seen here: 30-90% of a core from then on, with one core loaded), which
+    starved listening; two plain streams do not. ``time`` and the output heartbeat are the
+    output's; the input counts as failed when its callback stops coming (``in_heartbeat``).
+    """
+
+    def __init__(self, output: Any, in_heartbeat: Heartbeat, input_: Any) -> None:
+        self.output, self.input, self._in_heartbeat = output, input_, in_heartbeat
+
+    @property
+    def active(self) -> bool:
+        return bool(self.output.active) and bool(self.input.active) and not self._in_heartbeat.stalled()
+
+    @property
+    def latency(self) -> tuple[float, float]:
+        return float(self.input.latency), float(self.output.latency)
+
+    @property
+    def time(self) -> float:
+        return float(self.output.time)
+
+    def start(self) -> None:
+        self.input.start()
+        self.output.start()
+
+    def abort(self) -> None:
+        for stream in (self.output, self.input):
+            with contextlib.suppress(Exception):
+                stream.abort()
+
+    def close(self) -> None:
+        for stream in (self.output, self.input):
+            with contextlib.suppress(Exception):
+                stream.close()

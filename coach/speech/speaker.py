@@ -147,7 +147,7 @@ def build_speaker(done: DoneCallback, synth: Synth, *, device: int | str | None 
 def open_speaker(*, voice: str | None, rate: int, output_device: str | int | None, input_device: str | int | None,
                  done: DoneCallback, warn: TextIO, on_error: ErrorCallback | None = None,
                  ) -> tuple[AudioSpeaker, queue.Queue[tuple[Pcm, Pcm]]]:
-    """The live speaker for a session, on a duplex stream, and the queue of ``(mic, played)`` blocks
+    """The live speaker for a session, on an output and an input stream, and the queue of ``(mic, played)`` blocks
     (int16 mono 16 kHz, same length) for the listener and its echo canceller.
 
     ``voice`` is a profile name (None = the default); ``rate`` > 0 overrides its words per minute.
