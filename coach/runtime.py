@@ -49,6 +49,10 @@ SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
 #: (2026-11-30, the listener starved by a busy core) kept -19.1 dB, and other misheard coach words
 #: -18.7 to -23.9 dB.
 USER_OVER_VOICE_DB = -15.0
+#: A first-stage guess of "stop" or a pain word heard over the coach's voice is acted on at once
+#: only when that much of it is left too; else it waits for the second stage (live soak, 2026-11-30:
+#: a "pain" guess in the coach's voice at -17.1 dB paused it, and Whisper rejected it 0.4 s later).
+GUESS_WAITS = "waits for the second stage (heard over the coach's voice, little left after echo cancellation)"
 
 
 class Clock:
@@ -207,6 +211,14 @@ class Runtime:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
                                           over=over, transcript=transcript))
                 return
+        if (source == "voice" and not sure and utterance is not None and echo_db is not None
+                and echo_db[0] < USER_OVER_VOICE_DB):
+            # a first-stage guess over the coach's voice with little of its words left after echo
+            # cancellation: likely the coach's own voice. Its second stage judges it in a moment,
+            # and a confirmed stop or pain word is acted on then.
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, GUESS_WAITS,
+                                      echo_db=echo_db, over=over, transcript=transcript))
+            return
         if command is Command.STOP:
             self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over,

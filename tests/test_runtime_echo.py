@@ -11,7 +11,7 @@ from typing import Any
 from coach.commands import Command
 from coach.routine import find
 from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _OwnWords
-from coach.session import Heard, Say, Session, Start
+from coach.session import Heard, Phase, Say, Session, Start
 from coach.speech.base import Played
 from coach.speech.fake import PrintSpeaker
 from coach.store import SessionLog
@@ -244,3 +244,39 @@ def test_a_rejection_of_a_stop_guess_does_not_silence_the_coach(tmp_path: Path) 
     items = queued(rt)
     assert speaker.stops == 0
     assert len(items) == 1 and isinstance(items[0], Heard) and items[0].rejected and items[0].utterance == 3
+
+
+def test_a_stop_guess_with_little_left_after_echo_cancellation_waits_for_its_judgement(tmp_path: Path) -> None:
+    """A first-stage "stop" or "pain" guess over the coach's voice that the echo canceller took most
+    of (the coach's own voice, likely) neither silences nor pauses the coach; Whisper's confirmation
+    of the same utterance is acted on when it comes. A guess with the user's share of sound left is
+    acted on at once, and a single-stage engine's stop (no utterance number) is never held back."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    level = rt.session.level
+    rt.command(Command.PAIN, "pain", echo_db=(-17.1, -120.0), confirmed=False, utterance=1)
+    rt.command(Command.STOP, "stop", echo_db=(-17.1, -120.0), confirmed=False, utterance=2)
+    assert speaker.stops == 0
+    items = queued(rt)
+    assert [type(i) for i in items] == [_OwnWords, _OwnWords]
+    for item in items:
+        rt._take(item)
+    assert rt.session.level == level and rt.session.phase is not Phase.PAUSED
+    rt.command(Command.STOP, "stop", echo_db=(-17.1, -120.0), confirmed=True, utterance=2)   # judged: the user's
+    assert speaker.stops == 1
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.PAUSED
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    waited = [r for r in rows if r["type"] == "heard" and r.get("ignored", "").startswith("waits for the second")]
+    assert [r["text"] for r in waited] == ["pain", "stop"]
+
+
+def test_a_stop_guess_with_the_users_share_left_is_acted_on_at_once(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.STOP, "stop", echo_db=(-9.9, -30.0), confirmed=False, utterance=1)
+    rt.command(Command.STOP, "stop", echo_db=(-22.0, -30.0))   # one stage (pocketsphinx alone): no waiting
+    assert speaker.stops == 2
+    assert [type(i) for i in queued(rt)] == [Heard, Heard]
