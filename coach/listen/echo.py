@@ -78,6 +78,9 @@ SPEAKING = 30.0   # reference RMS above which the coach is speaking, for the del
 #: recordings the right ones matched 0.91-1.0. In a real room, reverberation lowers the match, and
 #: the delay is then found twice, a quarter of a second later.
 SURE_MATCH = 0.6
+#: Seconds of the audio before the delay was found that a new speex learns the room from.
+WARM_UP = 1.5
+WARM_PASSES = 3
 
 
 def _rms(x: Float) -> float:
@@ -137,6 +140,7 @@ class EchoCanceller:
         self._rest_mic = np.zeros(0, np.int16)
         self._rest_ref = np.zeros(0, np.int16)
         self._ref_level = 0.0
+        self._warm = False   # run the recent audio through this new speex before the next block
         self.active = False   # was the coach's voice in the room during the last block processed?
 
     def process(self, mic: Block, reference: Block) -> Block:
@@ -160,6 +164,9 @@ class EchoCanceller:
             # the delay moved: the reference is shifted, and the room model kept (the room is the same)
             self._shift = shift
         end = len(self._ref) - self._shift
+        if self._warm:
+            self._warm = False
+            self._warm_up(n, end)
         aligned = np.clip(np.round(self._ref[max(0, end - n):end]), -32768, 32767).astype(np.int16)
         m = np.concatenate([self._rest_mic, np.asarray(mic, dtype=np.int16)])
         r = np.concatenate([self._rest_ref, aligned])
@@ -175,6 +182,19 @@ class EchoCanceller:
         return out
 
     # -- internals --------------------------------------------------------------------------
+    def _warm_up(self, n: int, end: int) -> None:
+        """Run the last ``WARM_UP`` seconds before the current block (``n`` samples; the aligned
+        reference ends at ``end``) through speex, its output thrown away: it then knows the room
+        when the delay is first found, rather than a second or two later."""
+        k = min(int(WARM_UP * SAMPLE_RATE), len(self._mic) - n, end - n) // FRAME * FRAME
+        if k <= 0:
+            return
+        mic = np.clip(np.round(self._mic[len(self._mic) - n - k:len(self._mic) - n]), -32768, 32767).astype(np.int16)
+        ref = np.clip(np.round(self._ref[end - n - k:end - n]), -32768, 32767).astype(np.int16)
+        for _ in range(WARM_PASSES):
+            for i in range(0, k, FRAME):
+                self._aec.cancel_echo(mic[i:i + FRAME].tolist(), ref[i:i + FRAME].tolist())
+
     def _active(self, ref: Block) -> npt.NDArray[np.bool_]:
         """For each 10 ms frame of the aligned reference: is the coach's voice (or its echo) in the room?"""
         frames = len(ref) // FRAME
@@ -212,6 +232,7 @@ class EchoCanceller:
                 self.delay = new
                 self._candidate = None
                 self._new_speex()   # found for the first time: what speex learnt unaligned is dropped
+                self._warm = True   # ... and it learns the room from the audio searched instead
             return
         m = self._mic[-self.track_window:]
         # the delay in use can only be found wrong while the coach's voice it lines up is in the window
