@@ -6,8 +6,9 @@ microphone at -6 dB (half amplitude). No core is kept busy unless ``BARGE_BUSY=1
 
 Each trial is a session of its own (``coach run tennis-balls --fresh``, its own data dir, so the
 remembered level never carries over), with the listening engine ``coach run`` picks by itself:
-once its log has a "said" record, the trial waits a random 0.5 to 4 s (``random.Random(1)``; the
-intro's lines take about a minute, so the coach is mid-intro) and plays one phrase into
+once its log has a "said" record, the trial waits a random 0.5 to 30 s (``random.Random(1)``;
+``BARGE_LATEST`` sets the 30; the intro's lines take over a minute, so the coach is mid-intro:
+a random moment of its speech, now and then in a pause between its lines) and plays one phrase into
 ``user_out``, the virtual user's mouth: rendered by flite, the voices 'slt' and 'awb' taking turns
 from trial to trial. The phrases ("stop", "harder", "softer", "next", "ouch", "a little harder
 please", "pause") take turns too, ``BARGE_TRIALS`` (default 5) rounds of all seven. In the intro
@@ -28,6 +29,11 @@ that moment is found from when each log record becomes visible (``bench.soak.Log
 phrase ended is when ``pacat`` finished playing it, less the silence flite leaves after the words.
 Whether the coach's voice was in the room while the phrase was played is measured at its speaker
 (``bench.soak.SpeechMeter``) and printed with each trial.
+
+Until 2026-11-30 the wait was 0.5 to 4 s, which put a third of the phrases in the coach's first
+two seconds of speech, while the echo canceller is still finding the delay and learning the room;
+a session's first seconds are a small share of its speech, so they now have a line of their own
+("in the coach's first 3 s") beside the share over all trials.
 
 Printed: a line per trial, then per phrase: trials, acted on, heard but ignored, wrong, not heard,
 the share acted on (target: 90% or more each) and the latency (median and largest).
@@ -52,6 +58,11 @@ from coach.commands import parse
 PHRASES = ("stop", "harder", "softer", "next", "ouch", "a little harder please", "pause")
 VOICES = ("slt", "awb")
 ROUTINE = "tennis-balls"
+#: the phrase is played this long (seconds, uniformly at random) after the first line was queued
+EARLIEST = 0.5
+LATEST = 30.0
+#: the phrases played this soon are counted apart too: the echo canceller is still learning the room
+EARLY = 3.0
 #: the phrase must be acted on within this long after it ended
 WITHIN = 5.0
 #: flite's samples quieter than this (int16) before and after the words are silence
@@ -66,6 +77,7 @@ class Trial:
     latency: float | None      # seconds from the end of the phrase to the "command" record
     others: int                # other commands acted on from the phrase's start to 5 s after it
     notes: list[str]
+    delay: float = 0.0         # seconds after the first line was queued that the phrase was played
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,15 @@ def _render(folder: Path, text: str, voice: str) -> Phrase:
     return Phrase(text, voice, pcm, lead / RATE, tail / RATE)
 
 
+def latest() -> float:
+    """The latest moment a phrase is played (``BARGE_LATEST``, seconds; default ``LATEST``)."""
+    try:
+        return max(EARLIEST + 0.1, float(os.environ.get("BARGE_LATEST", "") or LATEST))
+    except ValueError:
+        print(f"bench: BARGE_LATEST={os.environ['BARGE_LATEST']!r} is not a number; using {LATEST:g}")
+        return LATEST
+
+
 def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rng: random.Random,
            record: bool = False) -> Trial:
     command = parse(phrase.text, "en")
@@ -100,7 +121,7 @@ def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rn
                              [f"the session never spoke (exit {coach.proc.poll()}): {coach.stderr()[-300:]!r}"])
             coach.log.poll()
             time.sleep(0.02)
-        delay = rng.uniform(0.5, 4.0)
+        delay = rng.uniform(EARLIEST, latest())
         end = time.monotonic() + delay
         while time.monotonic() < end:
             coach.log.poll()
@@ -128,10 +149,10 @@ def _trial(pa: PulseServer, meter: SpeechMeter, folder: Path, phrase: Phrase, rn
     cmd = next((r for r in commands if r["command"] == want), None)
     others = len(commands) - (cmd is not None)
     if cmd is not None:
-        return Trial(phrase.text, phrase.voice, "acted on", cmd["t"] - at_end, others, notes)
+        return Trial(phrase.text, phrase.voice, "acted on", cmd["t"] - at_end, others, notes, delay)
     if any(r.get("command") == want and "ignored" in r for r in heard):
-        return Trial(phrase.text, phrase.voice, "ignored", None, others, notes)
-    return Trial(phrase.text, phrase.voice, "wrong" if commands else "not heard", None, others, notes)
+        return Trial(phrase.text, phrase.voice, "ignored", None, others, notes, delay)
+    return Trial(phrase.text, phrase.voice, "wrong" if commands else "not heard", None, others, notes, delay)
 
 
 def main() -> None:
@@ -139,7 +160,8 @@ def main() -> None:
     busy = os.environ.get("BARGE_BUSY", "") == "1"
     record = os.environ.get("BARGE_RECORD", "") == "1"
     rng = random.Random(1)
-    print(f"{trials} trial(s) of each of {len(PHRASES)} phrases over the coach's intro ({ROUTINE}); its echo at -6 dB; "
+    print(f"{trials} trial(s) of each of {len(PHRASES)} phrases over the coach's intro ({ROUTINE}), "
+          f"{EARLIEST:g} to {latest():g} s after its first line; its echo at -6 dB; "
           f"{'one core kept busy' if busy else 'no busy loop'}", flush=True)
     results: list[Trial] = []
     engine = ""
@@ -180,6 +202,11 @@ def main() -> None:
     lat = [t.latency for t in results if t.latency is not None]
     print(f"all: {acted} of {len(results)} acted on ({100 * acted / len(results):.0f}%; target 90% for each phrase)"
           + (f", latency median {statistics.median(lat):.2f} s" if lat else ""))
+    early = [t for t in results if t.delay < EARLY]
+    if early:
+        print(f"in the coach's first {EARLY:g} s: {sum(t.outcome == 'acted on' for t in early)} of {len(early)} "
+              f"acted on; later: {sum(t.outcome == 'acted on' for t in results if t.delay >= EARLY)} of "
+              f"{len(results) - len(early)}")
     print(f"other commands acted on from a phrase's start to {WITHIN:g} s after it: "
           f"{sum(t.others for t in results)} (each listed with its trial above)")
     print(f"session logs, stdout and stderr kept in {folder}"
