@@ -226,3 +226,11 @@ def test_a_confirmed_guess_is_not_rejected() -> None:
     out = [d for _ in range(150) for d in two.accept(block())]
     assert [(d.command, d.confirmed, d.rejected, d.utterance) for d in out] == [
         (Command.STOP, False, False, 1), (Command.STOP, True, False, 1)]
+
+
+def test_a_decoder_loop_is_taken_once_even_when_its_last_word_is_cut_short() -> None:
+    assert _once("softer softer softer soft".split()) == ["softer"]
+    assert _once("okay next okay next okay".split()) == ["okay", "next"]
+    assert _once("harder soft".split()) == ["harder", "soft"]          # no loop: left as it is
+    assert _once("stop sto".split()) == ["stop"]                       # the loop cut in its first word
+    assert _once("stop".split()) == ["stop"]

@@ -280,3 +280,22 @@ def test_a_stop_guess_with_the_users_share_left_is_acted_on_at_once(tmp_path: Pa
     rt.command(Command.STOP, "stop", echo_db=(-22.0, -30.0))   # one stage (pocketsphinx alone): no waiting
     assert speaker.stops == 2
     assert [type(i) for i in queued(rt)] == [Heard, Heard]
+
+
+def test_over_the_coachs_voice_a_command_must_be_written_down_by_the_second_stage(tmp_path: Path) -> None:
+    """Whisper found "next" fitting the sound, but wrote "Let's go." (the coach's own voice, live):
+    not taken while the coach speaks. Written down as "Next, please." it is."""
+    rt, _speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    rt.command(Command.NEXT, "next", echo_db=(-7.4, -35.3), confirmed=True, utterance=1, transcript="Let's go.")
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.INTRO
+    rt.command(Command.NEXT, "next", echo_db=(-7.4, -35.3), confirmed=True, utterance=2, transcript="Next, please.")
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is not Phase.INTRO
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    heard = [(r["transcript"], r.get("ignored")) for r in rows if r["type"] == "heard"]
+    assert heard == [("Let's go.", "the coach was speaking"), ("Next, please.", None)]

@@ -230,9 +230,11 @@ class WhisperJudge:
 
 def _once(words: list[str]) -> list[str]:
     """``words`` without repeats of the whole: the shortest run of which they are copies (the last
-    one maybe cut short), when there are two copies or more; else ``words``."""
+    one maybe cut short, down to part of a word: "softer softer soft"), when there are two copies
+    or more; else ``words``."""
+    last = len(words) - 1
     for n in range(1, len(words) // 2 + 1):
-        if all(w == words[i % n] for i, w in enumerate(words)):
+        if all(w == words[i % n] or (i == last and words[i % n].startswith(w)) for i, w in enumerate(words)):
             return words[:n]
     return words
 
