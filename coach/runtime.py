@@ -53,6 +53,11 @@ USER_OVER_VOICE_DB = -15.0
 #: only when that much of it is left too; else it waits for the second stage (live soak, 2026-11-30:
 #: a "pain" guess in the coach's voice at -17.1 dB paused it, and Whisper rejected it 0.4 s later).
 GUESS_WAITS = "waits for the second stage (heard over the coach's voice, little left after echo cancellation)"
+#: ... and a stop or pain word that the second stage did not write down, only found fitting the
+#: sound, is not taken over the coach's voice with less than that left (live barge-in run,
+#: 2026-11-30: the coach's voice written as "Just up." judged "please stop" at -16.4 dB; the users'
+#: stops judged that way kept -5.9 and -6.6 dB)
+FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
 
 
 class Clock:
@@ -211,6 +216,13 @@ class Runtime:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
                                           over=over, transcript=transcript))
                 return
+        if (source == "voice" and sure and transcript is not None and echo_db is not None
+                and echo_db[0] < USER_OVER_VOICE_DB and parse(transcript, self.language) is not command):
+            # judged a command only by how well its phrase fits, over the coach's voice, with little
+            # left after echo cancellation: the coach's voice (live: "Just up." as "please stop")
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, FIT_OVER_VOICE,
+                                      echo_db=echo_db, over=over, transcript=transcript))
+            return
         if (source == "voice" and not sure and utterance is not None and echo_db is not None
                 and echo_db[0] < USER_OVER_VOICE_DB):
             # a first-stage guess over the coach's voice with little of its words left after echo

@@ -299,3 +299,16 @@ def test_over_the_coachs_voice_a_command_must_be_written_down_by_the_second_stag
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     heard = [(r["transcript"], r.get("ignored")) for r in rows if r["type"] == "heard"]
     assert heard == [("Let's go.", "the coach was speaking"), ("Next, please.", None)]
+
+
+def test_a_stop_only_fitted_over_the_coachs_voice_with_little_left_is_not_taken(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.STOP, "please stop", echo_db=(-16.4, -120.0), confirmed=True, utterance=1,
+               transcript="Just up.")                                          # the coach's voice, live
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    rt.command(Command.STOP, "stop", echo_db=(-16.4, -120.0), confirmed=True, utterance=2,
+               transcript="Stop.")                                             # written down: taken
+    rt.command(Command.STOP, "stop", echo_db=(-6.6, -37.9), confirmed=True, utterance=3,
+               transcript="Stipe one.")                                        # the user's, only fitted
+    assert speaker.stops == 2 and [type(i) for i in queued(rt)] == [Heard, Heard]
