@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from pulse import PulseServer  # tests/ is on sys.path under pytest (rootdir-relative)
 
 from coach.cli import main
 from coach.config import load_config
@@ -209,7 +210,8 @@ pressure = false
 """
 
 
-def _render(tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], np.ndarray]:  # type: ignore[type-arg]
+def _engines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The engine of every synthesiser that make_synth builds from now on."""
     engines: list[str] = []
     real = voices.make_synth
 
@@ -219,6 +221,23 @@ def _render(tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> tup
         return synth
 
     monkeypatch.setattr(voices, "make_synth", spy)
+    return engines
+
+
+def test_say_speaks_with_the_profile_engine(joe: piper.PiperVoiceFile, pulse: PulseServer,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    engines = _engines(monkeypatch)
+    with pulse.apply():
+        rec = pulse.start_recording("coach_out.monitor")
+        assert main(["say", "the coach is ready", "--voice", "natural"], out=io.StringIO()) == 0
+        heard = rec.stop()
+    assert engines == ["piper"]
+    windows = np.abs(heard[: len(heard) // 160 * 160].astype(np.int32)).reshape(-1, 160).max(axis=1)
+    assert (windows > 300).sum() > 20
+
+
+def _render(tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], np.ndarray]:  # type: ignore[type-arg]
+    engines = _engines(monkeypatch)
     (tmp_path / "config.toml").write_text(config)
     (tmp_path / "tiny.toml").write_text(TINY)
     wav = tmp_path / "out.wav"
