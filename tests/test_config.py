@@ -112,8 +112,8 @@ def test_choices_name_the_allowed_values(tmp_path: Path) -> None:
     ('[speech]\nvoice = 3\n', 'for example: voice = "clear"'),
     ("speech = 5\n", "write [speech] on a line of its own, and its keys (voice, rate, output_device) on the lines "
                      "below it"),
-    ('[speech]\nvoice = "nosuch"\n', "use one of: calm, clear, fast (see `coach voices`), or the path of a profile "
-                                      "file"),
+    ('[speech]\nvoice = "nosuch"\n', "use one of: calm, clear, fast, natural (see `coach voices`), or the path of a "
+                                      "profile file"),
 ])
 def test_the_fix_is_written_as_toml(tmp_path: Path, text: str, fix: str) -> None:
     with pytest.raises(ConfigError) as e:

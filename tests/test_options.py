@@ -72,7 +72,8 @@ def test_an_unknown_voice_is_refused_in_text_mode_too(capsys: pytest.CaptureFixt
     status, _, err = cli("run", "tennis-balls", "--text", "--fresh", "--voice", "nosuch", capsys=capsys)
     assert status == 2
     assert err == ("coach: --voice nosuch: there is no voice profile called 'nosuch'\n"
-                   "  fix: use one of: calm, clear, fast (see `coach voices`), or the path of a profile file\n")
+                   "  fix: use one of: calm, clear, fast, natural (see `coach voices`), or the path of a profile "
+                   "file\n")
 
 
 def _parsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:

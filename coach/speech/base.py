@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from coach.speech.synth import Pcm, VoiceSettings
 
 
 class Earcon(StrEnum):
@@ -71,3 +75,36 @@ class Speaker(Protocol):
 
     def close(self) -> None:
         """Release devices and threads."""
+
+
+class Synthesizer(Protocol):
+    """Renders text to 16 kHz mono int16 PCM, with a cache and render-ahead; the speaker and
+    ``coach render`` take any one (espeak-ng: :class:`coach.speech.synth.Synth`; Piper:
+    :class:`coach.speech.piper.PiperSynth`). Thread-safe; only :meth:`render` blocks.
+    """
+
+    #: how many times the engine actually rendered (not served from the cache)
+    render_count: int
+
+    @property
+    def engine(self) -> str:
+        """"espeak" or "piper": the engine that really renders (after any fallback)."""
+
+    @property
+    def settings(self) -> VoiceSettings:
+        """What later renders use (voice id, rate, pitch, volume)."""
+
+    def set_rate(self, wpm: int) -> None:
+        """Later renders use ``wpm`` words per minute."""
+
+    def render_async(self, text: str, settings: VoiceSettings | None = None) -> Future[Pcm]:
+        """A future of the PCM for ``text``: done already if cached."""
+
+    def render(self, text: str, settings: VoiceSettings | None = None) -> Pcm:
+        """The PCM for ``text`` (blocks while it renders)."""
+
+    def prepare(self, text: str) -> None:
+        """Render ``text`` in the background so a later render finds it cached."""
+
+    def is_cached(self, text: str, settings: VoiceSettings | None = None) -> bool:
+        """Whether ``text`` is rendered already."""

@@ -18,10 +18,9 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TextIO
 
-from coach.speech.base import DoneCallback, Earcon, Played
+from coach.speech.base import DoneCallback, Earcon, Played, Synthesizer
 from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
-from coach.speech.synth import Synth
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,8 @@ log = logging.getLogger(__name__)
 class AudioSpeaker:
     """Speaks through :class:`Player`. Build it with :func:`build_speaker` or pass parts in."""
 
-    def __init__(self, done: DoneCallback, synth: Synth, player_factory: Callable[[DoneCallback], Player]) -> None:
+    def __init__(self, done: DoneCallback, synth: Synthesizer,
+                 player_factory: Callable[[DoneCallback], Player]) -> None:
         self._done = done
         self.synth = synth
         self.player = player_factory(self._player_done)
@@ -131,7 +131,7 @@ class AudioSpeaker:
                 self._report(uid, True)   # could not render: report it so the session moves on
 
 
-def build_speaker(done: DoneCallback, synth: Synth, *, device: int | str | None = None,
+def build_speaker(done: DoneCallback, synth: Synthesizer, *, device: int | str | None = None,
                   on_error: ErrorCallback | None = None, input_device: int | str | None = None,
                   capture: CaptureSink | None = None, on_warning: Callable[[str], None] | None = None,
                   ) -> AudioSpeaker:
@@ -154,17 +154,17 @@ def open_speaker(*, voice: str | None, rate: int, output_device: str | int | Non
     Devices are names or indices as a user gives them. Raises AudioDeviceError / ConfigError.
     """
     from coach.devices import resolve_input, resolve_output
-    from coach.speech.voices import find_profile, resolve_settings
+    from coach.speech.voices import find_profile, make_synth
 
     def _warn(line: str) -> None:
         with contextlib.suppress(Exception):
             warn.write(line + "\n")
             warn.flush()
 
-    settings = resolve_settings(find_profile(voice), rate, _warn)
+    synth = make_synth(find_profile(voice), rate, _warn)
     out_index, in_index = resolve_output(output_device), resolve_input(input_device)
     capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
     # a stream opened again is logged: on the terminal, and in a session also in its log (coach.app)
-    speaker = build_speaker(done, Synth(settings), device=out_index, on_error=on_error, input_device=in_index,
+    speaker = build_speaker(done, synth, device=out_index, on_error=on_error, input_device=in_index,
                             capture=capture, on_warning=lambda line: log.warning("%s", line))
     return speaker, capture

@@ -243,11 +243,12 @@ def engine_thread() -> threading.Thread:
     return _EngineThread.get().thread
 
 
-class Synth:
+class CachedSynth:
     """Renders text to 16 kHz mono int16 PCM, caching each (text, voice, rate, pitch, volume).
 
     :meth:`render` blocks (returns at once when cached); :meth:`prepare` and :meth:`render_async`
-    never block. Thread-safe.
+    never block. Thread-safe. An engine subclasses it and implements :meth:`_submit`, which queues
+    one render on the engine's own thread.
     """
 
     def __init__(self, settings: VoiceSettings | None = None, *, cache_size: int = 512) -> None:
@@ -266,6 +267,10 @@ class Synth:
         """Later renders use ``wpm`` words per minute."""
         self._settings = replace(self._settings, rate=int(wpm))
 
+    def _submit(self, text: str, settings: VoiceSettings) -> Future[Pcm]:
+        """Queue one render on the engine (never blocks)."""
+        raise NotImplementedError
+
     def render_async(self, text: str, settings: VoiceSettings | None = None) -> Future[Pcm]:
         """A future of the PCM for ``text``: done already if cached, else queued on the engine."""
         key = (text, settings or self._settings)
@@ -275,7 +280,7 @@ class Synth:
                 self._cache.move_to_end(key)
                 return fut
             self.render_count += 1
-            fut = _EngineThread.get().submit(lambda engine: _render_in_engine(engine, key[0], key[1]))
+            fut = self._submit(key[0], key[1])
             self._cache[key] = fut
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -293,3 +298,13 @@ class Synth:
         with self._lock:
             fut = self._cache.get((text, settings or self._settings))
         return fut is not None and fut.done() and fut.exception() is None
+
+
+class Synth(CachedSynth):
+    """espeak-ng through pyttsx3, on the one engine thread."""
+
+    engine = "espeak"
+
+    def _submit(self, text: str, settings: VoiceSettings) -> Future[Pcm]:
+        fut: Future[Pcm] = _EngineThread.get().submit(lambda engine: _render_in_engine(engine, text, settings))
+        return fut

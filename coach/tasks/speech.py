@@ -14,10 +14,10 @@ from typing import Protocol, TextIO
 import numpy as np
 import numpy.typing as npt
 
-from coach.config import load_config, voice_option
+from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError
 from coach.listen.base import SAMPLE_RATE
-from coach.speech.base import Earcon
+from coach.speech.base import Earcon, Synthesizer
 
 Pcm = npt.NDArray[np.int16]
 
@@ -39,14 +39,14 @@ def _warn(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tuple[object, object]:
-    from coach.speech.synth import Synth
-    from coach.speech.voices import find_profile, resolve_settings
+def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tuple[Synthesizer, Config]:
+    """The synthesiser of the voice profile that --voice, else the routine, else the config names."""
+    from coach.speech.voices import find_profile, make_synth
 
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
     name = voice_option(getattr(args, "voice", None)) or routine_voice or config.speech.voice
     profile = find_profile(name)
-    return Synth(resolve_settings(profile, config.speech.rate, _warn)), config
+    return make_synth(profile, config.speech.rate, _warn), config
 
 
 #: `coach say` is there to check the sound, so it has no --text: its fix for a device error says so.
@@ -64,11 +64,8 @@ def cmd_say(args: argparse.Namespace, out: TextIO) -> int:
 def _say(args: argparse.Namespace) -> int:
     from coach.devices import resolve_output
     from coach.speech.speaker import build_speaker
-    from coach.speech.synth import Synth
-
     synth, config = _synth_for(args)
-    assert isinstance(synth, Synth)
-    spec = args.output_device if args.output_device is not None else config.speech.output_device  # type: ignore[attr-defined]
+    spec = args.output_device if args.output_device is not None else config.speech.output_device
     device = resolve_output(spec)
     finished = threading.Event()
     errors: list[Exception] = []
@@ -88,17 +85,30 @@ def _say(args: argparse.Namespace) -> int:
     return 0
 
 
+#: How `coach voices` names each engine.
+ENGINE_NAMES = {"espeak": "espeak-ng", "piper": "Piper"}
+
+
 def cmd_voices(args: argparse.Namespace, out: TextIO) -> int:
+    from coach.speech import piper
     from coach.speech.synth import installed_voices
     from coach.speech.voices import load_profiles
 
     out.write("voice profiles:\n")
     for p in load_profiles().values():
-        out.write(f"  {p.name}: {p.rate} words per minute, volume {p.volume:g}, pitch {p.pitch}, "
-                  f"language {p.language}, voices {', '.join(p.voices) or '(engine default)'}\n")
-    out.write("installed voices:\n")
+        fallback = f" (espeak-ng fallback: {p.fallback or 'its default'})" if p.engine == "piper" else ""
+        out.write(f"  {p.name}: {ENGINE_NAMES[p.engine]}, {p.rate} words per minute, volume {p.volume:g}, "
+                  f"pitch {p.pitch}, language {p.language}, voices {', '.join(p.voices) or '(engine default)'}"
+                  f"{fallback}\n")
+    out.write("espeak-ng voices:\n")
     for v in installed_voices():
         out.write(f"  {v.id}: {v.name} ({', '.join(v.languages) or 'no language'})\n")
+    out.write("Piper voices:\n")
+    why = piper.missing()
+    for pv in [] if why else piper.find_voices():
+        out.write(f"  {pv.id}: {pv.language or 'no language'} ({pv.model})\n")
+    if why:
+        out.write(f"  none: {why} (to fix: {piper.PIPER_FIX})\n")
     return 0
 
 
@@ -176,7 +186,6 @@ def check_output(path: Path) -> None:
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     from coach.routine import find
     from coach.speech.earcons import earcon_pcm
-    from coach.speech.synth import Synth
     from coach.timeline import plan
 
     routine = find(args.routine)
@@ -187,7 +196,6 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
                          f"hours, and a WAV file holds at most {MAX_WAV_SECONDS // 3600}",
                          "render a shorter routine, with fewer or shorter steps")
     synth, _ = _synth_for(args, routine.voice)
-    assert isinstance(synth, Synth)
 
     def seconds_for(text: str) -> float:
         return len(synth.render(text)) / SAMPLE_RATE
