@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from coach.commands import languages
-from coach.errors import RoutineError
+from coach.errors import CoachError, RoutineError
 from coach.tomlsource import TomlProblem, key_lines, line_of, parse, read_bounded
 
 MIN_LEVEL = 1
@@ -122,6 +123,17 @@ MAX_REPS = 200
 MIN_PACE, MAX_PACE = 0.5, 30.0
 MAX_COUNTDOWN = 10
 
+#: Words that do not fit a role, and why: a routine for yourself is spoken to the one massaged, one
+#: for a partner to the one giving the massage (issue 18: `--role self` on swedish said "ask your
+#: partner").
+WRONG_ROLE: dict[str, tuple[tuple[str, ...], str]] = {
+    "self": (("partner", "partner's", "giver", "receiver"),
+             "this routine is spoken to someone massaging themselves; write it for them, or make it "
+             "role = \"partner\""),
+    "partner": (("yourself", "your back", "your spine", "your lower back", "lie on your", "roll onto your"),
+                "this routine is spoken to the one giving the massage, so it is their partner's back; "
+                "write \"your partner's back\" or \"their back\", or make it role = \"self\""),
+}
 _TEXT_LISTS = ("equipment", "safety", "contraindications", "aftercare")
 TOP_KEYS: tuple[str, ...] = (
     "title", "description", "role", "language", "voice", "start_level", "max_level",
@@ -290,6 +302,8 @@ class _Checker:
         lists = {key: self.texts(data, key, ()) for key in _TEXT_LISTS}
 
         steps = self.steps(data, top)
+        if role is not None:
+            self.role_words(data, role)
         if (self.problems or title is None or description is None or role is None or start is None
                 or top is None or steps is None):
             return None
@@ -301,6 +315,23 @@ class _Checker:
             contraindications=lists["contraindications"], aftercare=lists["aftercare"],
             voice=voice, path=self.path,
         )
+
+    def role_words(self, data: Any, role: str, where: KeyPath = ()) -> None:
+        """Every text the routine speaks must fit its role: a routine for yourself names no partner,
+        and one for a partner speaks to the giver, not of "your back" (see ``WRONG_ROLE``)."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                if key not in ("role", "language", "voice"):
+                    self.role_words(value, role, (*where, key))
+        elif isinstance(data, list):
+            for i, value in enumerate(data):
+                self.role_words(value, role, (*where, i))
+        elif isinstance(data, str):
+            words, why = WRONG_ROLE[role]
+            found = next((w for w in words if re.search(rf"\b{w}\b", data, re.IGNORECASE)), None)
+            if found is not None:
+                name = ".".join(str(k + 1 if isinstance(k, int) else k) for k in where)
+                self.add(where, f"{name} says {found!r}, but role = \"{role}\": {why}")
 
     def steps(self, data: dict[str, Any], top: int | None) -> tuple[Step, ...] | None:
         if "steps" not in data:
@@ -562,3 +593,18 @@ def find(name_or_path: str) -> Routine:
     listing = ", ".join(ids) if ids else "none found"
     raise RoutineError(f"no routine called '{name_or_path}'. Available routines: {listing}",
                        f"{hint}run `coach list` to hear the routines, or give the path of a .toml file")
+
+
+#: who a routine of each role is spoken to
+ROLE_NAMES = {"self": "someone massaging themselves", "partner": "someone massaging a partner"}
+
+
+def wrong_role(routine: Routine, asked: str) -> CoachError:
+    """The error for running ``routine`` with ``--role asked``, which is not the role its lines are
+    written for (they would speak to the wrong person): names the routines written for that role."""
+    where = f" in {routine.path}" if routine.path else ""
+    other = [r.id for r in available() if r.role != routine.role]
+    kind = "yourself" if routine.role == "partner" else "a partner"
+    fix = "run it without --role" + (f", or pick a routine for {kind}: {', '.join(other)}" if other else "")
+    return CoachError(f"{routine.id} is written for {ROLE_NAMES[routine.role]} (role = \"{routine.role}\"{where}); "
+                      f"--role {asked} would have its lines speak to the wrong person", fix)

@@ -447,3 +447,39 @@ def test_lines_stay_right_after_multi_line_arrays_and_strings() -> None:
     text = text.replace("seconds = 30", "seconds = 0")
     (problem,) = check(text)
     assert problem.line == 16 and "seconds" in problem.message
+
+
+@pytest.mark.parametrize(("old", "new", "word"), [
+    ('say = "Press."', 'say = "Ask your partner to lie down."', "partner"),
+    ('say = "Halfway."', 'say = "Tell the receiver to breathe."', "receiver"),
+])
+def test_a_routine_for_yourself_that_names_a_partner_is_reported_at_its_line(old: str, new: str, word: str) -> None:
+    text = edit(old, new)
+    problems = check(text)
+    line = text.splitlines().index(new) + 1
+    assert [(p.line, word in p.message and 'role = "self"' in p.message) for p in problems] == [(line, True)]
+
+
+def test_a_routine_for_a_partner_that_speaks_of_your_back_is_reported() -> None:
+    text = edit('role = "self"', 'role = "partner"').replace('say = "Press."', 'say = "Press on your back."')
+    problems = check(text)
+    assert len(problems) == 1 and "'your back'" in problems[0].message and 'role = "partner"' in problems[0].message
+    assert check(text.replace("on your back", "on their back")) == []
+
+
+def test_the_builtin_routines_fit_their_roles() -> None:
+    from coach.routine import builtin_dir
+
+    for path in sorted(builtin_dir().glob("*.toml")):
+        assert validate_file(path)[1] == [], path
+
+
+def test_a_routine_cannot_be_run_or_rendered_in_the_role_it_is_not_written_for(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["run", "swedish", "--role", "self", "--text", "--fresh"],
+                 ["render", "swedish", "--role", "self", "-o", str(tmp_path / "x.wav")]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "swedish is written for someone massaging a partner" in err
+        assert "pick a routine for yourself: " in err and "tennis-balls" in err
+    assert not (tmp_path / "x.wav").exists()

@@ -6,13 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TextIO, cast
+from typing import TextIO
 
 from coach import store
 from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
 from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
-from coach.routine import Role, Routine, find, load
+from coach.routine import ROLE_NAMES, Role, Routine, find, load, wrong_role
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -20,8 +20,17 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def _role(args: argparse.Namespace, config: Config, routine: Routine) -> Role:
-    value: str = args.role or config.session.role or routine.role
-    return cast(Role, value)
+    """The routine's own role: its lines are written for it. Asking for the other one on the command
+    line is an error; the configuration's role, for routines of the other kind, is passed over with
+    a line on stderr."""
+    asked: str = args.role or ""
+    if asked and asked != routine.role:
+        raise wrong_role(routine, asked)
+    if config.session.role and config.session.role != routine.role:
+        print(f"coach: {routine.id} is written for {ROLE_NAMES[routine.role]}, so it runs as role "
+              f"\"{routine.role}\", not as your configuration's \"{config.session.role}\"",
+              file=sys.stderr, flush=True)
+    return routine.role
 
 
 def _level(args: argparse.Namespace, routine: Routine) -> int:
@@ -102,7 +111,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
             and point.step < len(routine.steps) and _ask_resume(point, routine, out, stdin)):
         plan = _plan(args, config, routine, step=point.step, level=min(point.level, routine.max_level),
-                     resumed=True, role=cast(Role, args.role or point.role), log=_same_log(point))
+                     resumed=True, role=role, log=_same_log(point))
     else:
         plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
     result = run_session(plan, config, out, stdin)
@@ -145,7 +154,7 @@ def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
     except RoutineError as e:
         raise CoachError(f"the routine of the interrupted session cannot be loaded: {e.message}", e.fix) from e
     step = min(point.step, len(routine.steps) - 1)
-    role = cast(Role, args.role or point.role or routine.role)
+    role = _role(args, config, routine)
     plan = _plan(args, config, routine, step=step, level=min(point.level, routine.max_level), resumed=True,
                  role=role, log=_same_log(point))
     result = run_session(plan, config, out, sys.stdin)

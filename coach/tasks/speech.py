@@ -184,11 +184,13 @@ def check_output(path: Path) -> None:
 
 
 def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
-    from coach.routine import find
+    from coach.routine import find, wrong_role
     from coach.speech.earcons import earcon_pcm
     from coach.timeline import plan
 
     routine = find(args.routine)
+    if args.role and args.role != routine.role:
+        raise wrong_role(routine, args.role)
     path = Path(args.output)
     check_output(path)
     if routine.duration > MAX_WAV_SECONDS:
@@ -200,7 +202,7 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     def seconds_for(text: str) -> float:
         return len(synth.render(text)) / SAMPLE_RATE
 
-    items = plan(routine, level=args.level, role=args.role, seconds_for=seconds_for)
+    items = plan(routine, level=args.level, role=routine.role, seconds_for=seconds_for)
     total = len(routine.steps)
     shown = -1
     for p in items:
