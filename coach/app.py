@@ -24,6 +24,7 @@ from coach.config import Config
 from coach.errors import AudioDeviceError, CoachError, ConfigError, ModelError
 from coach.keyboard import KeyReader, is_terminal
 from coach.listen.base import Detection
+from coach.nativelines import NativeLines
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
 from coach.session import Finish, Options, Session
@@ -192,12 +193,22 @@ LISTENING_LOST = "listening lost"    # ... when the listening process died and c
 
 def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | None = None,
                 err: TextIO | None = None) -> Finish:
-    """Run one session to its end and keep what must be kept (log, resume point, profile)."""
+    """Run one session to its end and keep what must be kept (log, resume point, profile).
+
+    Meanwhile native libraries' messages on descriptor 2 go into the session log, not onto the
+    terminal a screen reader reads (:mod:`coach.nativelines`)."""
+    with NativeLines() as native:
+        return _run_session(plan, config, out, native, stdin, err)
+
+
+def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeLines, stdin: TextIO | None = None,
+                 err: TextIO | None = None) -> Finish:
     err = err or sys.stderr
     stdin = stdin if stdin is not None else sys.stdin
     routine = plan.routine
     log = store.SessionLog(list(plan.log_paths), warn=err)
     clock = Clock(plan.speed)
+    native.set_sink(lambda line: log.write(clock.now(), "native", {"text": line}))
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
                       rate=profile_rate(plan.voice, config))
@@ -266,6 +277,7 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
         if audio is not None:
             with contextlib.suppress(Exception):
                 audio.close()
+        native.set_sink(None)
         log.close()
     with contextlib.suppress(OSError):
         store.remember_level(routine.id, result.level)

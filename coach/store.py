@@ -12,6 +12,7 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -164,6 +165,7 @@ class SessionLog:
         self._files: list[TextIO] = []
         self._warn = warn
         self._failed = False
+        self._lock = threading.Lock()
         for p in paths:
             try:
                 p.parent.mkdir(parents=True, exist_ok=True)
@@ -178,7 +180,12 @@ class SessionLog:
         return data_dir() / "sessions" / f"{stamp}-{routine_id}.jsonl"
 
     def write(self, t: float, type_: str, data: dict[str, Any]) -> None:
+        """Append one record (any thread)."""
         line = json.dumps({"t": round(t, 3), "type": type_, **data}, ensure_ascii=False)
+        with self._lock:
+            self._write(line)
+
+    def _write(self, line: str) -> None:
         for f in self._files:
             try:
                 f.write(line + "\n")
