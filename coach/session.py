@@ -223,14 +223,19 @@ def number_words(n: int) -> str:
 
 
 def duration_words(seconds: float) -> str:
-    """A duration the way a person says it: "about 40 seconds", "about 3 minutes", "about 2 hours"."""
+    """A duration the way a person says it, to the half minute from a minute on: "forty seconds",
+    "a minute and a half", "about three minutes" (not a whole half minute), "about 2 hours"."""
     s = max(0, round(seconds))
     if s < 60:
         return f"{number_words(s)} second" + ("" if s == 1 else "s")
-    minutes = round(s / 60)
+    halves = round(s / 30)
+    about = "" if halves * 30 == s else "about "
+    minutes, half = divmod(halves, 2)
     if minutes < 120:
-        return f"about {number_words(minutes)} minute" + ("" if minutes == 1 else "s")
-    hours, minutes = divmod(minutes, 60)
+        if half:
+            return about + ("a minute and a half" if minutes == 1 else f"{number_words(minutes)} and a half minutes")
+        return about + f"{number_words(minutes)} minute" + ("" if minutes == 1 else "s")
+    hours, minutes = divmod(round(s / 60), 60)
     return f"about {number_words(hours)} hours" + (f" and {number_words(minutes)} minute"
                                                    + ("" if minutes == 1 else "s") if minutes else "")
 

@@ -76,3 +76,25 @@ def test_a_routine_too_long_for_a_wav_file_is_refused_before_rendering(
                  encoding="utf-8")
     assert main(["render", str(r), "-o", str(tmp_path / "x.wav")], out=io.StringIO()) == 2
     assert f"coach: {r}: the routine's steps last 40 hours, and a WAV file holds at most 37" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("voice", ["calm", "clear", "fast"])
+@pytest.mark.parametrize("routine", ["tennis-balls", "swedish"])
+def test_the_length_shown_is_the_length_of_the_render(routine: str, voice: str, tmp_path: Path) -> None:
+    """What `coach list` and `coach show` give as a routine's length is how long it lasts as spoken
+    at the voice's rate, checked against `coach render` (the reference, espeak-ng): within 4% and
+    within the half minute shown."""
+    from coach.routine import find
+    from coach.speech.voices import find_profile
+    from coach.tasks.routines import length
+    from coach.timeline import session_seconds
+
+    out = tmp_path / "r.wav"
+    assert main(["render", routine, "--voice", voice, "-o", str(out)], out=io.StringIO()) == 0
+    with wave.open(str(out)) as w:
+        rendered = w.getnframes() / w.getframerate()
+    rate = find_profile(voice).rate
+    estimate = session_seconds(find(routine), rate)
+    assert abs(estimate - rendered) <= 0.04 * rendered, (estimate, rendered)
+    shown = float(length(find(routine), rate).split()[0]) * 60
+    assert abs(shown - rendered) <= 30 + 0.04 * rendered, (shown, rendered)

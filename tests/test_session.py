@@ -929,7 +929,7 @@ def test_time_left_in_the_longest_routine_validate_accepts() -> None:
     d.start()
     d.settle()
     out = d.hear(Command.TIME)
-    assert "About thirty minutes left in this step, and about thirty five hours in the session." in spoken(out)
+    assert "Thirty minutes left in this step, and about thirty five hours in the session." in spoken(out)
 
 
 @pytest.mark.parametrize(("first", "second"), [("key", "key"), ("voice", "key"), ("key", "voice")])
@@ -1159,7 +1159,9 @@ def test_number_words(n: int, words: str) -> None:
 
 @pytest.mark.parametrize(("seconds", "words"), [
     (0, "zero seconds"), (1, "one second"), (1.4, "one second"), (45, "forty five seconds"),
-    (59.4, "fifty nine seconds"), (60, "about one minute"), (89, "about one minute"), (91, "about two minutes"),
+    (59.4, "fifty nine seconds"), (60, "one minute"), (74, "about one minute"), (89, "about a minute and a half"),
+    (90, "a minute and a half"), (91, "about a minute and a half"), (150, "two and a half minutes"),
+    (180, "three minutes"), (200, "about three and a half minutes"),
     (-5, "zero seconds"), (7199, "about two hours"), (7260, "about two hours and one minute"),
     (126_000, "about thirty five hours"),
 ])

@@ -7,11 +7,11 @@ screen reader reads it from top to bottom. Nothing here imports an audio library
 from __future__ import annotations
 
 import argparse
-import math
 from pathlib import Path
 from typing import TextIO
 
 from coach.routine import LEVEL_NAMES, Routine, Step, builtin_dir, find, scan, user_dir, validate_file
+from coach.timeline import session_seconds
 
 
 def _num(value: float) -> str:
@@ -22,15 +22,33 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def minutes(routine: Routine) -> int:
-    """The routine's length in whole minutes, at least 1."""
-    return max(1, math.floor(routine.duration / 60 + 0.5))
+def rate_for(routine: Routine) -> int:
+    """The words a minute a session of ``routine`` speaks at: the configuration's rate, else its
+    voice profile's (the routine's own voice, the configuration's, or the default)."""
+    from coach.app import profile_rate
+    from coach.config import load_config
+    from coach.errors import CoachError
+    from coach.speech.voices import DEFAULT_PROFILE
+
+    try:
+        config = load_config(None)
+    except CoachError:   # a broken configuration is reported where it is used; here, the default
+        return 170
+    return profile_rate(routine.voice or config.speech.voice or DEFAULT_PROFILE, config)
+
+
+def length(routine: Routine, rate: int | None = None) -> str:
+    """The session's length in minutes, to the half minute, as spoken at ``rate`` (with the lines'
+    time, not only the steps' timers): ``12.5 minutes``."""
+    seconds = session_seconds(routine, rate or rate_for(routine))
+    halves = max(1, round(seconds / 30))
+    return f"{halves // 2}{'.5' if halves % 2 else ''} minute{'' if halves == 2 else 's'}"
 
 
 def summary(routine: Routine) -> str:
     """``id — title (self, N steps, about M minutes, levels start..max)``."""
     return (f"{routine.id} — {routine.title} ({routine.role}, {_plural(len(routine.steps), 'step')}, "
-            f"about {_plural(minutes(routine), 'minute')}, levels {routine.start_level}..{routine.max_level})")
+            f"about {length(routine)}, levels {routine.start_level}..{routine.max_level})")
 
 
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -67,7 +85,7 @@ def render(routine: Routine) -> list[str]:
                      "The coach speaks to the person giving it.")
     else:
         lines.append("For one person massaging themselves.")
-    lines.append(f"About {_plural(minutes(routine), 'minute')}, {_plural(len(routine.steps), 'step')}. "
+    lines.append(f"About {length(routine)}, {_plural(len(routine.steps), 'step')}. "
                  f"Pressure starts at level {routine.start_level}, {LEVEL_NAMES[routine.start_level]}, "
                  f"and goes up to level {routine.max_level}, {LEVEL_NAMES[routine.max_level]}.")
     for heading, items in (("You need", routine.equipment), ("Safety", routine.safety),
