@@ -287,6 +287,8 @@ class Session:
         self.outstanding: set[int] = set()
         self.intro_lines: dict[int, str] = {}   # intro utterances not yet finished, in order
         self.intro_to_say_again: list[str] = []
+        #: a command's answer cut the step's instruction short: it is said again after the answer
+        self.instruction_cut = False
         self._next_id = 1
         self.finished: Finish | None = None
         self._out: list[Effect] = []
@@ -560,10 +562,13 @@ class Session:
             Command.YES: self._cmd_answer,
             Command.NO: self._cmd_answer,
         }[event.command]
+        self.instruction_cut = False
         handler()
         self._remember(key)
         if self.phase is Phase.INTRO and self.intro_to_say_again:
             self._say_intro_again()
+        elif self.instruction_cut and self.phase is Phase.RUNNING:
+            self._say_instruction_again()
 
     def _rejected(self, event: Heard) -> None:
         """The second stage did not confirm a first-stage guess. A pause that guess caused, with
@@ -830,10 +835,19 @@ class Session:
             self.intro_lines.clear()
 
     def _interrupt(self) -> None:
-        """Cut speech short to answer a command. A cut-off instruction counts as given: the timer starts."""
+        """Cut speech short to answer a command. A cut-off instruction is said again after the
+        answer (:meth:`_heard`); meanwhile the step runs as if it had been given."""
         self._silence()
         if self.phase is Phase.INSTRUCTION:
             self.phase = Phase.RUNNING
+            self.instruction_cut = True
+
+    def _say_instruction_again(self) -> None:
+        """After the answer to a command that cut the step's instruction short, the instruction
+        again, whole; the step's timer waits for it, as it waited the first time."""
+        self.instruction_cut = False
+        self.phase = Phase.INSTRUCTION
+        self.instruction_id = self._say(self.step.say, Kind.INSTRUCTION)
 
     def _say(self, text: str, kind: Kind = Kind.REPLY) -> int:
         uid = self._next_id

@@ -314,8 +314,9 @@ def _paused(by_stop: bool) -> dict[Command, E]:
 
 
 def _before_running(phase: Phase) -> dict[Command, E]:
-    """intro / instruction of step 0 (a step without pressure), level 2."""
-    after_interrupt = Phase.RUNNING if phase is Phase.INSTRUCTION else phase
+    """intro / instruction of step 0 (a step without pressure), level 2. A reply that cuts the
+    instruction short is followed by the instruction again, so its phase stays (issue 18)."""
+    after_interrupt = phase
     return {
         Command.STOP: E(Phase.PAUSED, says=(STOP_REPLY,), silence_first=True, tone=Earcon.PAUSED),
         Command.PAUSE: E(Phase.PAUSED, says=("paused",), silence_first=True),
@@ -1186,3 +1187,21 @@ def test_a_command_during_the_intro_does_not_drop_the_safety_notes(command: Comm
         d.done()
     said_again = [s.text for s in says(d.effects[mark:])]
     assert any("numbness" in t for t in said_again), said_again
+
+
+@pytest.mark.parametrize("command", [Command.HARDER, Command.SLOWER, Command.FASTER, Command.HELP, Command.PAIN])
+def test_an_instruction_cut_off_by_a_reply_is_said_again_after_it(command: Command) -> None:
+    """"slower", "faster" or "harder" during a step's instruction: the answer, then the instruction
+    again, whole; the step's timer waits for it as it waited the first time."""
+    d = Driver()
+    st_instruction(d)
+    step_say = d.s.step.say
+    out = d.hear(command)
+    said = says(out)
+    assert said[-1].kind is Kind.INSTRUCTION and said[-1].text == step_say
+    assert len(said) >= 2 and said[-2].text != step_say   # the answer comes first
+    assert d.s.phase is Phase.INSTRUCTION
+    d.tick(100)
+    assert d.s.elapsed == 0.0   # the timer waits for the instruction
+    d.done()
+    assert d.s.phase is Phase.RUNNING
