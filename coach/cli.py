@@ -16,7 +16,7 @@ from typing import NoReturn, TextIO
 
 from coach import __version__
 from coach.errors import CoachError
-from coach.numbers import LEVEL, NOISE_SUPPRESSION, SPEED, option_type
+from coach.numbers import LEVEL, NOISE_SUPPRESSION, PACE, SPEED, option_type
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -38,9 +38,9 @@ _HANDLERS = {
 
 EPILOG = """\
 Spoken commands: harder, softer, stop, next, pause, resume, repeat, go back, slower,
-faster, time left, what can I say; pain words (ouch, that hurts) ease off at once.
+faster, time left, more time, what can I say; pain words (ouch, that hurts) ease off at once.
 Keys in a session: h harder, s softer, x stop, n next, space pause, c continue,
-r repeat, b back, - slower, + faster, t time, ? help, o pain, y yes (when asked).
+r repeat, b back, - slower, + faster, t time, m more time, ? help, o pain, y yes (when asked).
 On a terminal a key acts at once (for words, press Enter first); from a pipe, one key
 or words per line.
 """
@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
                        help=f"start at this pressure level ({LEVEL.describe()}; at most the routine's own top)")
         s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
+        s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_HELP)
         s.add_argument("--speed", type=option_type("--speed", SPEED, "10"), default=1.0, metavar="X",
                        help=f"run the clock X times faster (for trying a routine out; text mode): "
                             f"{SPEED.describe()}")
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
                    help=f"pressure level throughout ({LEVEL.describe()}; at most the routine's own top)")
     s.add_argument("--role", choices=["self", "partner"], help="who the coach talks to")
+    s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_HELP)
 
     s = sub.add_parser("listen", help="recognise commands in WAV files, or live from the microphone")
     s.add_argument("files", nargs="*", metavar="FILE.wav",
@@ -152,6 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--dir", metavar="DIR", help="install under this directory (default: ~/.cache/vosk)")
     d.add_argument("--force", action="store_true", help="download again even if NAME is already installed")
     return p
+
+
+PACE_HELP = (f"hold every step X times as long as written ({PACE.describe()}; default from config: 1); "
+             "during a session, say more time or press m to hold one step 30 s longer")
 
 
 def _handler(command: str) -> Handler:

@@ -26,6 +26,7 @@ class Command(StrEnum):
     SLOWER = "slower"
     FASTER = "faster"
     TIME = "time"
+    MORE_TIME = "more time"   # a longer hold (WCAG 2.2.1: the user controls the timing)
     HELP = "help"
     PAIN = "pain"
     YES = "yes"     # answers to a question (only "shall I end the session?" asks one)
@@ -47,6 +48,7 @@ VOCABULARY: Mapping[str, Mapping[Command, tuple[str, ...]]] = {
         Command.SLOWER: ("slower", "slow down"),
         Command.FASTER: ("faster", "speed up"),
         Command.TIME: ("time left", "time", "how long"),
+        Command.MORE_TIME: ("more time", "longer", "not yet"),
         Command.HELP: ("help", "commands", "what can i say"),
         Command.PAIN: ("ouch", "ow", "that hurts", "it hurts", "pain", "painful", "too much"),
         Command.YES: ("yes", "yes please", "end it"),
@@ -64,6 +66,7 @@ VOCABULARY: Mapping[str, Mapping[Command, tuple[str, ...]]] = {
         Command.SLOWER: ("천천히",),
         Command.FASTER: ("빨리",),
         Command.TIME: ("시간",),
+        Command.MORE_TIME: ("시간 더", "더 길게"),
         Command.HELP: ("도움말",),
         Command.PAIN: ("아파", "아야"),
         Command.YES: ("네", "예"),
@@ -85,6 +88,7 @@ KEYS: Mapping[str, Command] = {
     "-": Command.SLOWER,
     "+": Command.FASTER,
     "t": Command.TIME,
+    "m": Command.MORE_TIME,
     "?": Command.HELP,
     "o": Command.PAIN,
     "y": Command.YES,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.errors import ConfigError
-from coach.numbers import NOISE_SUPPRESSION, PAUSE_TIMEOUT, RATE, Bounds
+from coach.numbers import NOISE_SUPPRESSION, PACE, PAUSE_TIMEOUT, RATE, Bounds
 from coach.paths import home_problem
 from coach.tomlsource import line_of, read_toml
 
@@ -47,6 +47,7 @@ class SessionConfig:
     role: str = ""
     pause_timeout: float = 600.0
     countdown: bool = True
+    pace: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ _BOUNDS: dict[tuple[str, str], Bounds] = {
     ("speech", "rate"): RATE,
     ("listen", "noise_suppression"): NOISE_SUPPRESSION,
     ("session", "pause_timeout"): PAUSE_TIMEOUT,
+    ("session", "pace"): PACE,
 }
 
 

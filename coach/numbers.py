@@ -63,6 +63,8 @@ NOISE_SUPPRESSION = Bounds(0, 4, whole=True)
 RATE = Bounds(80, 500, whole=True, also=((0, "the voice profile's rate"),), unit="words a minute")
 #: seconds a pause may last before the session ends and is saved
 PAUSE_TIMEOUT = Bounds(5, 86400, unit="seconds")
+#: how many times as long every hold of a routine lasts (1: as written; 2: twice as long)
+PACE = Bounds(0.5, 3, unit="times as long")
 
 
 def option_type(flag: str, bounds: Bounds, example: str) -> Callable[[str], float]:

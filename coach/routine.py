@@ -11,7 +11,7 @@ import difflib
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -96,6 +96,15 @@ class Routine:
     @property
     def duration(self) -> float:
         return sum(s.duration for s in self.steps)
+
+    def paced(self, pace: float) -> Routine:
+        """The routine with every hold ``pace`` times as long: a timed step's seconds and its cues'
+        moments, a counted step's seconds per repetition (the pace setting, WCAG 2.2.1)."""
+        if pace == 1.0:
+            return self
+        steps = tuple(replace(s, seconds=s.seconds * pace, cues=tuple(replace(c, at=c.at * pace) for c in s.cues))
+                      if s.seconds is not None else replace(s, pace=s.pace * pace) for s in self.steps)
+        return replace(self, steps=steps)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -176,7 +176,8 @@ class Options:
     start_level: int | None = None    # None: the routine's start level
     start_step: int = 0               # resume at this step
     resumed: bool = False
-    pause_timeout: float = 600.0      # a pause longer than this ends (and saves) the session
+    pause_timeout: float = 600.0      # after a pause this long the coach asks whether to end ...
+    answer_wait: float = 120.0        # ... and ends (saving the place) if nobody answers within this
     countdown: bool = True
     rate: int = 170                   # words per minute at the start
     pain_window: float = 120.0        # a second pain word within this many seconds stops
@@ -188,6 +189,10 @@ class Options:
 
 #: What the coach says when a stop pauses, and when it asks whether to end.
 STOPPED = "Stopped. Say next to continue, or stop again to end."
+#: Seconds "more time" adds to the step being held.
+MORE_TIME = 30.0
+#: The reason a session ends when a long pause went unanswered.
+LONG_PAUSE = "paused too long"
 END_QUESTION = "Shall I end the session? Say yes to end it, or next to carry on. Or press x to end, n to carry on."
 
 MIN_RATE = 80
@@ -279,6 +284,8 @@ class Session:
         self.last_pain: float | None = None
         #: why the coach asked "shall I end the session?" and waits for the answer (None: it does not)
         self.asking_end: str | None = None
+        self.asked_at = 0.0   # when the coach asked its question
+        self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
         self.acted: set[tuple[int, Command]] = set()
         self._event = Heard(0.0, Command.HELP, source="key")   # the command being handled
@@ -332,6 +339,8 @@ class Session:
         The runtime may sleep until then; ticking earlier or later is harmless.
         """
         if self.phase is Phase.PAUSED:
+            if self.asking_end == LONG_PAUSE:
+                return self.asked_at + self.options.answer_wait
             return self.paused_at + self.options.pause_timeout
         if self.phase is not Phase.RUNNING:
             return None
@@ -378,8 +387,18 @@ class Session:
     def _run_timer(self) -> None:
         """Fire whatever is due in the running step, in time order; end the step when it is over."""
         if self.phase is Phase.PAUSED:
-            if self.now - self.paused_at >= self.options.pause_timeout:
-                self._end(completed=False, reason="paused too long")
+            if self.asking_end == LONG_PAUSE:
+                if self.now - self.asked_at >= self.options.answer_wait:
+                    self.asking_end = None
+                    self._end(completed=False, reason=LONG_PAUSE)
+            elif self.now - self.paused_at >= self.options.pause_timeout:
+                # WCAG 2.2.1: the time is up, but the user is asked first and given time to answer
+                self.asking_end = LONG_PAUSE
+                self.asked_at = self.now
+                self._log("asked", question="end", reason=LONG_PAUSE)
+                self._say(f"We have been paused for {duration_words(self.now - self.paused_at)}. {END_QUESTION} "
+                          f"If I hear nothing, I will end it in {duration_words(self.options.answer_wait)}, "
+                          "and keep your place.")
             return
         if self.phase is not Phase.RUNNING:
             return
@@ -445,6 +464,7 @@ class Session:
         self.intro_to_say_again = []
         self.step_index = index
         self.elapsed = 0.0
+        self.held_longer = 0.0
         self.fired_cues = self.fired_counts = self.fired_countdown = 0
         self.phase = Phase.INSTRUCTION
         step = self.step
@@ -558,6 +578,7 @@ class Session:
             Command.SLOWER: lambda: self._cmd_rate(-RATE_STEP),
             Command.FASTER: lambda: self._cmd_rate(+RATE_STEP),
             Command.TIME: self._cmd_time,
+            Command.MORE_TIME: self._cmd_more_time,
             Command.HELP: self._cmd_help,
             Command.YES: self._cmd_answer,
             Command.NO: self._cmd_answer,
@@ -628,7 +649,7 @@ class Session:
             else:   # an unconfirmed guess waits for the second stage's judgement of the same words
                 self._deferred = True
             return True
-        if event.command in (Command.NO, Command.NEXT, Command.RESUME):
+        if event.command in (Command.NO, Command.NEXT, Command.RESUME, Command.MORE_TIME):
             self._silence()
             self._unpause()
             return True
@@ -805,11 +826,24 @@ class Session:
         self._reply(Earcon.OK, f"{duration_words(step_left).capitalize()} left in this step, and "
                     f"{duration_words(total_left)} in the session.")
 
+    def _cmd_more_time(self) -> None:
+        """Hold the step ``MORE_TIME`` seconds longer (WCAG 2.2.1): its timer goes back, and a
+        countdown already said is said again at the new end."""
+        if self.phase not in (Phase.INSTRUCTION, Phase.RUNNING, Phase.PAUSED):
+            self._reply(Earcon.OK, "Say more time during a step, and I will hold it thirty seconds longer.")
+            return
+        self.elapsed -= MORE_TIME
+        self.held_longer += MORE_TIME
+        self.fired_countdown = sum(1 for at in self._countdown_offsets() if at <= self.elapsed)
+        self._log("more_time", seconds=MORE_TIME, step=self.step_index)
+        step_left, _ = self.time_left()
+        self._reply(Earcon.OK, f"Thirty seconds more. {duration_words(step_left).capitalize()} left in this step.")
+
     def _cmd_help(self) -> None:
         self._interrupt()
         names = [canonical(c, self.routine.language) for c in
                  (Command.HARDER, Command.SOFTER, Command.STOP, Command.NEXT, Command.PAUSE, Command.RESUME,
-                  Command.REPEAT, Command.BACK, Command.SLOWER, Command.FASTER, Command.TIME)]
+                  Command.REPEAT, Command.BACK, Command.SLOWER, Command.FASTER, Command.TIME, Command.MORE_TIME)]
         self._say(f"You can say {join_phrases(names)}. If anything hurts, say ouch and I will ease off.")
 
     # -- helpers -------------------------------------------------------------------------------

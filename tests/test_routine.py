@@ -214,3 +214,39 @@ def test_find_broken_user_routine_says_what_is_wrong(user_routines: Path) -> Non
     (user_routines / "mine.toml").write_text(ROUTINE.replace('role = "self"', 'role = "me"'), encoding="utf-8")
     with pytest.raises(RoutineError, match="role"):
         find("mine")
+
+
+def test_a_pace_scales_every_hold_and_nothing_else() -> None:
+    """The pace setting (issue 18, WCAG 2.2.1): timed steps and their cues, and counted steps'
+    seconds per repetition, all the given times as long; the words, counts and levels unchanged."""
+    routine = find("tennis-balls")
+    slow = routine.paced(1.5)
+    assert routine.paced(1.0) is routine
+    assert slow.duration == pytest.approx(routine.duration * 1.5)
+    for before, after in zip(routine.steps, slow.steps, strict=True):
+        assert after.say == before.say and after.levels == before.levels and after.reps == before.reps
+        if before.seconds is not None:
+            assert after.seconds == pytest.approx(before.seconds * 1.5)
+            assert [c.at for c in after.cues] == pytest.approx([c.at * 1.5 for c in before.cues])
+        else:
+            assert after.pace == pytest.approx(before.pace * 1.5)
+            assert [c.at for c in after.cues] == [c.at for c in before.cues]   # repetition numbers
+
+
+def test_the_configured_pace_lengthens_the_sessions_listed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from coach.cli import main
+
+    def listed() -> str:
+        out = io.StringIO()
+        assert main(["list"], out=out) == 0
+        return next(line for line in out.getvalue().splitlines() if line.startswith("tennis-balls"))
+
+    config = tmp_path / "config.toml"
+    config.write_text("[session]\npace = 1.0\n", encoding="utf-8")
+    monkeypatch.setenv("COACH_CONFIG", str(config))
+    before = float(listed().split("about ")[1].split()[0])
+    config.write_text("[session]\npace = 2\n", encoding="utf-8")
+    after = float(listed().split("about ")[1].split()[0])
+    assert after >= before + 8   # tennis-balls holds 8.5 minutes as written

@@ -288,6 +288,7 @@ def _running(step: int, left: str, level_words: tuple[str, str, str] | None) -> 
         Command.SLOWER: E(run, rate=170 - RATE_STEP, says=("slower",)),
         Command.FASTER: E(run, rate=170 + RATE_STEP, says=("faster",)),
         Command.TIME: E(run, says=(f"{left} left in this step", "in the session")),
+        Command.MORE_TIME: E(run, says=("thirty seconds more", "left in this step"), tone=Earcon.OK),
         Command.HELP: E(run, says=HELP_WORDS),
     }
 
@@ -309,6 +310,7 @@ def _paused(by_stop: bool) -> dict[Command, E]:
         Command.SLOWER: E(p, rate=170 - RATE_STEP),
         Command.FASTER: E(p, rate=170 + RATE_STEP),
         Command.TIME: E(p, says=("thirty eight seconds left in this step",)),
+        Command.MORE_TIME: E(p, says=("thirty seconds more", "about one minute left in this step")),
         Command.HELP: E(p, says=HELP_WORDS),
     }
 
@@ -336,6 +338,8 @@ def _before_running(phase: Phase) -> dict[Command, E]:
         Command.SLOWER: E(after_interrupt, rate=170 - RATE_STEP, says=("slower",)),
         Command.FASTER: E(after_interrupt, rate=170 + RATE_STEP, says=("faster",)),
         Command.TIME: E(phase, says=("twenty seconds left in this step", "in the session")),
+        Command.MORE_TIME: (E(phase, says=("say more time during a step",), tone=Earcon.OK) if phase is Phase.INTRO
+                            else E(phase, says=("thirty seconds more", "fifty seconds left in this step"))),
         Command.HELP: E(after_interrupt, says=HELP_WORDS),
     }
 
@@ -957,18 +961,50 @@ def test_stop_during_the_closing_words_ends_at_once() -> None:
 
 
 @pytest.mark.parametrize("command", [Command.STOP, Command.PAUSE])
-def test_a_long_pause_ends_the_session(command: Command) -> None:
-    d = Driver(pause_timeout=60)
+def test_a_long_pause_asks_then_ends_the_session_if_nobody_answers(command: Command) -> None:
+    """WCAG 2.2.1: when a pause has lasted ``pause_timeout``, the coach asks whether to end, says
+    how long it will wait, and ends (the place kept) only if nobody answers within ``answer_wait``."""
+    d = Driver(pause_timeout=60, answer_wait=30)
     st_running_timed(d)
     d.hear(command)
     assert d.s.next_due() == pytest.approx(d.now + 60)
     d.tick(59)
     assert d.s.phase is Phase.PAUSED
     out = d.tick(2)
+    assert d.s.phase is Phase.PAUSED and d.s.asking_end == "paused too long"
+    assert "shall i end the session?" in spoken(out).lower() and "thirty seconds" in spoken(out).lower()
+    assert d.s.next_due() == pytest.approx(d.now + 30)
+    d.tick(29)
+    assert d.s.phase is Phase.PAUSED
+    out = d.tick(2)
     assert d.s.phase is Phase.ENDING
     assert logs(out, "ended")[0].data["reason"] == "paused too long"
     d.settle()
     assert finishes(d.effects) == [Finish(False, "paused too long", 2)]
+
+
+@pytest.mark.parametrize("answer", [Command.MORE_TIME, Command.NO, Command.RESUME])
+def test_after_a_long_pause_more_time_or_no_carries_on(answer: Command) -> None:
+    d = Driver(pause_timeout=60, answer_wait=30)
+    st_running_timed(d)
+    d.hear(Command.PAUSE)
+    d.tick(61)
+    assert d.s.asking_end == "paused too long"
+    d.hear(answer)
+    assert d.s.phase is Phase.RUNNING and d.s.asking_end is None
+    d.tick(100)
+    assert d.s.phase is not Phase.ENDING or d.s.finished is None or d.s.finished.reason != "paused too long"
+
+
+def test_more_time_holds_the_step_thirty_seconds_longer_and_counts_down_again() -> None:
+    d = Driver()
+    st_running_timed(d)
+    left_before, _ = d.s.time_left()
+    out = d.hear(Command.MORE_TIME)
+    left_after, _ = d.s.time_left()
+    assert left_after == pytest.approx(left_before + 30)
+    assert "thirty seconds more" in spoken(out).lower()
+    assert logs(out, "more_time")[0].data["seconds"] == 30
 
 
 def test_the_timer_does_not_run_while_paused() -> None:

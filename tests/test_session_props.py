@@ -199,8 +199,8 @@ class SessionMachine(RuleBasedStateMachine):
         if self.session is None:
             return
         step_left, total_left = self.s.time_left()
-        assert 0 <= step_left <= self.s.step.duration
-        assert step_left <= total_left <= self.s.routine.duration
+        assert 0 <= step_left <= self.s.step.duration + self.s.held_longer
+        assert step_left <= total_left <= self.s.routine.duration + self.s.held_longer
         due = self.s.next_due()
         if self.s.phase is Phase.RUNNING:
             assert due is not None and due >= self.s.now

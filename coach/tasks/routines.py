@@ -22,9 +22,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def rate_for(routine: Routine) -> int:
-    """The words a minute a session of ``routine`` speaks at: the configuration's rate, else its
-    voice profile's (the routine's own voice, the configuration's, or the default)."""
+def spoken_as(routine: Routine) -> tuple[int, float]:
+    """The words a minute a session of ``routine`` speaks at (the configuration's rate, else its
+    voice profile's: the routine's own voice, the configuration's, or the default) and the pace
+    its holds run at (the configuration's)."""
     from coach.app import profile_rate
     from coach.config import load_config
     from coach.errors import CoachError
@@ -32,15 +33,18 @@ def rate_for(routine: Routine) -> int:
 
     try:
         config = load_config(None)
-    except CoachError:   # a broken configuration is reported where it is used; here, the default
-        return 170
-    return profile_rate(routine.voice or config.speech.voice or DEFAULT_PROFILE, config)
+    except CoachError:   # a broken configuration is reported where it is used; here, the defaults
+        return 170, 1.0
+    return profile_rate(routine.voice or config.speech.voice or DEFAULT_PROFILE, config), config.session.pace
 
 
-def length(routine: Routine, rate: int | None = None) -> str:
-    """The session's length in minutes, to the half minute, as spoken at ``rate`` (with the lines'
-    time, not only the steps' timers): ``12.5 minutes``."""
-    seconds = session_seconds(routine, rate or rate_for(routine))
+def length(routine: Routine, rate: int | None = None, pace: float | None = None) -> str:
+    """The session's length in minutes, to the half minute, as spoken at ``rate`` with its holds at
+    ``pace`` (the lines' time, not only the steps' timers): ``12.5 minutes``."""
+    if rate is None or pace is None:
+        default_rate, default_pace = spoken_as(routine)
+        rate, pace = rate or default_rate, pace or default_pace
+    seconds = session_seconds(routine.paced(pace), rate)
     halves = max(1, round(seconds / 30))
     return f"{halves // 2}{'.5' if halves % 2 else ''} minute{'' if halves == 2 else 's'}"
 

@@ -47,8 +47,9 @@ def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: i
         paths.append(Path(args.log))
     if args.speed != 1.0 and not args.text:
         raise CoachError("--speed only works with --text", "add --text, or leave out --speed")
+    pace = getattr(args, "pace", None) or config.session.pace
     return SessionPlan(
-        routine=routine, role=role, level=level, step=step, resumed=resumed, log_paths=tuple(paths),
+        routine=routine.paced(pace), role=role, level=level, step=step, resumed=resumed, log_paths=tuple(paths),
         text_mode=bool(args.text), voice=voice_option(args.voice) or routine.voice or config.speech.voice,
         input_device=args.input_device or config.listen.input_device,
         output_device=args.output_device or config.speech.output_device,

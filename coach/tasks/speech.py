@@ -191,6 +191,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     routine = find(args.routine)
     if args.role and args.role != routine.role:
         raise wrong_role(routine, args.role)
+    if args.pace:
+        routine = routine.paced(args.pace)
+    else:
+        from coach.config import load_config
+
+        routine = routine.paced(load_config(None).session.pace)
     path = Path(args.output)
     check_output(path)
     if routine.duration > MAX_WAV_SECONDS:
