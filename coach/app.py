@@ -230,7 +230,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     def on_command(detection: Detection) -> None:
         ago = None if detection.end is None else max(0.0, detection.at - detection.end)
         holder[0].command(detection.command, detection.heard, detection.confidence, "voice", detection.echo_db, ago,
-                          detection.confirmed, detection.utterance, detection.rejected, detection.transcript)
+                          detection.confirmed, detection.utterance, detection.rejected, detection.transcript,
+                          detection.excess_db)
 
     def on_echo(detection: Detection, left_db: float) -> None:
         holder[0].echo(detection.command, detection.heard, left_db)

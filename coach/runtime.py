@@ -53,6 +53,16 @@ USER_OVER_VOICE_DB = -15.0
 #: only when that much of it is left too; else it waits for the second stage (live soak, 2026-11-30:
 #: a "pain" guess in the coach's voice at -17.1 dB paused it, and Whisper rejected it 0.4 s later).
 GUESS_WAITS = "waits for the second stage (heard over the coach's voice, little left after echo cancellation)"
+#: Spoken words over the coach's voice are its own when the microphone had less than this much
+#: more sound (dB), for what the coach played, than in the seconds before (``Detection.excess_db``):
+#: the room gives its voice back at a steady level, and only another voice adds to it. Replayed
+#: barge-in trials (2026-11-30, 41 detections): the users' commands 0.9 to 19.2 dB (those judged
+#: over a 3 s window, where the command is a short part, 0.9-2.0); the coach's own voice taken for
+#: commands, also where the canceller had lost the echo path (-0.3 dB left), -2.2 to 0.5 dB.
+#: Other commands are then dropped; a stop or pain guess waits for the second stage, and a
+#: confirmed one is dropped only when the coach said those words lately (stop must work).
+MIN_EXCESS_DB = 0.7
+NO_VOICE_BUT_THE_COACHS = "no voice but the coach's (no more sound in the room than its echo)"
 #: ... and a stop or pain word that the second stage did not write down, only found fitting the
 #: sound, is not taken over the coach's voice with less than that left (live barge-in run,
 #: 2026-11-30: the coach's voice written as "Just up." judged "please stop" at -16.4 dB; the users'
@@ -95,6 +105,7 @@ class _OwnWords:
     echo_db: tuple[float, float] | None = None
     over: int | None = None
     transcript: str | None = None
+    excess_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -188,7 +199,7 @@ class Runtime:
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
-                transcript: str | None = None) -> None:
+                transcript: str | None = None, excess_db: float | None = None) -> None:
         """A command arrived (any thread). "stop" silences the speaker at once, before the loop runs.
 
         A spoken command whose words are all in a line the coach sent out lately, said by the coach
@@ -214,14 +225,27 @@ class Runtime:
             own, over = self._own_words(text or command.value, ended_ago, None if echo_db is None else echo_db[0])
             if own:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
-                                          over=over, transcript=transcript))
+                                          over=over, transcript=transcript, excess_db=excess_db))
+                return
+        if source == "voice" and excess_db is not None and excess_db < MIN_EXCESS_DB:
+            # over the coach's voice, with no more sound in the room than its voice brings: its own
+            why = None
+            if command not in SAFE_WHILE_SPEAKING:
+                why = NO_VOICE_BUT_THE_COACHS
+            elif not sure and utterance is not None:
+                why = GUESS_WAITS
+            elif self._in_recent_lines(text or command.value):
+                why = NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
+            if why is not None:
+                self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
+                                          echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
                 return
         if (source == "voice" and sure and transcript is not None and echo_db is not None
                 and echo_db[0] < USER_OVER_VOICE_DB and parse(transcript, self.language) is not command):
             # judged a command only by how well its phrase fits, over the coach's voice, with little
             # left after echo cancellation: the coach's voice (live: "Just up." as "please stop")
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, FIT_OVER_VOICE,
-                                      echo_db=echo_db, over=over, transcript=transcript))
+                                      echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
             return
         if (source == "voice" and not sure and utterance is not None and echo_db is not None
                 and echo_db[0] < USER_OVER_VOICE_DB):
@@ -229,12 +253,12 @@ class Runtime:
             # cancellation: likely the coach's own voice. Its second stage judges it in a moment,
             # and a confirmed stop or pain word is acted on then.
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, GUESS_WAITS,
-                                      echo_db=echo_db, over=over, transcript=transcript))
+                                      echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
             return
         if command is Command.STOP:
             self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over,
-                              sure, utterance, transcript=transcript))
+                              sure, utterance, transcript=transcript, excess_db=excess_db))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
         """A command heard in the coach's own voice: the echo canceller had taken nearly all of it
@@ -277,6 +301,16 @@ class Runtime:
                 if words and words <= set(said) and _said_then(said, words, line, heard_end, now, left_db):
                     return True, over
         return False, over
+
+    def _in_recent_lines(self, heard: str) -> bool:
+        """Whether every word of ``heard`` is in one line the coach sent out lately (whenever it
+        said them)."""
+        played = getattr(self.speaker, "played", None)
+        if not callable(played):
+            return False
+        words = set(normalise(heard).split())
+        with self._said_lock:
+            return bool(words) and any(words <= set(self._said.get(line.id, [])) for line in played())
 
     def warning(self, text: str) -> None:
         """Something went wrong that the session carries on through (listening fell behind, the
@@ -331,7 +365,7 @@ class Runtime:
         elif isinstance(item, _OwnWords):
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
                                       "ignored": item.reason,
-                                      **voice_fields(item.echo_db, item.over, item.transcript)})
+                                      **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})
         elif isinstance(item, _Warning):
             self._write_log("warning", {"text": item.text})
         elif isinstance(item, _Unknown):
@@ -349,7 +383,7 @@ class Runtime:
             # is logged.
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
                                       "ignored": "the coach was speaking", "confirmed": item.confirmed,
-                                      **voice_fields(item.echo_db, item.over, item.transcript)})
+                                      **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})
         else:
             self._perform(self.session.handle(item))
 

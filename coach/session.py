@@ -59,10 +59,12 @@ class Heard:
     rejected: bool = False
     #: what the recogniser transcribed of the whole utterance (Whisper), logged as ``transcript``
     transcript: str | None = None
+    #: how much louder than the coach's echo the room was during the words (dB; logged)
+    excess_db: float | None = None
 
 
 def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
-                 transcript: str | None = None) -> dict[str, Any]:
+                 transcript: str | None = None, excess_db: float | None = None) -> dict[str, Any]:
     """The fields a spoken command's "heard" record carries when it has them: its echo figures
     (``echo_db``), the line it was heard over (``over``) and the whole utterance as transcribed."""
     fields: dict[str, Any] = {} if echo_db is None else {"echo_db": list(echo_db)}
@@ -70,6 +72,8 @@ def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
         fields["over"] = over
     if transcript is not None:
         fields["transcript"] = transcript
+    if excess_db is not None:
+        fields["excess_db"] = excess_db
     return fields
 
 
@@ -616,7 +620,7 @@ class Session:
     def _log_heard(self, event: Heard, **extra: Any) -> None:
         """The "heard" record of a command, with ``extra`` fields and what the recogniser told of it."""
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                  **extra, **voice_fields(event.echo_db, event.over, event.transcript))
+                  **extra, **voice_fields(event.echo_db, event.over, event.transcript, event.excess_db))
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again."""

@@ -21,6 +21,7 @@ from coach.listen import echo as echo_module
 from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection
 from coach.listen.echo import EchoCanceller
 from coach.listen.engines import find_vosk_models, make_recognizer
+from coach.listen.fake import ScriptedRecognizer
 from coach.listen.kaldi import VoskRecognizer, installed_models
 from coach.listen.listener import BLOCK_SAMPLES, Listener, Pipeline, blocks, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
@@ -799,3 +800,24 @@ def test_the_canceller_follows_a_drifting_echo_path(same: int, monkeypatch: pyte
     left = 10 * np.log10(after / before)
     assert ec.delay is not None and abs(ec.delay - 1622) <= 4
     assert (left < -17) if same < 8 else (left > -17), left
+
+
+def test_the_pipeline_tells_how_much_louder_than_the_echo_the_room_was() -> None:
+    """``excess_db``: with only the coach's echo in the room it stays near 0 dB, also where the
+    canceller cannot take the echo out; the user's voice over it adds sound, and shows."""
+    rng = np.random.default_rng(7)
+    n = SAMPLE_RATE * 10
+    level = np.repeat(rng.uniform(0.3, 1.0, n // 1600), 1600)
+    ref = (pink_like(rng, n) * 8000 * level).astype(np.int16)
+    delay = 1600
+    echo = 0.5 * np.concatenate([np.zeros(delay), ref[:-delay].astype(float)])
+    user = np.zeros(n)
+    user[7 * SAMPLE_RATE:8 * SAMPLE_RATE] = speechlike(rng, SAMPLE_RATE) * 0.75   # the user, 7-8 s
+    mic = np.clip(echo + user + rng.normal(0, 20, n), -32768, 32767).astype(np.int16)
+    pipeline = Pipeline(ScriptedRecognizer([]))
+    for i in range(0, n, BLOCK_SAMPLES):
+        pipeline.feed(mic[i:i + BLOCK_SAMPLES], ref[i:i + BLOCK_SAMPLES])
+    alone = [pipeline.excess_db(t, t + 1.0) for t in (4.0, 5.0, 6.0)]
+    assert all(x is not None and abs(x) < 0.7 for x in alone), alone
+    over = pipeline.excess_db(7.0, 8.0)
+    assert over is not None and over > 3.0, over

@@ -312,3 +312,48 @@ def test_a_stop_only_fitted_over_the_coachs_voice_with_little_left_is_not_taken(
     rt.command(Command.STOP, "stop", echo_db=(-6.6, -37.9), confirmed=True, utterance=3,
                transcript="Stipe one.")                                        # the user's, only fitted
     assert speaker.stops == 2 and [type(i) for i in queued(rt)] == [Heard, Heard]
+
+
+def test_over_the_coachs_voice_words_with_no_more_sound_than_its_echo_are_its_own(tmp_path: Path) -> None:
+    """The room had no more sound than the coach's echo brings (``excess_db`` near 0), even where the
+    canceller had lost the echo path (-0.7 dB left): "next" is dropped, a "pain" guess waits for
+    the second stage, and a confirmed "stop" is dropped when the coach said "stop" lately; with
+    the user's voice adding sound, all are taken."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.NEXT, "next", echo_db=(-5.8, -30.0), confirmed=True, utterance=1, transcript="next",
+               excess_db=-0.0)
+    rt.command(Command.PAIN, "ouch", echo_db=(-0.7, -120.0), confirmed=False, utterance=2, excess_db=-0.8)
+    rt._perform([Say(99, "Say stop at any time."), Say(100, "Roll slowly up and down.")])
+    speaker.playing(100, 1.0, 9.0, Played(99, time.monotonic() - 20.0, 2.5))   # its "stop" was 18 s ago
+    rt.command(Command.STOP, "stop", echo_db=(-9.7, -120.0), confirmed=True, utterance=3, transcript="So, thanks.",
+               excess_db=-0.2, ended_ago=0.3)
+    items = queued(rt)
+    assert [type(i) for i in items] == [_OwnWords, _OwnWords, _OwnWords] and speaker.stops == 0
+    for item in items:
+        rt._take(item)
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    dropped = [r for r in rows if r["type"] == "heard" and "excess_db" in r]
+    assert [(r["text"], r["excess_db"], r["ignored"].split(" (")[0]) for r in dropped] == [
+        ("next", -0.0, "no voice but the coach's"), ("ouch", -0.8, "waits for the second stage"),
+        ("stop", -0.2, "no voice but the coach's")]
+
+
+def test_a_confirmed_stop_with_no_excess_is_still_taken_when_the_coach_did_not_say_stop(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt._perform([Say(99, "Roll slowly up and down.")])
+    speaker.playing(99, 1.0, 2.5)
+    rt.command(Command.STOP, "stop", echo_db=(-9.0, -30.0), confirmed=True, utterance=1, transcript="Stop.",
+               excess_db=0.2)
+    assert speaker.stops == 1 and [type(i) for i in queued(rt)] == [Heard]
+
+
+def test_with_the_users_voice_adding_sound_commands_over_the_coach_are_taken(tmp_path: Path) -> None:
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.STOP, "stop", echo_db=(-6.6, -37.9), confirmed=False, utterance=4, excess_db=19.2)
+    rt.command(Command.NEXT, "next", echo_db=(-12.9, -48.5), confirmed=True, utterance=5, transcript="next",
+               excess_db=13.5)
+    assert [type(i) for i in queued(rt)] == [Heard, Heard] and speaker.stops == 1

@@ -40,6 +40,10 @@ class Detection:
     #: set by the pipeline while the coach speaks: what the echo canceller left of the sound of the
     #: words, and of the coach's voice in the seconds before them (dB)
     echo_db: tuple[float, float] | None = None
+    #: set with ``echo_db``: how much louder the microphone was, for the sound the coach played,
+    #: during the words than in the seconds before (dB). Near 0, nothing but the coach's voice was
+    #: in the room, however little of it the echo canceller took out
+    excess_db: float | None = None
     #: True when a verifying stage (Whisper) judged the whole utterance to be this command. A guess
     #: of a single-stage spotter (pocketsphinx, vosk), or a first-stage guess the second stage has
     #: not judged yet, is acted on only where acting is safe and can be undone (pausing, easing

@@ -164,7 +164,8 @@ class Pipeline:
         self._origin = 0   # where the recogniser's clock starts (its last reset) on that count
         # (first sample, end sample, microphone energy, energy left after echo cancellation) of the
         # recent blocks during which the coach's voice was in the room
-        self._echo_blocks: deque[tuple[int, int, float, float]] = deque(maxlen=ECHO_HISTORY)
+        # and energy of what the coach played in it
+        self._echo_blocks: deque[tuple[int, int, float, float, float]] = deque(maxlen=ECHO_HISTORY)
 
     def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
         if len(mic) > BLOCK_SAMPLES:
@@ -180,7 +181,8 @@ class Pipeline:
             mic = self.echo.process(mic, reference[:len(mic)])
             before, after = _energy(raw), _energy(mic)
             if self.echo.active:
-                self._echo_blocks.append((self._pos, self._pos + len(mic), before, after))
+                self._echo_blocks.append((self._pos, self._pos + len(mic), before, after,
+                                          _energy(reference[:len(raw)])))
             talk = self.barge_in.feed(len(mic), self.echo.active, before, after)
             if talk is not None and self.on_talk is not None:
                 try:
@@ -217,7 +219,9 @@ class Pipeline:
                     except Exception:
                         log.exception("on_echo failed")
             elif left is not None and typical is not None:
-                kept.append(replace(d, echo_db=(round(left, 1), round(typical, 1))))
+                excess = self.excess_db(d.start, d.end) if d.start is not None and d.end is not None else None
+                kept.append(replace(d, echo_db=(round(left, 1), round(typical, 1)),
+                                    excess_db=None if excess is None else round(excess, 1)))
             else:
                 kept.append(d)
         return kept
@@ -230,7 +234,7 @@ class Pipeline:
         if b <= a:
             return None
         covered, before, after = 0, 0.0, 0.0
-        for s, e, mic, out in self._echo_blocks:
+        for s, e, mic, out, _ref in self._echo_blocks:
             if e > a and s < b:
                 covered += min(e, b) - max(s, a)
                 before += mic
@@ -239,12 +243,42 @@ class Pipeline:
             return None
         return _db(after, before)
 
+    def excess_db(self, start: float, end: float) -> float | None:
+        """How much more sound the microphone had, for the sound the coach played, between ``start``
+        and ``end`` (seconds on the recogniser's clock) than in the ``ECHO_LOOKBACK`` seconds before
+        (dB); None without enough of the coach's voice in either. The room gives back the coach's
+        voice at a steady level, so near 0 dB nothing but its voice was there, whatever the echo
+        canceller made of it (live, 2026-11-30: "pain" and "stop" heard with -0.7 and -2.8 dB left,
+        the canceller having lost the echo path for a moment). The user's voice adds to it. What
+        was played counts ``delay`` samples later, when it reaches the microphone.
+
+        The user's voice in the seconds before counts as the room's usual sound too, and makes the
+        figure smaller: 3 dB less just after a second of the user talking over the coach, on
+        synthetic speech (a median of each block's figure was tried instead: 3 dB off for the
+        coach's voice alone)."""
+        a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
+        delay = self.echo.delay or 0
+        back_start = a - int(ECHO_LOOKBACK * SAMPLE_RATE)
+        span_mic = span_ref = back_mic = back_ref = 0.0
+        for s, e, mic, _out, ref in self._echo_blocks:
+            if e > a and s < b:
+                span_mic += mic
+            elif back_start <= s and e <= a:
+                back_mic += mic
+            if e > a - delay and s < b - delay:
+                span_ref += ref
+            elif back_start - delay <= s and e <= a - delay:
+                back_ref += ref
+        if min(span_mic, span_ref, back_mic, back_ref) <= 0.0:
+            return None
+        return 10.0 * float(np.log10((span_mic / span_ref) / (back_mic / back_ref)))
+
     def typical_residual_db(self, before: float) -> float | None:
         """The median, over the blocks of the ``ECHO_LOOKBACK`` seconds before ``before`` during which
         the coach spoke, of what the echo canceller left; None for less than 0.3 s of them."""
         b = self._origin + int(before * SAMPLE_RATE)
         a = b - int(ECHO_LOOKBACK * SAMPLE_RATE)
-        left = [_db(out, mic) for s, e, mic, out in self._echo_blocks if e <= b and s >= a and mic > 0.0]
+        left = [_db(out, mic) for s, e, mic, out, _ref in self._echo_blocks if e <= b and s >= a and mic > 0.0]
         if len(left) * BLOCK_SAMPLES < 0.3 * SAMPLE_RATE:
             return None
         return float(np.median(left))
