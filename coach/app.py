@@ -273,12 +273,12 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         with _signals_interrupt(runtime), _warnings_logged(runtime, err):
             result = runtime.run()
     finally:
+        native.set_sink(None)   # "ended" stays the log's last record; what closing the sound says is dropped
         if keys is not None:
             keys.stop()   # the terminal back as it was
         if audio is not None:
             with contextlib.suppress(Exception):
                 audio.close()
-        native.set_sink(None)
         log.close()
     with contextlib.suppress(OSError):
         store.remember_level(routine.id, result.level)

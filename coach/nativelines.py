@@ -60,6 +60,7 @@ class NativeLines:
         self._thread: threading.Thread | None = None
 
     def set_sink(self, sink: Sink | None) -> None:
+        """Where native lines go from now on (None: they wait, and are dropped at the end)."""
         with self._lock:
             self._sink = sink
             waiting = list(self._waiting) if sink is not None else []
@@ -127,8 +128,8 @@ class NativeLines:
                 self.dropped += 1
                 return
             self.kept += 1
-        with contextlib.suppress(Exception):
-            sink(line)
+            with contextlib.suppress(Exception):   # under the lock: once set_sink(None) returns, no more
+                sink(line)
 
     def _show(self, raw: bytes) -> None:
         if self._terminal is not None:
