@@ -67,6 +67,8 @@ NO_VOICE_BUT_THE_COACHS = "no voice but the coach's (no more sound in the room t
 #: sound, is not taken over the coach's voice with less than that left (live barge-in run,
 #: 2026-11-30: the coach's voice written as "Just up." judged "please stop" at -16.4 dB; the users'
 #: stops judged that way kept -5.9 and -6.6 dB)
+#: The same where the coach was saying a line but its voice was in the room for less than half of
+#: the words (no echo figures): the soak's "Oh" judged "stop", over the end of a line.
 FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
 
 
@@ -240,10 +242,12 @@ class Runtime:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
                                           echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
                 return
-        if (source == "voice" and sure and transcript is not None and echo_db is not None
-                and echo_db[0] < USER_OVER_VOICE_DB and parse(transcript, self.language) is not command):
+        little_left = echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None else over is not None
+        if (source == "voice" and sure and transcript is not None and little_left
+                and parse(transcript, self.language) is not command):
             # judged a command only by how well its phrase fits, over the coach's voice, with little
-            # left after echo cancellation: the coach's voice (live: "Just up." as "please stop")
+            # left after echo cancellation (live: "Just up." as "please stop"), or with no echo
+            # figures, its voice in the room for less than half the words (live: "Oh" as "stop")
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, FIT_OVER_VOICE,
                                       echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
             return

@@ -357,3 +357,20 @@ def test_with_the_users_voice_adding_sound_commands_over_the_coach_are_taken(tmp
     rt.command(Command.NEXT, "next", echo_db=(-12.9, -48.5), confirmed=True, utterance=5, transcript="next",
                excess_db=13.5)
     assert [type(i) for i in queued(rt)] == [Heard, Heard] and speaker.stops == 1
+
+
+def test_a_stop_only_fitted_over_a_line_with_no_echo_figures_is_not_taken(tmp_path: Path) -> None:
+    """The soak: Whisper heard "Oh" over the end of a line of the coach's (its voice in the room for
+    less than half the words, so no echo figures) and found "stop" fitting. Not taken; written down
+    ("Stop.") it is, and with the coach silent the fitted one is too."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt._perform([Say(99, "Roll slowly up and down.")])
+    speaker.playing(99, 1.0, 2.5)
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=1, transcript="Oh")
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=2, transcript="Stop.")
+    assert speaker.stops == 1
+    speaker.lines = []   # the coach is silent
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=3, transcript="Stuck.")
+    assert speaker.stops == 2
