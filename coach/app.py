@@ -130,6 +130,17 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
     return Audio(speaker, close)
 
 
+def build_speaker_alone(plan: SessionPlan, config: Config, done: DoneCallback,
+                        on_error: Callable[[Exception], None], warn: TextIO) -> Audio:
+    """The speaker without a microphone or a recogniser: for a session that cannot hear, which
+    still speaks and takes keys. Raises AudioDeviceError / ConfigError when nothing can play."""
+    from coach.speech.speaker import open_speaker
+
+    speaker, _ = open_speaker(voice=plan.voice, rate=config.speech.rate, output_device=plan.output_device or None,
+                              input_device=None, done=done, warn=warn, on_error=on_error, listen=False)
+    return Audio(speaker, speaker.close)
+
+
 def profile_rate(voice: str, config: Config) -> int:
     """The speech rate a session starts at: the config's, else the voice profile's."""
     if config.speech.rate:
@@ -209,10 +220,6 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     log = store.SessionLog(list(plan.log_paths), warn=err)
     clock = Clock(plan.speed)
     native.set_sink(lambda line: log.write(clock.now(), "native", {"text": line}))
-    options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
-                      pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
-                      rate=profile_rate(plan.voice, config))
-    session = Session(routine, options)
     main_log = str(plan.log_paths[0])
 
     def checkpoint(step: int, level: int) -> None:
@@ -246,15 +253,30 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
 
     audio: Audio | None = None
     text_mode = plan.text_mode
+    deaf = ""   # why the coach cannot hear, when it speaks all the same
     if not text_mode:
         try:
             audio = build_audio(plan, config, done, on_command, on_echo, on_error, on_lost, err)
         except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
-            print("coach: carrying on in text mode: the coach's words are printed here; "
-                  + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
-                  + " (h harder, s softer, x stop, n next, ? help).", file=err)
-            text_mode = True
+            try:   # the microphone or the recogniser failed: the coach can still speak, and keys work
+                audio = build_speaker_alone(plan, config, done, on_error, err)
+                deaf = ("the microphone could not be opened" if isinstance(e, AudioDeviceError)
+                        else "the speech recogniser could not be loaded" if isinstance(e, ModelError)
+                        else "the listening settings are wrong")
+                print("coach: carrying on without listening: the coach speaks, and the keys work; "
+                      + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
+                      + " (h harder, s softer, x stop, n next, ? help).", file=err)
+            except (AudioDeviceError, ConfigError) as e2:
+                print(f"coach: {e2}", file=err)
+                print("coach: carrying on in text mode: the coach's words are printed here; "
+                      + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
+                      + " (h harder, s softer, x stop, n next, ? help).", file=err)
+                text_mode = True
+    options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
+                      pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
+                      rate=profile_rate(plan.voice, config), cannot_hear=deaf)
+    session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
                       transcript=None if text_mode else out)

@@ -189,8 +189,14 @@ class Options:
     #: ("stop, stop", or one heard in two pieces), not the second stop that ends the session; a typed
     #: stop always counts (two key presses are two stops)
     stop_again_after: float = 2.0
+    #: why the coach cannot hear this session ("the microphone could not be opened"): said first,
+    #: with the keys to use instead ("": it can hear)
+    cannot_hear: str = ""
 
 
+#: The keys, said aloud to someone the coach cannot hear.
+KEYS_SPOKEN = ("h for harder, s for softer, x to stop, n for next, the space bar to pause, "
+               "m for more time, and the question mark for help.")
 #: What the coach says when a stop pauses, and when it asks whether to end.
 STOPPED = "Stopped. Say next to continue, or stop again to end."
 #: Seconds "more time" adds to the step being held.
@@ -445,6 +451,10 @@ class Session:
         self._log("started", routine=r.id, role=self.role, level=self.level, step=self.step_index,
                   resumed=self.options.resumed)
         self._out.append(SetRate(self.rate))
+        if self.options.cannot_hear:
+            self._log("cannot_hear", why=self.options.cannot_hear)
+            self._say(f"I cannot hear you this time: {self.options.cannot_hear}. Use the keys instead: "
+                      f"{KEYS_SPOKEN}", Kind.INTRO)
         if self.options.resumed:
             self._say(f"Welcome back to {r.title}. We carry on at step {self.step_index + 1}, "
                       f"{self.step.title}, at pressure level {self.level}.", Kind.INTRO)
