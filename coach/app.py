@@ -49,6 +49,9 @@ class SessionPlan:
     engine: str
     speed: float
     record_audio: Path | None = None   # write the microphone's and the speaker's sound here
+    #: (step, level) of an interrupted session the coach offers to carry on from, and when it was
+    offer: tuple[int, int] | None = None
+    offer_when: str = ""
 
 
 @dataclass
@@ -275,13 +278,15 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
                 text_mode = True
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
-                      rate=profile_rate(plan.voice, config), cannot_hear=deaf)
+                      rate=profile_rate(plan.voice, config), cannot_hear=deaf, offer=plan.offer,
+                      offer_when=plan.offer_when)
     session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
                       transcript=None if text_mode else out)
     holder.append(runtime)
-    checkpoint(session.step_index, session.level)
+    if plan.offer is None:   # (while the coach asks whether to carry on, the old place stays)
+        checkpoint(session.step_index, session.level)
     keys: KeyReader | None = None
     if is_terminal(stdin):
         try:

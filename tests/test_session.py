@@ -1241,3 +1241,54 @@ def test_an_instruction_cut_off_by_a_reply_is_said_again_after_it(command: Comma
     assert d.s.elapsed == 0.0   # the timer waits for the instruction
     d.done()
     assert d.s.phase is Phase.RUNNING
+
+
+def _offered(**more: Any) -> Driver:
+    d = Driver(offer=(2, 3), offer_when="Monday 14:05", offer_wait=30.0, **more)
+    d.start()
+    return d
+
+
+def test_the_coach_asks_aloud_whether_to_carry_on_and_waits() -> None:
+    d = _offered()
+    text = spoken(d.effects)
+    assert "stopped at step three" in text and "level 3, on Monday 14:05" in text
+    assert "Shall I carry on from there?" in text and "carry on from there in thirty seconds" in text
+    d.done()   # the question has been said: no step starts while the coach waits for the answer
+    assert d.s.asking_resume and d.s.phase is Phase.INTRO and not logs(d.effects, "step")
+    assert d.s.next_due() == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize(("command", "source", "carry_on"), [
+    (Command.YES, "voice", True), (Command.YES, "key", True), (Command.RESUME, "voice", True),
+    (Command.NO, "voice", False), (Command.NEXT, "key", False), (Command.BACK, "key", False),
+])
+def test_the_answer_carries_on_there_or_starts_from_the_beginning(command: Command, source: str,
+                                                                 carry_on: bool) -> None:
+    d = _offered()
+    d.done()
+    out = d.send(Heard(d.now, command, command.value, source=source))
+    assert not d.s.asking_resume
+    assert logs(out, "answered")[0].data["carry_on"] is carry_on
+    assert ("Welcome back" in spoken(out)) is carry_on
+    d.done()
+    assert d.s.step_index == (2 if carry_on else 0) and d.s.level == (3 if carry_on else 2)
+
+
+@pytest.mark.parametrize("command", [Command.STOP, Command.NEXT, Command.HARDER, Command.HELP])
+def test_anything_else_is_no_answer_and_the_question_comes_again(command: Command) -> None:
+    d = _offered()
+    d.done()
+    out = d.send(Heard(d.now, command, command.value, source="voice"))
+    assert d.s.asking_resume and "Shall I carry on from there?" in spoken(out)
+    assert d.s.level == 2
+
+
+def test_with_no_answer_the_coach_says_so_and_carries_on_there() -> None:
+    d = _offered()
+    d.done()
+    out = d.tick(31)
+    assert "I heard nothing, so I will carry on from there." in spoken(out)
+    assert logs(out, "answered")[0].data["how"] == "no answer"
+    d.done()
+    assert d.s.step_index == 2 and d.s.level == 3

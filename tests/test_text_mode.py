@@ -120,12 +120,34 @@ def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
     proc.kill()
     proc.wait(timeout=30)
     second = tmp_path / "second.jsonl"
-    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "500", "--log", str(second)],
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "50", "--log", str(second)],
                        input="n\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert p.returncode == 0, p.stderr
-    assert "Carry on from there?" in p.stdout
-    started = [r for r in log_records(second) if r["type"] == "started"][0]
-    assert (started["step"], started["resumed"]) == (0, False)
+    assert "Shall I carry on from there?" in p.stdout
+    records = log_records(second)
+    assert [r for r in records if r["type"] == "answered"][0]["carry_on"] is False
+    assert [r["index"] for r in records if r["type"] == "step"][0] == 0
+
+
+def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: Path) -> None:
+    """The question is said (printed in text mode) with how long the coach waits; "x" is no answer
+    (the question comes again); with no answer it carries on where the last session stopped."""
+    log = tmp_path / "first.jsonl"
+    proc = _start(tmp_path, log, "--speed", "40")
+    wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
+    proc.kill()
+    proc.wait(timeout=30)
+    stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["step"]
+    second = tmp_path / "second.jsonl"
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "50", "--log", str(second)],
+                       input="x\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "If I hear nothing, I will carry on from there in thirty seconds." in p.stdout
+    assert p.stdout.count("Shall I carry on from there?") == 2   # asked again after x
+    records = log_records(second)
+    answered = [r for r in records if r["type"] == "answered"][0]
+    assert (answered["carry_on"], answered["how"]) == (True, "no answer")
+    assert [r["index"] for r in records if r["type"] == "step"][0] == stopped_at
 
 
 def test_resume_with_nothing_to_resume_says_what_to_do(tmp_path: Path) -> None:
