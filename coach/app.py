@@ -144,6 +144,14 @@ def build_speaker_alone(plan: SessionPlan, config: Config, done: DoneCallback,
     return Audio(speaker, speaker.close)
 
 
+def _safety_known(routine: Routine) -> bool:
+    """Whether this routine's safety notes, as they are now, were heard in full before."""
+    try:
+        return store.safety_heard(routine.id) == routine.safety_fingerprint
+    except OSError:
+        return False
+
+
 def profile_rate(voice: str, config: Config) -> int:
     """The speech rate a session starts at: the config's, else the voice profile's."""
     if config.speech.rate:
@@ -279,7 +287,7 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
                       rate=profile_rate(plan.voice, config), cannot_hear=deaf, offer=plan.offer,
-                      offer_when=plan.offer_when)
+                      offer_when=plan.offer_when, safety_known=_safety_known(routine))
     session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
@@ -309,6 +317,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         log.close()
     with contextlib.suppress(OSError):
         store.remember_level(routine.id, result.level)
+        if session.safety_heard:
+            store.remember_safety_heard(routine.id, routine.safety_fingerprint)
         if result.completed:
             store.clear_resume()
     return result

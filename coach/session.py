@@ -195,11 +195,17 @@ class Options:
     offer_when: str = ""
     #: seconds the coach waits for the answer before it carries on from there
     offer_wait: float = 30.0
+    #: the user has heard this routine's safety notes in full before, and they have not changed:
+    #: the introduction is the short one
+    safety_known: bool = False
     #: why the coach cannot hear this session ("the microphone could not be opened"): said first,
     #: with the keys to use instead ("": it can hear)
     cannot_hear: str = ""
 
 
+#: The short introduction's safety line, for someone who heard the routine's notes before.
+SAFETY_KNOWN = ("You have heard this routine's safety notes before, and they have not changed. In short: "
+                "stop at once if anything is sharp, shooting or numb, and say ouch if anything hurts.")
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To start from the beginning, "
                    "say no, or press n.")
 #: The keys, said aloud to someone the coach cannot hear.
@@ -306,6 +312,10 @@ class Session:
         #: the coach asks whether to carry on where the last session stopped (Options.offer)
         self.asking_resume = False
         self.resumed = options.resumed
+        #: the full introduction, safety notes and all, was begun; ``safety_heard`` once all of it
+        #: was said, none of it cut short (then the next session of this routine gives the short one)
+        self.full_intro = False
+        self.safety_heard = False
         self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
         self.acted: set[tuple[int, Command]] = set()
@@ -491,7 +501,14 @@ class Session:
         if self.resumed:
             self._say(f"Welcome back to {r.title}. We carry on at step {self.step_index + 1}, "
                       f"{self.step.title}, at pressure level {self.level}.", Kind.INTRO)
+        elif self.options.safety_known:
+            self._say(f"{r.title}. {SAFETY_KNOWN}", Kind.INTRO)
+            self._say("Say stop at any time to pause, and next to begin now. To hear the rest, ask: "
+                      "what can I say?", Kind.INTRO)
+            self._out.append(Prepare(self.step.say))
+            return
         else:
+            self.full_intro = True
             self._say(f"{r.title}. {r.description}", Kind.INTRO)
             if r.equipment:
                 self._say("You will need:", Kind.INTRO)
@@ -507,6 +524,9 @@ class Session:
         self._out.append(Prepare(self.step.say))
 
     def _begin_step(self, index: int) -> None:
+        if self.full_intro and not self.intro_lines and not self.intro_to_say_again and self.phase is Phase.INTRO:
+            self.safety_heard = True   # every line of the full introduction was played to its end
+            self._log("safety_heard")
         self.intro_lines.clear()
         self.intro_to_say_again = []
         self.step_index = index

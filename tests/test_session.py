@@ -1292,3 +1292,36 @@ def test_with_no_answer_the_coach_says_so_and_carries_on_there() -> None:
     assert logs(out, "answered")[0].data["how"] == "no answer"
     d.done()
     assert d.s.step_index == 2 and d.s.level == 3
+
+
+def test_a_full_introduction_heard_to_its_end_is_marked_heard() -> None:
+    d = Driver()
+    d.start()
+    d.settle()
+    assert d.s.safety_heard and logs(d.effects, "safety_heard")
+
+
+def test_an_introduction_cut_short_by_next_is_not_marked_heard() -> None:
+    d = Driver()
+    d.start()
+    d.hear(Command.NEXT)
+    d.settle()
+    assert not d.s.safety_heard
+
+
+def test_the_short_introduction_for_someone_who_heard_the_notes_before() -> None:
+    """Issue 18: about 80 s of introduction every time is too long for a returning user. The short
+    one keeps one line of safety, and says that next begins at once."""
+    from coach.routine import find
+
+    full, short = Driver(find("tennis-balls")), Driver(find("tennis-balls"), safety_known=True)
+    full.start()
+    short.start()
+    said_full, said_short = spoken(full.effects), spoken(short.effects)
+    assert "heard this routine's safety notes before" in said_short and "sharp, shooting or numb" in said_short
+    assert "next to begin now" in said_short
+    assert len(said_short) < len(said_full) / 2
+    for note in full.s.routine.safety:
+        assert note.rstrip(".") in said_full
+    short.settle()
+    assert short.s.phase in (Phase.INSTRUCTION, Phase.RUNNING) and short.s.step_index == 0 and not short.s.safety_heard

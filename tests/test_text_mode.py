@@ -18,6 +18,7 @@ from logtools import coach_env, wait_for
 from logtools import records as log_records
 
 COACH = [sys.executable, "-m", "coach"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 _env = coach_env
@@ -154,3 +155,28 @@ def test_resume_with_nothing_to_resume_says_what_to_do(tmp_path: Path) -> None:
     p = subprocess.run([*COACH, "resume", "--text"], capture_output=True, text=True, env=_env(tmp_path), timeout=60)
     assert p.returncode == 2
     assert "coach run" in p.stderr
+
+
+def test_the_safety_notes_in_full_the_first_time_and_when_they_change_then_the_short_intro(tmp_path: Path) -> None:
+    """Issue 18: every session began with about 80 s of introduction, also for a returning user."""
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    source = (ROOT / "scripts" / "gentle-lower-back.toml").read_text(encoding="utf-8")
+    routine = folder / "mine.toml"
+    routine.write_text(source, encoding="utf-8")
+    env = {**_env(tmp_path), "COACH_ROUTINES": str(folder)}
+
+    def run() -> str:
+        p = subprocess.run([*COACH, "run", "mine", "--text", "--fresh", "--speed", "500"], input="",
+                           capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    first, second = run(), run()
+    assert "heard this routine's safety notes before" not in first
+    assert "heard this routine's safety notes before" in second
+    assert len(second) < len(first)
+    routine.write_text(source.replace("safety = [", 'safety = [\n    "Keep your feet flat on the floor.",', 1),
+                       encoding="utf-8")
+    third = run()
+    assert "Keep your feet flat on the floor." in third and "heard this routine's safety notes before" not in third
