@@ -935,11 +935,34 @@ class Session:
         self._reply(Earcon.OK, f"Thirty seconds more. {duration_words(step_left).capitalize()} left in this step.")
 
     def _cmd_help(self) -> None:
+        """Help for where the user is (issue 18): where the session stands, what comes next, and the
+        commands that do something at this moment."""
         self._interrupt()
-        names = [canonical(c, self.routine.language) for c in
-                 (Command.HARDER, Command.SOFTER, Command.STOP, Command.NEXT, Command.PAUSE, Command.RESUME,
-                  Command.REPEAT, Command.BACK, Command.SLOWER, Command.FASTER, Command.TIME, Command.MORE_TIME)]
-        self._say(f"You can say {join_phrases(names)}. If anything hurts, say ouch and I will ease off.")
+        r, total = self.routine, len(self.routine.steps)
+        word = {c: canonical(c, r.language) for c in Command}
+        if self.phase is Phase.PAUSED:
+            where = (f"We are paused in step {number_words(self.step_index + 1)} of {number_words(total)}, "
+                     f"{self.step.title}. Say {word[Command.NEXT]} or {word[Command.RESUME]} to carry on, or "
+                     f"{word[Command.STOP]} to end the session; your place is kept.")
+            now = [Command.REPEAT, Command.BACK, Command.HARDER, Command.SOFTER, Command.MORE_TIME, Command.TIME,
+                   Command.SLOWER, Command.FASTER]
+        elif self.phase is Phase.INTRO:
+            where = (f"This is the introduction to {r.title}. Say {word[Command.NEXT]} to begin step one now, "
+                     f"or {word[Command.PAUSE]} or {word[Command.STOP]} to pause.")
+            now = [Command.REPEAT, Command.HARDER, Command.SOFTER, Command.TIME, Command.SLOWER, Command.FASTER]
+        else:
+            step_left, _ = self.time_left()
+            later = (f"Then step {number_words(self.step_index + 2)}, {r.steps[self.step_index + 1].title}."
+                     if self.step_index + 1 < total else "It is the last step.")
+            where = (f"Step {number_words(self.step_index + 1)} of {number_words(total)}, {self.step.title}: "
+                     f"{duration_words(step_left)} left. {later} Say {word[Command.STOP]} or "
+                     f"{word[Command.PAUSE]} to pause, and {word[Command.STOP]} again to end.")
+            now = [Command.HARDER, Command.SOFTER, Command.MORE_TIME, Command.NEXT, Command.BACK, Command.REPEAT,
+                   Command.TIME, Command.SLOWER, Command.FASTER]
+            if not self.step.pressure:
+                now = [c for c in now if c not in (Command.HARDER, Command.SOFTER)]
+        self._say(f"{where} You can also say {join_phrases([word[c] for c in now])}. If anything hurts, say "
+                  f"{canonical(Command.PAIN, r.language)} and I will ease off.")
 
     # -- helpers -------------------------------------------------------------------------------
 

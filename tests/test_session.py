@@ -256,8 +256,15 @@ class E:
     kind: Kind | None = None                # the kind of the first Say
 
 
-HELP_WORDS = ("harder", "softer", "stop", "next", "pause", "resume", "repeat", "back", "slower", "faster",
-              "time", "ouch")
+#: What "help" must name where the user is: in a step with pressure, in one without, paused, and in the
+#: introduction (the commands that do something there; "resume" only while paused)
+HELP_WORDS = ("step", "left", "then step", "harder", "softer", "more time", "next", "back", "repeat", "time",
+              "slower", "faster", "stop", "pause", "ouch")
+HELP_NO_PRESSURE = tuple(w for w in HELP_WORDS if w not in ("harder", "softer"))
+HELP_PAUSED = ("paused in step", "next", "resume", "to end the session", "repeat", "back", "harder", "softer",
+               "more time", "time", "slower", "faster", "ouch")
+HELP_INTRO = ("introduction", "begin step one", "pause", "stop", "repeat", "harder", "softer", "time", "slower",
+              "faster", "ouch")
 STOP_REPLY = "say next to continue, or stop again to end"
 
 
@@ -289,7 +296,7 @@ def _running(step: int, left: str, level_words: tuple[str, str, str] | None) -> 
         Command.FASTER: E(run, rate=170 + RATE_STEP, says=("faster",)),
         Command.TIME: E(run, says=(f"{left} left in this step", "in the session")),
         Command.MORE_TIME: E(run, says=("thirty seconds more", "left in this step"), tone=Earcon.OK),
-        Command.HELP: E(run, says=HELP_WORDS),
+        Command.HELP: E(run, says=HELP_WORDS if level_words is not None else HELP_NO_PRESSURE),
     }
 
 
@@ -311,7 +318,7 @@ def _paused(by_stop: bool) -> dict[Command, E]:
         Command.FASTER: E(p, rate=170 + RATE_STEP),
         Command.TIME: E(p, says=("thirty eight seconds left in this step",)),
         Command.MORE_TIME: E(p, says=("thirty seconds more", "about one minute left in this step")),
-        Command.HELP: E(p, says=HELP_WORDS),
+        Command.HELP: E(p, says=HELP_PAUSED),
     }
 
 
@@ -340,7 +347,7 @@ def _before_running(phase: Phase) -> dict[Command, E]:
         Command.TIME: E(phase, says=("twenty seconds left in this step", "in the session")),
         Command.MORE_TIME: (E(phase, says=("say more time during a step",), tone=Earcon.OK) if phase is Phase.INTRO
                             else E(phase, says=("thirty seconds more", "fifty seconds left in this step"))),
-        Command.HELP: E(after_interrupt, says=HELP_WORDS),
+        Command.HELP: E(after_interrupt, says=HELP_INTRO if phase is Phase.INTRO else HELP_NO_PRESSURE),
     }
 
 
@@ -372,6 +379,7 @@ EXPECT: dict[str, dict[Command, E]] = {
         **_running(3, "thirteen seconds", (_W[0], _W[1], _W[2])),
         Command.NEXT: E(Phase.ENDING, step=3, tone=Earcon.END, says=("that is the end of tennis ball test",),
                         kind=Kind.SUMMARY),
+        Command.HELP: E(Phase.RUNNING, says=("it is the last step", *(w for w in HELP_WORDS if w != "then step"))),
     },
     "ending": {
         **{c: E(Phase.ENDING, quiet=True) for c in Command},
@@ -1132,12 +1140,15 @@ def test_time_tells_the_time_left_in_step_and_session() -> None:
     assert f"{duration_words(56.5)} in the session" in spoken(out)
 
 
-def test_help_names_every_command() -> None:
+def test_help_says_where_the_session_stands_and_what_comes_next() -> None:
+    """Issue 18: spoken help covered only the command words. Now: the step, its time left, what comes
+    next, how to pause and end, and the commands that work at this moment."""
     d = Driver()
     st_running_timed(d)
     text = spoken(d.hear(Command.HELP)).lower()
     for word in HELP_WORDS:
         assert word in text
+    assert "step two of four" in text and "thirty eight seconds left" in text and "resume" not in text
 
 
 # ---------------------------------------------------------------------------------------------
