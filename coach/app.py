@@ -28,7 +28,7 @@ from coach.nativelines import NativeLines
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
 from coach.session import Finish, Options, Session
-from coach.speech.base import DoneCallback, Speaker
+from coach.speech.base import DoneCallback, Earcon, Speaker
 from coach.speech.fake import PrintSpeaker
 
 
@@ -96,7 +96,7 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
     recorder: AudioRecorder | None = None
     try:
         recorder = AudioRecorder(plan.record_audio) if plan.record_audio else None
-        listener.start()
+        _announced_wait(speaker, listener.start, warn)
     except BaseException:
         listener.stop(1.0)
         speaker.close()
@@ -131,6 +131,42 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
             recorder.close()
 
     return Audio(speaker, close)
+
+
+#: A wait longer than this (seconds) is said aloud, and an earcon marks it every ``WAIT_TICK`` s
+#: while it lasts (issue 18: the first run sat silent for 23 s while a language model was prepared).
+WAIT_SAID = 2.0
+WAIT_TICK = 2.0
+WAITING = "One moment: I am getting ready to listen."
+WAIT_ID = -1   # the utterance id of that line (the session's own ids count up from 1)
+
+
+def _announced_wait(speaker: Speaker, work: Callable[[], object], warn: TextIO | None = None) -> None:
+    """Run ``work`` (loading the recogniser), saying so once it has taken ``WAIT_SAID`` seconds, with
+    a soft earcon every ``WAIT_TICK`` seconds after that; re-raise what it raised."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:   # handed to the caller's thread
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="coach-getting-ready", daemon=True)
+    thread.start()
+    thread.join(WAIT_SAID)
+    if thread.is_alive():
+        speaker.say(WAIT_ID, WAITING)
+        if warn is not None:
+            with contextlib.suppress(Exception):
+                print(f"coach: {WAITING}", file=warn, flush=True)
+        while True:
+            thread.join(WAIT_TICK)
+            if not thread.is_alive():
+                break
+            speaker.tone(Earcon.OK)
+    if failed:
+        raise failed[0]
 
 
 def build_speaker_alone(plan: SessionPlan, config: Config, done: DoneCallback,
@@ -243,7 +279,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     holder: list[Runtime] = []
 
     def done(uid: int, interrupted: bool) -> None:
-        holder[0].speech_done(uid, interrupted)
+        if uid != WAIT_ID:   # the "getting ready" line is no utterance of the session's
+            holder[0].speech_done(uid, interrupted)
 
     def on_command(detection: Detection) -> None:
         ago = None if detection.end is None else max(0.0, detection.at - detection.end)
