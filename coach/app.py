@@ -28,7 +28,7 @@ from coach.nativelines import NativeLines
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
 from coach.session import Finish, Options, Session
-from coach.speech.base import DoneCallback, Speaker
+from coach.speech.base import DoneCallback, Earcon, Speaker
 from coach.speech.fake import PrintSpeaker
 
 
@@ -49,6 +49,9 @@ class SessionPlan:
     engine: str
     speed: float
     record_audio: Path | None = None   # write the microphone's and the speaker's sound here
+    #: (step, level) of an interrupted session the coach offers to carry on from, and when it was
+    offer: tuple[int, int] | None = None
+    offer_when: str = ""
 
 
 @dataclass
@@ -93,7 +96,7 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
     recorder: AudioRecorder | None = None
     try:
         recorder = AudioRecorder(plan.record_audio) if plan.record_audio else None
-        listener.start()
+        _announced_wait(speaker, listener.start, warn)
     except BaseException:
         listener.stop(1.0)
         speaker.close()
@@ -128,6 +131,61 @@ def build_audio(plan: SessionPlan, config: Config, done: DoneCallback,
             recorder.close()
 
     return Audio(speaker, close)
+
+
+#: A wait longer than this (seconds) is said aloud, and an earcon marks it every ``WAIT_TICK`` s
+#: while it lasts (issue 18: the first run sat silent for 23 s while a language model was prepared).
+WAIT_SAID = 2.0
+WAIT_TICK = 2.0
+WAITING = "One moment: I am getting ready to listen."
+WAIT_ID = -1   # the utterance id of that line (the session's own ids count up from 1)
+
+
+def _announced_wait(speaker: Speaker, work: Callable[[], object], warn: TextIO | None = None) -> None:
+    """Run ``work`` (loading the recogniser), saying so once it has taken ``WAIT_SAID`` seconds, with
+    a soft earcon every ``WAIT_TICK`` seconds after that; re-raise what it raised."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as e:   # handed to the caller's thread
+            failed.append(e)
+
+    thread = threading.Thread(target=run, name="coach-getting-ready", daemon=True)
+    thread.start()
+    thread.join(WAIT_SAID)
+    if thread.is_alive():
+        speaker.say(WAIT_ID, WAITING)
+        if warn is not None:
+            with contextlib.suppress(Exception):
+                print(f"coach: {WAITING}", file=warn, flush=True)
+        while True:
+            thread.join(WAIT_TICK)
+            if not thread.is_alive():
+                break
+            speaker.tone(Earcon.OK)
+    if failed:
+        raise failed[0]
+
+
+def build_speaker_alone(plan: SessionPlan, config: Config, done: DoneCallback,
+                        on_error: Callable[[Exception], None], warn: TextIO) -> Audio:
+    """The speaker without a microphone or a recogniser: for a session that cannot hear, which
+    still speaks and takes keys. Raises AudioDeviceError / ConfigError when nothing can play."""
+    from coach.speech.speaker import open_speaker
+
+    speaker, _ = open_speaker(voice=plan.voice, rate=config.speech.rate, output_device=plan.output_device or None,
+                              input_device=None, done=done, warn=warn, on_error=on_error, listen=False)
+    return Audio(speaker, speaker.close)
+
+
+def _safety_known(routine: Routine) -> bool:
+    """Whether this routine's safety notes, as they are now, were heard in full before."""
+    try:
+        return store.safety_heard(routine.id) == routine.safety_fingerprint
+    except OSError:
+        return False
 
 
 def profile_rate(voice: str, config: Config) -> int:
@@ -209,10 +267,6 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     log = store.SessionLog(list(plan.log_paths), warn=err)
     clock = Clock(plan.speed)
     native.set_sink(lambda line: log.write(clock.now(), "native", {"text": line}))
-    options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
-                      pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
-                      rate=profile_rate(plan.voice, config))
-    session = Session(routine, options)
     main_log = str(plan.log_paths[0])
 
     def checkpoint(step: int, level: int) -> None:
@@ -225,7 +279,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     holder: list[Runtime] = []
 
     def done(uid: int, interrupted: bool) -> None:
-        holder[0].speech_done(uid, interrupted)
+        if uid != WAIT_ID:   # the "getting ready" line is no utterance of the session's
+            holder[0].speech_done(uid, interrupted)
 
     def on_command(detection: Detection) -> None:
         ago = None if detection.end is None else max(0.0, detection.at - detection.end)
@@ -246,20 +301,37 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
 
     audio: Audio | None = None
     text_mode = plan.text_mode
+    deaf = ""   # why the coach cannot hear, when it speaks all the same
     if not text_mode:
         try:
             audio = build_audio(plan, config, done, on_command, on_echo, on_error, on_lost, err)
         except (AudioDeviceError, ModelError, ConfigError) as e:
             print(f"coach: {e}", file=err)
-            print("coach: carrying on in text mode: the coach's words are printed here; "
-                  + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
-                  + " (h harder, s softer, x stop, n next, ? help).", file=err)
-            text_mode = True
+            try:   # the microphone or the recogniser failed: the coach can still speak, and keys work
+                audio = build_speaker_alone(plan, config, done, on_error, err)
+                deaf = ("the microphone could not be opened" if isinstance(e, AudioDeviceError)
+                        else "the speech recogniser could not be loaded" if isinstance(e, ModelError)
+                        else "the listening settings are wrong")
+                print("coach: carrying on without listening: the coach speaks, and the keys work; "
+                      + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
+                      + " (h harder, s softer, x stop, n next, ? help).", file=err)
+            except (AudioDeviceError, ConfigError) as e2:
+                print(f"coach: {e2}", file=err)
+                print("coach: carrying on in text mode: the coach's words are printed here; "
+                      + (KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter")
+                      + " (h harder, s softer, x stop, n next, ? help).", file=err)
+                text_mode = True
+    options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
+                      pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
+                      rate=profile_rate(plan.voice, config), cannot_hear=deaf, offer=plan.offer,
+                      offer_when=plan.offer_when, safety_known=_safety_known(routine))
+    session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
                       transcript=None if text_mode else out)
     holder.append(runtime)
-    checkpoint(session.step_index, session.level)
+    if plan.offer is None:   # (while the coach asks whether to carry on, the old place stays)
+        checkpoint(session.step_index, session.level)
     keys: KeyReader | None = None
     if is_terminal(stdin):
         try:
@@ -282,6 +354,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         log.close()
     with contextlib.suppress(OSError):
         store.remember_level(routine.id, result.level)
+        if session.safety_heard:
+            store.remember_safety_heard(routine.id, routine.safety_fingerprint)
         if result.completed:
             store.clear_resume()
     return result

@@ -97,6 +97,15 @@ class Routine:
     def duration(self) -> float:
         return sum(s.duration for s in self.steps)
 
+    @property
+    def safety_fingerprint(self) -> str:
+        """Changes whenever what the introduction says about safety changes (its notes, the cases
+        in which to skip the routine, and what is needed)."""
+        import hashlib
+
+        text = "\n".join([*self.safety, "--", *self.contraindications, "--", *self.equipment])
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
     def paced(self, pace: float) -> Routine:
         """The routine with every hold ``pace`` times as long: a timed step's seconds and its cues'
         moments, a counted step's seconds per repetition (the pace setting, WCAG 2.2.1)."""

@@ -189,8 +189,28 @@ class Options:
     #: ("stop, stop", or one heard in two pieces), not the second stop that ends the session; a typed
     #: stop always counts (two key presses are two stops)
     stop_again_after: float = 2.0
+    #: (step, level) where an interrupted session of this routine stopped, and when ("Monday 14:05"):
+    #: the coach asks first whether to carry on from there (None: it does not ask)
+    offer: tuple[int, int] | None = None
+    offer_when: str = ""
+    #: seconds the coach waits for the answer before it carries on from there
+    offer_wait: float = 30.0
+    #: the user has heard this routine's safety notes in full before, and they have not changed:
+    #: the introduction is the short one
+    safety_known: bool = False
+    #: why the coach cannot hear this session ("the microphone could not be opened"): said first,
+    #: with the keys to use instead ("": it can hear)
+    cannot_hear: str = ""
 
 
+#: The short introduction's safety line, for someone who heard the routine's notes before.
+SAFETY_KNOWN = ("You have heard this routine's safety notes before, and they have not changed. In short: "
+                "stop at once if anything is sharp, shooting or numb, and say ouch if anything hurts.")
+RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To start from the beginning, "
+                   "say no, or press n.")
+#: The keys, said aloud to someone the coach cannot hear.
+KEYS_SPOKEN = ("h for harder, s for softer, x to stop, n for next, the space bar to pause, "
+               "m for more time, and the question mark for help.")
 #: What the coach says when a stop pauses, and when it asks whether to end.
 STOPPED = "Stopped. Say next to continue, or stop again to end."
 #: Seconds "more time" adds to the step being held.
@@ -289,6 +309,13 @@ class Session:
         #: why the coach asked "shall I end the session?" and waits for the answer (None: it does not)
         self.asking_end: str | None = None
         self.asked_at = 0.0   # when the coach asked its question
+        #: the coach asks whether to carry on where the last session stopped (Options.offer)
+        self.asking_resume = False
+        self.resumed = options.resumed
+        #: the full introduction, safety notes and all, was begun; ``safety_heard`` once all of it
+        #: was said, none of it cut short (then the next session of this routine gives the short one)
+        self.full_intro = False
+        self.safety_heard = False
         self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
         self.acted: set[tuple[int, Command]] = set()
@@ -342,6 +369,8 @@ class Session:
 
         The runtime may sleep until then; ticking earlier or later is harmless.
         """
+        if self.asking_resume:
+            return self.asked_at + self.options.offer_wait
         if self.phase is Phase.PAUSED:
             if self.asking_end == LONG_PAUSE:
                 return self.asked_at + self.options.answer_wait
@@ -390,6 +419,11 @@ class Session:
 
     def _run_timer(self) -> None:
         """Fire whatever is due in the running step, in time order; end the step when it is over."""
+        if self.asking_resume:
+            if self.now - self.asked_at >= self.options.offer_wait:
+                self._say("I heard nothing, so I will carry on from there.")
+                self._resume_answered(carry_on=True, how="no answer")
+            return
         if self.phase is Phase.PAUSED:
             if self.asking_end == LONG_PAUSE:
                 if self.now - self.asked_at >= self.options.answer_wait:
@@ -445,10 +479,36 @@ class Session:
         self._log("started", routine=r.id, role=self.role, level=self.level, step=self.step_index,
                   resumed=self.options.resumed)
         self._out.append(SetRate(self.rate))
-        if self.options.resumed:
+        if self.options.cannot_hear:
+            self._log("cannot_hear", why=self.options.cannot_hear)
+            self._say(f"I cannot hear you this time: {self.options.cannot_hear}. Use the keys instead: "
+                      f"{KEYS_SPOKEN}", Kind.INTRO)
+        if self.options.offer is not None and not self.options.resumed:
+            self.asking_resume = True
+            self.asked_at = self.now
+            step, level = self.options.offer
+            when = f", on {self.options.offer_when}" if self.options.offer_when else ""
+            self._log("asked", question="resume", step=step, level=level)
+            self._say(f"Your last session of {r.title} stopped at step {number_words(step + 1)}, "
+                      f"{r.steps[step].title}, at pressure level {level}{when}. {RESUME_QUESTION} If I hear "
+                      f"nothing, I will carry on from there in {duration_words(self.options.offer_wait)}.",
+                      Kind.REPLY)
+            return
+        self._say_intro()
+
+    def _say_intro(self) -> None:
+        r = self.routine
+        if self.resumed:
             self._say(f"Welcome back to {r.title}. We carry on at step {self.step_index + 1}, "
                       f"{self.step.title}, at pressure level {self.level}.", Kind.INTRO)
+        elif self.options.safety_known:
+            self._say(f"{r.title}. {SAFETY_KNOWN}", Kind.INTRO)
+            self._say("Say stop at any time to pause, and next to begin now. To hear the rest, ask: "
+                      "what can I say?", Kind.INTRO)
+            self._out.append(Prepare(self.step.say))
+            return
         else:
+            self.full_intro = True
             self._say(f"{r.title}. {r.description}", Kind.INTRO)
             if r.equipment:
                 self._say("You will need:", Kind.INTRO)
@@ -456,7 +516,7 @@ class Session:
                     self._say(_sentence(item), Kind.INTRO)
         for note in r.safety:
             self._say(_sentence(note), Kind.INTRO)
-        if r.contraindications and not self.options.resumed:
+        if r.contraindications and not self.resumed:
             self._say("Please skip this routine, and ask a clinician first, in these cases:", Kind.INTRO)
             for item in r.contraindications:
                 self._say(_sentence(item), Kind.INTRO)
@@ -464,6 +524,9 @@ class Session:
         self._out.append(Prepare(self.step.say))
 
     def _begin_step(self, index: int) -> None:
+        if self.full_intro and not self.intro_lines and not self.intro_to_say_again and self.phase is Phase.INTRO:
+            self.safety_heard = True   # every line of the full introduction was played to its end
+            self._log("safety_heard")
         self.intro_lines.clear()
         self.intro_to_say_again = []
         self.step_index = index
@@ -497,7 +560,7 @@ class Session:
         self.outstanding.discard(event.utterance_id)
         if not event.interrupted:
             self.intro_lines.pop(event.utterance_id, None)
-        if self.phase is Phase.INTRO and not self.outstanding:
+        if self.phase is Phase.INTRO and not self.outstanding and not self.asking_resume:
             self._begin_step(self.step_index)
         elif self.phase is Phase.INSTRUCTION and event.utterance_id == self.instruction_id:
             self.phase = Phase.RUNNING
@@ -566,6 +629,9 @@ class Session:
             return
         self._event = event
         self._deferred = False   # set when an unconfirmed guess waits for its judgement instead of acting
+        if self.asking_resume:
+            self._answer_resume(event)
+            return
         if self.asking_end is not None and self._answer(event):
             self._remember(key)
             return
@@ -640,6 +706,31 @@ class Session:
         self.asking_end = reason
         self._log("asked", question="end", reason=reason)
         self._say(END_QUESTION)
+
+    def _answer_resume(self, event: Heard) -> None:
+        """While the coach asks whether to carry on where the last session stopped: yes (y, carry
+        on, c) carries on from there, no (n, back, b) starts from the beginning; anything else,
+        stop too, is no answer, and the question is asked again."""
+        no = event.command in (Command.NO, Command.BACK) or (event.command is Command.NEXT and event.source == "key")
+        if no:
+            self._resume_answered(carry_on=False, how=event.command.value)
+        elif event.command in (Command.YES, Command.RESUME):
+            self._resume_answered(carry_on=True, how=event.command.value)
+        else:
+            self._silence()
+            self._say(RESUME_QUESTION)
+
+    def _resume_answered(self, carry_on: bool, how: str) -> None:
+        self._silence()
+        self.asking_resume = False
+        self._log("answered", question="resume", carry_on=carry_on, how=how)
+        if carry_on:
+            assert self.options.offer is not None
+            step, level = self.options.offer
+            self.step_index = step
+            self.resumed = True
+            self._set_level(_clamp(level, MIN_LEVEL, self.cap))
+        self._say_intro()
 
     def _answer(self, event: Heard) -> bool:
         """While the coach asks whether to end: True when ``event`` answered (and was handled)."""
@@ -844,11 +935,34 @@ class Session:
         self._reply(Earcon.OK, f"Thirty seconds more. {duration_words(step_left).capitalize()} left in this step.")
 
     def _cmd_help(self) -> None:
+        """Help for where the user is (issue 18): where the session stands, what comes next, and the
+        commands that do something at this moment."""
         self._interrupt()
-        names = [canonical(c, self.routine.language) for c in
-                 (Command.HARDER, Command.SOFTER, Command.STOP, Command.NEXT, Command.PAUSE, Command.RESUME,
-                  Command.REPEAT, Command.BACK, Command.SLOWER, Command.FASTER, Command.TIME, Command.MORE_TIME)]
-        self._say(f"You can say {join_phrases(names)}. If anything hurts, say ouch and I will ease off.")
+        r, total = self.routine, len(self.routine.steps)
+        word = {c: canonical(c, r.language) for c in Command}
+        if self.phase is Phase.PAUSED:
+            where = (f"We are paused in step {number_words(self.step_index + 1)} of {number_words(total)}, "
+                     f"{self.step.title}. Say {word[Command.NEXT]} or {word[Command.RESUME]} to carry on, or "
+                     f"{word[Command.STOP]} to end the session; your place is kept.")
+            now = [Command.REPEAT, Command.BACK, Command.HARDER, Command.SOFTER, Command.MORE_TIME, Command.TIME,
+                   Command.SLOWER, Command.FASTER]
+        elif self.phase is Phase.INTRO:
+            where = (f"This is the introduction to {r.title}. Say {word[Command.NEXT]} to begin step one now, "
+                     f"or {word[Command.PAUSE]} or {word[Command.STOP]} to pause.")
+            now = [Command.REPEAT, Command.HARDER, Command.SOFTER, Command.TIME, Command.SLOWER, Command.FASTER]
+        else:
+            step_left, _ = self.time_left()
+            later = (f"Then step {number_words(self.step_index + 2)}, {r.steps[self.step_index + 1].title}."
+                     if self.step_index + 1 < total else "It is the last step.")
+            where = (f"Step {number_words(self.step_index + 1)} of {number_words(total)}, {self.step.title}: "
+                     f"{duration_words(step_left)} left. {later} Say {word[Command.STOP]} or "
+                     f"{word[Command.PAUSE]} to pause, and {word[Command.STOP]} again to end.")
+            now = [Command.HARDER, Command.SOFTER, Command.MORE_TIME, Command.NEXT, Command.BACK, Command.REPEAT,
+                   Command.TIME, Command.SLOWER, Command.FASTER]
+            if not self.step.pressure:
+                now = [c for c in now if c not in (Command.HARDER, Command.SOFTER)]
+        self._say(f"{where} You can also say {join_phrases([word[c] for c in now])}. If anything hurts, say "
+                  f"{canonical(Command.PAIN, r.language)} and I will ease off.")
 
     # -- helpers -------------------------------------------------------------------------------
 

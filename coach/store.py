@@ -142,6 +142,23 @@ def remember_level(routine_id: str, level: int) -> None:
     write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
+def safety_heard(routine_id: str) -> str | None:
+    """The fingerprint of ``routine_id``'s safety notes as they were last heard in full, if ever."""
+    data = read_json(profile_path()) or {}
+    heard = data.get("safety_heard", {})
+    value = heard.get(routine_id) if isinstance(heard, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def remember_safety_heard(routine_id: str, fingerprint: str) -> None:
+    data = read_json(profile_path()) or {}
+    heard = data.get("safety_heard") if isinstance(data.get("safety_heard"), dict) else {}
+    assert isinstance(heard, dict)
+    heard[routine_id] = fingerprint
+    data["safety_heard"] = heard
+    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def starting_level(routine_start: int, cap: int, remembered: int | None) -> int:
     """Where a session starts: the remembered level, but never more than one above the routine's
     start level and never above its cap."""

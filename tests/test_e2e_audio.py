@@ -242,3 +242,38 @@ def test_a_killed_listener_is_restarted_and_then_the_session_stops_with_its_plac
     assert records[-1]["type"] == "ended" and records[-1]["reason"] == "listening lost", records[-1]
     point = json.loads((tmp_path / "data" / "resume.json").read_text())
     assert point["routine"] == "tennis-balls" and point["step"] == records[-1]["step"]
+
+
+def test_without_a_microphone_the_coach_still_speaks_says_so_and_takes_keys(pulse: PulseServer, tmp_path: Path) -> None:
+    """The microphone cannot be opened (a wrong --input-device): the session is not dropped to text
+    mode while the speaker works. The coach says aloud why it cannot hear and which keys to use,
+    speaks the routine, and ends on two presses of x, its place kept (issue 18)."""
+    log = tmp_path / "session.jsonl"
+    rec = pulse.start_recording("coach_out.monitor")
+    proc = _coach(pulse, tmp_path, log, "tennis-balls", "--input-device", "no such microphone")
+    try:
+        wait_for(lambda: any(r["type"] == "said" for r in log_records(log)), "the coach to start speaking")
+        time.sleep(4.0)
+        assert proc.stdin is not None
+        proc.stdin.write("x\n")
+        proc.stdin.flush()
+        time.sleep(1.0)
+        proc.stdin.write("x\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        sound = rec.stop()
+    assert proc.returncode == 0, (out, err)
+    assert "no such microphone" in err and "carrying on without listening" in err, err
+    assert "text mode" not in err, err
+    records = log_records(log)
+    assert any(r["type"] == "cannot_hear" and "microphone" in r["why"] for r in records), records
+    said = [r["text"] for r in records if r["type"] == "said"]
+    assert said[0].startswith("I cannot hear you this time: the microphone could not be opened.")
+    assert "x to stop" in said[0]
+    assert "I cannot hear you this time" in out   # the transcript, printed as it is spoken
+    assert np.sqrt(np.mean(sound.astype(np.float64) ** 2)) > 100, "the coach spoke into its speaker"
+    assert records[-1]["type"] == "ended" and records[-1]["reason"] == "stopped"

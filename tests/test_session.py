@@ -256,8 +256,15 @@ class E:
     kind: Kind | None = None                # the kind of the first Say
 
 
-HELP_WORDS = ("harder", "softer", "stop", "next", "pause", "resume", "repeat", "back", "slower", "faster",
-              "time", "ouch")
+#: What "help" must name where the user is: in a step with pressure, in one without, paused, and in the
+#: introduction (the commands that do something there; "resume" only while paused)
+HELP_WORDS = ("step", "left", "then step", "harder", "softer", "more time", "next", "back", "repeat", "time",
+              "slower", "faster", "stop", "pause", "ouch")
+HELP_NO_PRESSURE = tuple(w for w in HELP_WORDS if w not in ("harder", "softer"))
+HELP_PAUSED = ("paused in step", "next", "resume", "to end the session", "repeat", "back", "harder", "softer",
+               "more time", "time", "slower", "faster", "ouch")
+HELP_INTRO = ("introduction", "begin step one", "pause", "stop", "repeat", "harder", "softer", "time", "slower",
+              "faster", "ouch")
 STOP_REPLY = "say next to continue, or stop again to end"
 
 
@@ -289,7 +296,7 @@ def _running(step: int, left: str, level_words: tuple[str, str, str] | None) -> 
         Command.FASTER: E(run, rate=170 + RATE_STEP, says=("faster",)),
         Command.TIME: E(run, says=(f"{left} left in this step", "in the session")),
         Command.MORE_TIME: E(run, says=("thirty seconds more", "left in this step"), tone=Earcon.OK),
-        Command.HELP: E(run, says=HELP_WORDS),
+        Command.HELP: E(run, says=HELP_WORDS if level_words is not None else HELP_NO_PRESSURE),
     }
 
 
@@ -311,7 +318,7 @@ def _paused(by_stop: bool) -> dict[Command, E]:
         Command.FASTER: E(p, rate=170 + RATE_STEP),
         Command.TIME: E(p, says=("thirty eight seconds left in this step",)),
         Command.MORE_TIME: E(p, says=("thirty seconds more", "about one minute left in this step")),
-        Command.HELP: E(p, says=HELP_WORDS),
+        Command.HELP: E(p, says=HELP_PAUSED),
     }
 
 
@@ -340,7 +347,7 @@ def _before_running(phase: Phase) -> dict[Command, E]:
         Command.TIME: E(phase, says=("twenty seconds left in this step", "in the session")),
         Command.MORE_TIME: (E(phase, says=("say more time during a step",), tone=Earcon.OK) if phase is Phase.INTRO
                             else E(phase, says=("thirty seconds more", "fifty seconds left in this step"))),
-        Command.HELP: E(after_interrupt, says=HELP_WORDS),
+        Command.HELP: E(after_interrupt, says=HELP_INTRO if phase is Phase.INTRO else HELP_NO_PRESSURE),
     }
 
 
@@ -372,6 +379,7 @@ EXPECT: dict[str, dict[Command, E]] = {
         **_running(3, "thirteen seconds", (_W[0], _W[1], _W[2])),
         Command.NEXT: E(Phase.ENDING, step=3, tone=Earcon.END, says=("that is the end of tennis ball test",),
                         kind=Kind.SUMMARY),
+        Command.HELP: E(Phase.RUNNING, says=("it is the last step", *(w for w in HELP_WORDS if w != "then step"))),
     },
     "ending": {
         **{c: E(Phase.ENDING, quiet=True) for c in Command},
@@ -1132,12 +1140,15 @@ def test_time_tells_the_time_left_in_step_and_session() -> None:
     assert f"{duration_words(56.5)} in the session" in spoken(out)
 
 
-def test_help_names_every_command() -> None:
+def test_help_says_where_the_session_stands_and_what_comes_next() -> None:
+    """Issue 18: spoken help covered only the command words. Now: the step, its time left, what comes
+    next, how to pause and end, and the commands that work at this moment."""
     d = Driver()
     st_running_timed(d)
     text = spoken(d.hear(Command.HELP)).lower()
     for word in HELP_WORDS:
         assert word in text
+    assert "step two of four" in text and "thirty eight seconds left" in text and "resume" not in text
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1241,3 +1252,87 @@ def test_an_instruction_cut_off_by_a_reply_is_said_again_after_it(command: Comma
     assert d.s.elapsed == 0.0   # the timer waits for the instruction
     d.done()
     assert d.s.phase is Phase.RUNNING
+
+
+def _offered(**more: Any) -> Driver:
+    d = Driver(offer=(2, 3), offer_when="Monday 14:05", offer_wait=30.0, **more)
+    d.start()
+    return d
+
+
+def test_the_coach_asks_aloud_whether_to_carry_on_and_waits() -> None:
+    d = _offered()
+    text = spoken(d.effects)
+    assert "stopped at step three" in text and "level 3, on Monday 14:05" in text
+    assert "Shall I carry on from there?" in text and "carry on from there in thirty seconds" in text
+    d.done()   # the question has been said: no step starts while the coach waits for the answer
+    assert d.s.asking_resume and d.s.phase is Phase.INTRO and not logs(d.effects, "step")
+    assert d.s.next_due() == pytest.approx(30.0)
+
+
+@pytest.mark.parametrize(("command", "source", "carry_on"), [
+    (Command.YES, "voice", True), (Command.YES, "key", True), (Command.RESUME, "voice", True),
+    (Command.NO, "voice", False), (Command.NEXT, "key", False), (Command.BACK, "key", False),
+])
+def test_the_answer_carries_on_there_or_starts_from_the_beginning(command: Command, source: str,
+                                                                 carry_on: bool) -> None:
+    d = _offered()
+    d.done()
+    out = d.send(Heard(d.now, command, command.value, source=source))
+    assert not d.s.asking_resume
+    assert logs(out, "answered")[0].data["carry_on"] is carry_on
+    assert ("Welcome back" in spoken(out)) is carry_on
+    d.done()
+    assert d.s.step_index == (2 if carry_on else 0) and d.s.level == (3 if carry_on else 2)
+
+
+@pytest.mark.parametrize("command", [Command.STOP, Command.NEXT, Command.HARDER, Command.HELP])
+def test_anything_else_is_no_answer_and_the_question_comes_again(command: Command) -> None:
+    d = _offered()
+    d.done()
+    out = d.send(Heard(d.now, command, command.value, source="voice"))
+    assert d.s.asking_resume and "Shall I carry on from there?" in spoken(out)
+    assert d.s.level == 2
+
+
+def test_with_no_answer_the_coach_says_so_and_carries_on_there() -> None:
+    d = _offered()
+    d.done()
+    out = d.tick(31)
+    assert "I heard nothing, so I will carry on from there." in spoken(out)
+    assert logs(out, "answered")[0].data["how"] == "no answer"
+    d.done()
+    assert d.s.step_index == 2 and d.s.level == 3
+
+
+def test_a_full_introduction_heard_to_its_end_is_marked_heard() -> None:
+    d = Driver()
+    d.start()
+    d.settle()
+    assert d.s.safety_heard and logs(d.effects, "safety_heard")
+
+
+def test_an_introduction_cut_short_by_next_is_not_marked_heard() -> None:
+    d = Driver()
+    d.start()
+    d.hear(Command.NEXT)
+    d.settle()
+    assert not d.s.safety_heard
+
+
+def test_the_short_introduction_for_someone_who_heard_the_notes_before() -> None:
+    """Issue 18: about 80 s of introduction every time is too long for a returning user. The short
+    one keeps one line of safety, and says that next begins at once."""
+    from coach.routine import find
+
+    full, short = Driver(find("tennis-balls")), Driver(find("tennis-balls"), safety_known=True)
+    full.start()
+    short.start()
+    said_full, said_short = spoken(full.effects), spoken(short.effects)
+    assert "heard this routine's safety notes before" in said_short and "sharp, shooting or numb" in said_short
+    assert "next to begin now" in said_short
+    assert len(said_short) < len(said_full) / 2
+    for note in full.s.routine.safety:
+        assert note.rstrip(".") in said_full
+    short.settle()
+    assert short.s.phase in (Phase.INSTRUCTION, Phase.RUNNING) and short.s.step_index == 0 and not short.s.safety_heard

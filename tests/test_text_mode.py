@@ -18,6 +18,7 @@ from logtools import coach_env, wait_for
 from logtools import records as log_records
 
 COACH = [sys.executable, "-m", "coach"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 _env = coach_env
@@ -120,15 +121,62 @@ def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
     proc.kill()
     proc.wait(timeout=30)
     second = tmp_path / "second.jsonl"
-    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "500", "--log", str(second)],
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "50", "--log", str(second)],
                        input="n\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert p.returncode == 0, p.stderr
-    assert "Carry on from there?" in p.stdout
-    started = [r for r in log_records(second) if r["type"] == "started"][0]
-    assert (started["step"], started["resumed"]) == (0, False)
+    assert "Shall I carry on from there?" in p.stdout
+    records = log_records(second)
+    assert [r for r in records if r["type"] == "answered"][0]["carry_on"] is False
+    assert [r["index"] for r in records if r["type"] == "step"][0] == 0
+
+
+def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: Path) -> None:
+    """The question is said (printed in text mode) with how long the coach waits; "x" is no answer
+    (the question comes again); with no answer it carries on where the last session stopped."""
+    log = tmp_path / "first.jsonl"
+    proc = _start(tmp_path, log, "--speed", "40")
+    wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
+    proc.kill()
+    proc.wait(timeout=30)
+    stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["step"]
+    second = tmp_path / "second.jsonl"
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "50", "--log", str(second)],
+                       input="x\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "If I hear nothing, I will carry on from there in thirty seconds." in p.stdout
+    assert p.stdout.count("Shall I carry on from there?") == 2   # asked again after x
+    records = log_records(second)
+    answered = [r for r in records if r["type"] == "answered"][0]
+    assert (answered["carry_on"], answered["how"]) == (True, "no answer")
+    assert [r["index"] for r in records if r["type"] == "step"][0] == stopped_at
 
 
 def test_resume_with_nothing_to_resume_says_what_to_do(tmp_path: Path) -> None:
     p = subprocess.run([*COACH, "resume", "--text"], capture_output=True, text=True, env=_env(tmp_path), timeout=60)
     assert p.returncode == 2
     assert "coach run" in p.stderr
+
+
+def test_the_safety_notes_in_full_the_first_time_and_when_they_change_then_the_short_intro(tmp_path: Path) -> None:
+    """Issue 18: every session began with about 80 s of introduction, also for a returning user."""
+    folder = tmp_path / "routines"
+    folder.mkdir()
+    source = (ROOT / "scripts" / "gentle-lower-back.toml").read_text(encoding="utf-8")
+    routine = folder / "mine.toml"
+    routine.write_text(source, encoding="utf-8")
+    env = {**_env(tmp_path), "COACH_ROUTINES": str(folder)}
+
+    def run() -> str:
+        p = subprocess.run([*COACH, "run", "mine", "--text", "--fresh", "--speed", "500"], input="",
+                           capture_output=True, text=True, env=env, timeout=120)
+        assert p.returncode == 0, p.stderr
+        return p.stdout
+
+    first, second = run(), run()
+    assert "heard this routine's safety notes before" not in first
+    assert "heard this routine's safety notes before" in second
+    assert len(second) < len(first)
+    routine.write_text(source.replace("safety = [", 'safety = [\n    "Keep your feet flat on the floor.",', 1),
+                       encoding="utf-8")
+    third = run()
+    assert "Keep your feet flat on the floor." in third and "heard this routine's safety notes before" not in third

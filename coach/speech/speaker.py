@@ -145,13 +145,15 @@ def build_speaker(done: DoneCallback, synth: Synthesizer, *, device: int | str |
 
 
 def open_speaker(*, voice: str | None, rate: int, output_device: str | int | None, input_device: str | int | None,
-                 done: DoneCallback, warn: TextIO, on_error: ErrorCallback | None = None,
+                 done: DoneCallback, warn: TextIO, on_error: ErrorCallback | None = None, listen: bool = True,
                  ) -> tuple[AudioSpeaker, queue.Queue[tuple[Pcm, Pcm]]]:
     """The live speaker for a session, on an output and an input stream, and the queue of ``(mic, played)`` blocks
     (int16 mono 16 kHz, same length) for the listener and its echo canceller.
 
     ``voice`` is a profile name (None = the default); ``rate`` > 0 overrides its words per minute.
     Devices are names or indices as a user gives them. Raises AudioDeviceError / ConfigError.
+    ``listen=False``: the speaker alone (no input stream; the queue stays empty), for a session
+    that cannot hear.
     """
     from coach.devices import resolve_input, resolve_output
     from coach.speech.voices import find_profile, make_synth
@@ -162,9 +164,10 @@ def open_speaker(*, voice: str | None, rate: int, output_device: str | int | Non
             warn.flush()
 
     synth = make_synth(find_profile(voice), rate, _warn)
-    out_index, in_index = resolve_output(output_device), resolve_input(input_device)
+    out_index = resolve_output(output_device)
+    in_index = resolve_input(input_device) if listen else None
     capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
     # a stream opened again is logged: on the terminal, and in a session also in its log (coach.app)
     speaker = build_speaker(done, synth, device=out_index, on_error=on_error, input_device=in_index,
-                            capture=capture, on_warning=lambda line: log.warning("%s", line))
+                            capture=capture if listen else None, on_warning=lambda line: log.warning("%s", line))
     return speaker, capture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -70,21 +71,6 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     return prepare_folder(str(expand(args.record_audio, "--record-audio")))
 
 
-def _ask_resume(point: store.ResumePoint, routine: Routine, out: TextIO, stdin: TextIO) -> bool:
-    """Ask whether to carry on where the last session stopped. Yes unless the answer says no."""
-    when = time.strftime("%A %H:%M", time.localtime(point.saved))
-    step = min(point.step, len(routine.steps) - 1)
-    out.write(f"Your last session of {routine.title} stopped at step {step + 1}, {routine.steps[step].title}, "
-              f"level {point.level}, on {when}.\n"
-              "Carry on from there? Press Enter or type y to carry on, n to start from the beginning.\n")
-    out.flush()
-    try:
-        answer = stdin.readline()
-    except (OSError, ValueError):
-        answer = ""
-    return answer.strip().lower() not in ("n", "no", "new", "fresh", "start")
-
-
 def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
     if result_completed:
         return 0
@@ -109,12 +95,13 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     role = _role(args, config, routine)
     stdin = sys.stdin
     point = store.load_resume()
+    plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
     if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
-            and point.step < len(routine.steps) and _ask_resume(point, routine, out, stdin)):
-        plan = _plan(args, config, routine, step=point.step, level=min(point.level, routine.max_level),
-                     resumed=True, role=role, log=_same_log(point))
-    else:
-        plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
+            and point.step < len(routine.steps)):
+        # the coach asks, aloud and on the screen, whether to carry on there (by voice or key), and
+        # carries on there if nobody answers
+        when = time.strftime("%A %H:%M", time.localtime(point.saved))
+        plan = replace(plan, offer=(point.step, min(point.level, routine.max_level)), offer_when=when)
     result = run_session(plan, config, out, stdin)
     return _finish_status(result.completed, result.reason, out)
 
