@@ -242,7 +242,8 @@ class Runtime:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
                                           echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
                 return
-        little_left = echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None else over is not None
+        little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
+                       else over is not None or self._spoke_lately(ended_ago))
         if (source == "voice" and sure and transcript is not None and little_left
                 and parse(transcript, self.language) is not command):
             # judged a command only by how well its phrase fits, over the coach's voice, with little
@@ -305,6 +306,15 @@ class Runtime:
                 if words and words <= set(said) and _said_then(said, words, line, heard_end, now, left_db):
                     return True, over
         return False, over
+
+    def _spoke_lately(self, ended_ago: float | None) -> bool:
+        """Whether the coach's voice was going out in the ``WORD_LATE`` seconds before the heard words
+        ended (so that they may hold it: the soak's count "seven" heard as "Okay." and judged stop)."""
+        played = getattr(self.speaker, "played", None)
+        if not callable(played):
+            return False
+        when = time.monotonic() - (ended_ago or 0.0)
+        return any(line.started <= when and line.started + line.out >= when - WORD_LATE for line in played())
 
     def _in_recent_lines(self, heard: str) -> bool:
         """Whether every word of ``heard`` is in one line the coach sent out lately (whenever it

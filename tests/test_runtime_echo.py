@@ -374,3 +374,17 @@ def test_a_stop_only_fitted_over_a_line_with_no_echo_figures_is_not_taken(tmp_pa
     speaker.lines = []   # the coach is silent
     rt.command(Command.STOP, "stop", confirmed=True, utterance=3, transcript="Stuck.")
     assert speaker.stops == 2
+
+
+def test_a_stop_only_fitted_just_after_a_line_is_not_taken(tmp_path: Path) -> None:
+    """The soak: the count "seven" ended 0.7 s before Whisper's utterance, which it wrote as "Okay."
+    and found "stop" fitting. Not taken; 3 s after the coach fell silent it is (a user's)."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt._perform([Say(99, "seven")])
+    speaker.playing(99, 1.2, 0.5)   # started 1.2 s ago, lasted 0.5 s: ended 0.7 s ago
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=1, transcript="Okay.", ended_ago=0.0)
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    speaker.playing(99, 3.5, 0.5)   # ended 3 s ago
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=2, transcript="Okay.", ended_ago=0.0)
+    assert speaker.stops == 1
