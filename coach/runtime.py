@@ -238,6 +238,8 @@ class Runtime:
                 why = GUESS_WAITS
             elif self._in_recent_lines(text or command.value):
                 why = NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
+            elif transcript is not None and parse(transcript, self.language) is not command:
+                why = NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
             if why is not None:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
                                           echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))

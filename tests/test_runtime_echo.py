@@ -388,3 +388,16 @@ def test_a_stop_only_fitted_just_after_a_line_is_not_taken(tmp_path: Path) -> No
     speaker.playing(99, 3.5, 0.5)   # ended 3 s ago
     rt.command(Command.STOP, "stop", confirmed=True, utterance=2, transcript="Okay.", ended_ago=0.0)
     assert speaker.stops == 1
+
+
+def test_a_stop_only_fitted_with_no_voice_but_the_coachs_is_not_taken(tmp_path: Path) -> None:
+    """The soak: after the count "one", Whisper wrote "P." and found "stop" fitting, with -5.9 dB left
+    but no more sound in the room than the coach's echo (excess 0.0). Not taken; written down it is."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.STOP, "stop", echo_db=(-5.9, -120.0), confirmed=True, utterance=1, transcript="P.",
+               excess_db=0.0)
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    rt.command(Command.STOP, "stop", echo_db=(-5.9, -120.0), confirmed=True, utterance=2, transcript="Stop!",
+               excess_db=0.0)
+    assert speaker.stops == 1
