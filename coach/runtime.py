@@ -243,6 +243,7 @@ class Runtime:
             if why is not None:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
                                           echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
+                self._reject_guess(command, why, sure, utterance)
                 return
         little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
                        else over is not None or self._spoke_lately(ended_ago))
@@ -253,6 +254,7 @@ class Runtime:
             # figures, its voice in the room for less than half the words (live: "Oh" as "stop")
             self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, FIT_OVER_VOICE,
                                       echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
+            self._reject_guess(command, FIT_OVER_VOICE, sure, utterance)
             return
         if (source == "voice" and not sure and utterance is not None and echo_db is not None
                 and echo_db[0] < USER_OVER_VOICE_DB):
@@ -308,6 +310,15 @@ class Runtime:
                 if words and words <= set(said) and _said_then(said, words, line, heard_end, now, left_db):
                     return True, over
         return False, over
+
+    def _reject_guess(self, command: Command, why: str, sure: bool, utterance: int | None) -> None:
+        """A second-stage judgement taken for the coach's own voice also stands against the first
+        stage's guess of the same words: what the guess did that can be undone is undone (the
+        soak: a stop guess over the count "five" paused, and its judgement, "I'm going to go to the
+        top.", was not taken, which left the session paused)."""
+        if sure and utterance is not None and command in SAFE_WHILE_SPEAKING:
+            self._queue.put(Heard(self.clock.now(), command, why, 0.0, "voice", confirmed=True,
+                                  utterance=utterance, rejected=True))
 
     def _spoke_lately(self, ended_ago: float | None) -> bool:
         """Whether the coach's voice was going out in the ``WORD_LATE`` seconds before the heard words

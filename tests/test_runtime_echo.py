@@ -306,7 +306,7 @@ def test_a_stop_only_fitted_over_the_coachs_voice_with_little_left_is_not_taken(
     rt._perform(rt.session.handle(Start(rt.clock.now())))
     rt.command(Command.STOP, "please stop", echo_db=(-16.4, -120.0), confirmed=True, utterance=1,
                transcript="Just up.")                                          # the coach's voice, live
-    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords, Heard]
     rt.command(Command.STOP, "stop", echo_db=(-16.4, -120.0), confirmed=True, utterance=2,
                transcript="Stop.")                                             # written down: taken
     rt.command(Command.STOP, "stop", echo_db=(-6.6, -37.9), confirmed=True, utterance=3,
@@ -329,7 +329,8 @@ def test_over_the_coachs_voice_words_with_no_more_sound_than_its_echo_are_its_ow
     rt.command(Command.STOP, "stop", echo_db=(-9.7, -120.0), confirmed=True, utterance=3, transcript="So, thanks.",
                excess_db=-0.2, ended_ago=0.3)
     items = queued(rt)
-    assert [type(i) for i in items] == [_OwnWords, _OwnWords, _OwnWords] and speaker.stops == 0
+    assert [type(i) for i in items] == [_OwnWords, _OwnWords, _OwnWords, Heard] and speaker.stops == 0
+    assert items[-1].rejected and items[-1].utterance == 3   # type: ignore[union-attr]
     for item in items:
         rt._take(item)
     rt.log.close()
@@ -368,7 +369,7 @@ def test_a_stop_only_fitted_over_a_line_with_no_echo_figures_is_not_taken(tmp_pa
     rt._perform([Say(99, "Roll slowly up and down.")])
     speaker.playing(99, 1.0, 2.5)
     rt.command(Command.STOP, "stop", confirmed=True, utterance=1, transcript="Oh")
-    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords, Heard]
     rt.command(Command.STOP, "stop", confirmed=True, utterance=2, transcript="Stop.")
     assert speaker.stops == 1
     speaker.lines = []   # the coach is silent
@@ -384,7 +385,7 @@ def test_a_stop_only_fitted_just_after_a_line_is_not_taken(tmp_path: Path) -> No
     rt._perform([Say(99, "seven")])
     speaker.playing(99, 1.2, 0.5)   # started 1.2 s ago, lasted 0.5 s: ended 0.7 s ago
     rt.command(Command.STOP, "stop", confirmed=True, utterance=1, transcript="Okay.", ended_ago=0.0)
-    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords, Heard]
     speaker.playing(99, 3.5, 0.5)   # ended 3 s ago
     rt.command(Command.STOP, "stop", confirmed=True, utterance=2, transcript="Okay.", ended_ago=0.0)
     assert speaker.stops == 1
@@ -397,7 +398,30 @@ def test_a_stop_only_fitted_with_no_voice_but_the_coachs_is_not_taken(tmp_path: 
     rt._perform(rt.session.handle(Start(rt.clock.now())))
     rt.command(Command.STOP, "stop", echo_db=(-5.9, -120.0), confirmed=True, utterance=1, transcript="P.",
                excess_db=0.0)
-    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords]
+    assert speaker.stops == 0 and [type(i) for i in queued(rt)] == [_OwnWords, Heard]
     rt.command(Command.STOP, "stop", echo_db=(-5.9, -120.0), confirmed=True, utterance=2, transcript="Stop!",
                excess_db=0.0)
     assert speaker.stops == 1
+
+
+def test_a_judgement_taken_for_the_coachs_voice_undoes_the_pause_of_its_guess(tmp_path: Path) -> None:
+    """The soak: pocketsphinx's "stop" guess over the count "five" paused the coach; Whisper's
+    judgement of the same utterance ("I'm going to go to the top.", only fitted) was not taken. The
+    pause is undone, with "Sorry, I thought I heard stop.", not left waiting."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.session.handle(Heard(rt.clock.now(), Command.NEXT, "n", source="key"))   # into step one
+    rt._perform([Say(99, "five")])
+    speaker.playing(99, 0.4, 0.5)
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=7)
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.PAUSED
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=7, transcript="I'm going to go to the top.")
+    items = queued(rt)
+    assert [type(i) for i in items] == [_OwnWords, Heard] and items[1].rejected   # type: ignore[union-attr]
+    for item in items:
+        rt._take(item)
+    assert rt.session.phase is not Phase.PAUSED
+    rt.log.close()
+    assert "Sorry, I thought I heard stop." in (tmp_path / "log.jsonl").read_text()
