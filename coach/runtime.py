@@ -62,6 +62,10 @@ GUESS_WAITS = "waits for the second stage (heard over the coach's voice, little 
 #: Other commands are then dropped; a stop or pain guess waits for the second stage, and a
 #: confirmed one is dropped only when the coach said those words lately (stop must work).
 MIN_EXCESS_DB = 0.7
+#: ... and with this much more (dB), another voice was surely there: a command Whisper only found
+#: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
+#: written "herder" at 2.1 dB and "pause" written "or a pass." at 14.6 dB were dropped without it)
+SURE_EXCESS_DB = 2.0
 NO_VOICE_BUT_THE_COACHS = "no voice but the coach's (no more sound in the room than its echo)"
 #: ... and a stop or pain word that the second stage did not write down, only found fitting the
 #: sound, is not taken over the coach's voice with less than that left (live barge-in run,
@@ -415,6 +419,9 @@ class Runtime:
             self._perform(self.session.handle(item))
 
     def _transcribed(self, item: Heard) -> bool:
+        return (item.excess_db is not None and item.excess_db >= SURE_EXCESS_DB) or self._written(item)
+
+    def _written(self, item: Heard) -> bool:
         """Whether the second stage wrote the command's words down (its transcription reads as the
         command), rather than only finding that the command's phrase fits the sound well enough.
         Over the coach's voice the second is not enough: in live barge-in runs (2026-11-30) the

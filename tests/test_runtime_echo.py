@@ -425,3 +425,20 @@ def test_a_judgement_taken_for_the_coachs_voice_undoes_the_pause_of_its_guess(tm
     assert rt.session.phase is not Phase.PAUSED
     rt.log.close()
     assert "Sorry, I thought I heard stop." in (tmp_path / "log.jsonl").read_text()
+
+
+def test_a_command_only_fitted_is_taken_over_the_coach_when_another_voice_was_surely_there(tmp_path: Path) -> None:
+    """Barge-in: the user's "pause" written "or a pass." with 14.6 dB more sound than the echo: taken.
+    The same at 0.5 dB (no other voice) is not."""
+    rt, _speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.command(Command.PAUSE, "pause", echo_db=(-6.6, -120.0), confirmed=True, utterance=1, transcript="or a pass.",
+               excess_db=0.5)
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.INTRO
+    rt.command(Command.PAUSE, "pause", echo_db=(-6.6, -120.0), confirmed=True, utterance=2, transcript="or a pass.",
+               excess_db=14.6)
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.PAUSED
