@@ -125,38 +125,41 @@ def profile_path() -> Path:
     return data_dir() / "profile.json"
 
 
+def _recalled(table: str, routine_id: str) -> object:
+    """What the profile keeps under ``table`` for ``routine_id`` (None: nothing, or a spoilt file)."""
+    data = read_json(profile_path()) or {}
+    entries = data.get(table, {})
+    return entries.get(routine_id) if isinstance(entries, dict) else None
+
+
+def _remember(table: str, routine_id: str, value: object) -> None:
+    """Keep ``value`` in the profile under ``table`` for ``routine_id`` (written atomically)."""
+    data = read_json(profile_path()) or {}
+    entries = data.get(table) if isinstance(data.get(table), dict) else {}
+    assert isinstance(entries, dict)
+    entries[routine_id] = value
+    data[table] = entries
+    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def remembered_level(routine_id: str) -> int | None:
     """The last pressure level used in ``routine_id``, if any."""
-    data = read_json(profile_path()) or {}
-    levels = data.get("levels", {})
-    value = levels.get(routine_id) if isinstance(levels, dict) else None
+    value = _recalled("levels", routine_id)
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def remember_level(routine_id: str, level: int) -> None:
-    data = read_json(profile_path()) or {}
-    levels = data.get("levels") if isinstance(data.get("levels"), dict) else {}
-    assert isinstance(levels, dict)
-    levels[routine_id] = level
-    data["levels"] = levels
-    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+    _remember("levels", routine_id, level)
 
 
 def safety_heard(routine_id: str) -> str | None:
     """The fingerprint of ``routine_id``'s safety notes as they were last heard in full, if ever."""
-    data = read_json(profile_path()) or {}
-    heard = data.get("safety_heard", {})
-    value = heard.get(routine_id) if isinstance(heard, dict) else None
+    value = _recalled("safety_heard", routine_id)
     return value if isinstance(value, str) else None
 
 
 def remember_safety_heard(routine_id: str, fingerprint: str) -> None:
-    data = read_json(profile_path()) or {}
-    heard = data.get("safety_heard") if isinstance(data.get("safety_heard"), dict) else {}
-    assert isinstance(heard, dict)
-    heard[routine_id] = fingerprint
-    data["safety_heard"] = heard
-    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+    _remember("safety_heard", routine_id, fingerprint)
 
 
 def starting_level(routine_start: int, cap: int, remembered: int | None) -> int:
@@ -183,6 +186,7 @@ class SessionLog:
         self._warn = warn
         self._failed = False
         self._lock = threading.Lock()
+        self._ended = False
         for p in paths:
             try:
                 p.parent.mkdir(parents=True, exist_ok=True)
@@ -200,6 +204,9 @@ class SessionLog:
         """Append one record (any thread)."""
         line = json.dumps({"t": round(t, 3), "type": type_, **data}, ensure_ascii=False)
         with self._lock:
+            if type_ == "native" and self._ended:
+                return   # "ended" stays the last record (closing a lost device makes native lines)
+            self._ended = self._ended or type_ == "ended"
             self._write(line)
 
     def _write(self, line: str) -> None:
