@@ -233,40 +233,12 @@ class Runtime:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
                                           over=over, transcript=transcript, excess_db=excess_db))
                 return
-        if source == "voice" and excess_db is not None and excess_db < MIN_EXCESS_DB:
-            # over the coach's voice, with no more sound in the room than its voice brings: its own
-            why = None
-            if command not in SAFE_WHILE_SPEAKING:
-                why = NO_VOICE_BUT_THE_COACHS
-            elif not sure and utterance is not None:
-                why = GUESS_WAITS
-            elif self._in_recent_lines(text or command.value):
-                why = NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
-            elif transcript is not None and parse(transcript, self.language) is not command:
-                why = NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
-            if why is not None:
-                self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
-                                          echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
-                self._reject_guess(command, why, sure, utterance)
-                return
-        little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
-                       else over is not None or self._spoke_lately(ended_ago))
-        if (source == "voice" and sure and transcript is not None and little_left
-                and parse(transcript, self.language) is not command):
-            # judged a command only by how well its phrase fits, over the coach's voice, with little
-            # left after echo cancellation (live: "Just up." as "please stop"), or with no echo
-            # figures, its voice in the room for less than half the words (live: "Oh" as "stop")
-            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, FIT_OVER_VOICE,
+        why = (self._coachs_voice(command, text or command.value, sure, utterance, echo_db, over, ended_ago,
+                                  transcript, excess_db) if source == "voice" else None)
+        if why is not None:
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, why,
                                       echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
-            self._reject_guess(command, FIT_OVER_VOICE, sure, utterance)
-            return
-        if (source == "voice" and not sure and utterance is not None and echo_db is not None
-                and echo_db[0] < USER_OVER_VOICE_DB):
-            # a first-stage guess over the coach's voice with little of its words left after echo
-            # cancellation: likely the coach's own voice. Its second stage judges it in a moment,
-            # and a confirmed stop or pain word is acted on then.
-            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, GUESS_WAITS,
-                                      echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
+            self._reject_guess(command, why, sure, utterance)
             return
         if command is Command.STOP:
             self._stop_speech()
@@ -314,6 +286,36 @@ class Runtime:
                 if words and words <= set(said) and _said_then(said, words, line, heard_end, now, left_db):
                     return True, over
         return False, over
+
+    def _coachs_voice(self, command: Command, heard: str, sure: bool, utterance: int | None,
+                      echo_db: tuple[float, float] | None, over: int | None, ended_ago: float | None,
+                      transcript: str | None, excess_db: float | None) -> str | None:
+        """Why spoken words heard over (or just after) the coach's voice are taken for its own, or
+        for a guess that waits for its judgement; None when they may be acted on here."""
+        written = transcript is not None and parse(transcript, self.language) is command
+        if excess_db is not None and excess_db < MIN_EXCESS_DB:
+            # with no more sound in the room than the coach's voice brings: its own
+            if command not in SAFE_WHILE_SPEAKING:
+                return NO_VOICE_BUT_THE_COACHS
+            if not sure and utterance is not None:
+                return GUESS_WAITS
+            if self._in_recent_lines(heard):
+                return NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
+            if transcript is not None and not written:
+                return NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
+        little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
+                       else over is not None or self._spoke_lately(ended_ago))
+        if sure and transcript is not None and little_left and not written:
+            # judged a command only by how well its phrase fits, over the coach's voice, with little
+            # left after echo cancellation (live: "Just up." as "please stop"), or with no echo
+            # figures, its voice in the room for less than half the words (live: "Oh" as "stop")
+            return FIT_OVER_VOICE
+        if not sure and utterance is not None and echo_db is not None and echo_db[0] < USER_OVER_VOICE_DB:
+            # a first-stage guess over the coach's voice with little of its words left after echo
+            # cancellation: likely the coach's own voice. Its second stage judges it in a moment,
+            # and a confirmed stop or pain word is acted on then.
+            return GUESS_WAITS
+        return None
 
     def _reject_guess(self, command: Command, why: str, sure: bool, utterance: int | None) -> None:
         """A second-stage judgement taken for the coach's own voice also stands against the first
