@@ -232,6 +232,7 @@ class Runtime:
             if own:
                 self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, echo_db=echo_db,
                                           over=over, transcript=transcript, excess_db=excess_db))
+                self._reject_guess(command, _OwnWords.reason, sure, utterance)
                 return
         why = (self._coachs_voice(command, text or command.value, sure, utterance, echo_db, over, ended_ago,
                                   transcript, excess_db) if source == "voice" else None)

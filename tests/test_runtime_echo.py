@@ -442,3 +442,23 @@ def test_a_command_only_fitted_is_taken_over_the_coach_when_another_voice_was_su
     for item in queued(rt):
         rt._take(item)
     assert rt.session.phase is Phase.PAUSED
+
+
+def test_a_judgement_of_the_coachs_own_words_undoes_the_pause_of_its_guess(tmp_path: Path) -> None:
+    """A first-stage "stop" guess paused; its second-stage judgement is a word of the line the coach
+    was saying then (its own voice): the guess's pause is undone, as for the other guards."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.session.handle(Heard(rt.clock.now(), Command.NEXT, "n", source="key"))   # into step one
+    rt._perform([Say(99, "and stop there for a moment")])
+    speaker.playing(99, 0.6, 2.0)
+    rt.command(Command.STOP, "go", confirmed=False, utterance=8)   # a guess from words not in the line
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.phase is Phase.PAUSED
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=8, transcript="stop")
+    items = queued(rt)
+    assert [type(i) for i in items] == [_OwnWords, Heard] and items[1].rejected   # type: ignore[union-attr]
+    for item in items:
+        rt._take(item)
+    assert rt.session.phase is not Phase.PAUSED
