@@ -8,7 +8,8 @@ plays anything into ``user_out``. A child process spins ``while True: pass`` to 
 the two this machine has). ``coach run ROUTINE --fresh --log FILE`` runs the built-in routines
 (scripts/*.toml) one after another, each until it ends by itself or for ``SOAK_SESSION_MINUTES``
 (default 8; then SIGTERM), each with its own data dir, with the listening engine ``coach run``
-picks by itself (``--engine auto``; the line it prints on stderr is shown).
+picks by itself (``--engine auto``; the line it prints on stderr is shown) and the default voice
+profile, or ``SOAK_VOICE`` (a profile name, passed as ``--voice``).
 
 How much the coach spoke is measured at its speaker: ``coach_out.monitor`` is recorded as it
 plays, and every 20 ms block louder than -55 dBFS counts, with pauses of up to 0.5 s between
@@ -439,7 +440,8 @@ def _session(pa: PulseServer, meter: SpeechMeter, folder: Path, routine: str, ta
     """Run one session until it ends, ``limit`` seconds pass or the soak's ``target`` seconds of
     speech are reached (the last: True)."""
     before = meter.spoken()
-    coach = Coach.start(pa, folder, routine)
+    voice = os.environ.get("SOAK_VOICE", "").strip()
+    coach = Coach.start(pa, folder, routine, *(["--voice", voice] if voice else []))
     reached = False
     try:
         while coach.running() and coach.wall() < limit:
@@ -465,7 +467,8 @@ def main() -> None:
     target = 60 * _env_float("SOAK_MINUTES", 30)
     limit = 60 * _env_float("SOAK_SESSION_MINUTES", 8)
     routines = _routines()
-    print(f"nobody speaking; the coach's echo at {ECHO_DB:.0f} dB; one core kept busy; until "
+    voice = os.environ.get("SOAK_VOICE", "").strip() or "the default"
+    print(f"nobody speaking; voice profile {voice}; the coach's echo at {ECHO_DB:.0f} dB; one core kept busy; until "
           f"{target / 60:g} minutes of coach speech; each session at most {limit / 60:g} minutes", flush=True)
     results: list[Result] = []
     engines: set[str] = set()
