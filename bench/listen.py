@@ -12,7 +12,8 @@ experiments: BENCH_CONDITIONS=clean,white20 limits the conditions, BENCH_DENOISE
 suppression, BENCH_<OPTION>=value sets any SphinxOptions field.
 ``BENCH_ENGINE`` picks the engine: ``whisper`` (the default where installed: pocketsphinx's fast
 "stop" and pain guesses, Whisper tiny.en judging every utterance) or ``pocketsphinx``; vosk is not
-measured here (no English vosk model).
+measured here (no English vosk model). ``BENCH_COACH_VOICE=piper`` makes the coach's voice in the
+"echo" and "self" rows Piper's (the ``natural`` profile's) instead of espeak-ng's.
 
 Latency is given per class: "stop" and pain words (acted on at the first stage's guess), and the
 rest. A first-stage guess and the second stage's confirmation of it count once. With
@@ -30,7 +31,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bench.corpus import Item, generate
+from bench.corpus import COACH_VOICES, Item, generate
 from coach.commands import Command
 from coach.config import ListenConfig
 from coach.listen.base import Block, Detection, Recognizer
@@ -179,11 +180,15 @@ def real_negatives(rec: Recognizer, folder: str) -> dict[str, float]:
 
 def main() -> None:
     t = time.time()
-    items = generate()
+    coach = os.environ.get("BENCH_COACH_VOICE", "espeak").strip() or "espeak"
+    if coach not in COACH_VOICES:
+        raise SystemExit(f"bench: BENCH_COACH_VOICE={coach!r} is not one of {', '.join(COACH_VOICES)}")
+    items = generate(COACH_VOICES[coach], coach=coach)
     only = os.environ.get("BENCH_CONDITIONS")
     if only:
         items = [i for i in items if i.condition in only.split(",")]
-    print(f"corpus: {len(items)} files in bench/corpus ({time.time() - t:.0f} s)")
+    print(f"corpus: {len(items)} files in bench/{COACH_VOICES[coach].name}, the coach's voice {coach} "
+          f"({time.time() - t:.0f} s)")
     engine = os.environ.get("BENCH_ENGINE", "auto")
     rec = make(engine)
     rows = evaluate(rec, items, aec=True)
