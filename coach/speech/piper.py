@@ -11,10 +11,12 @@ espeak-ng synthesiser it was given instead; it never fails a session for it.
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -142,23 +144,44 @@ _Job = tuple[str, VoiceSettings, "Future[Pcm]", "PiperSynth"]
 
 
 class _VoiceThread:
-    """The one thread that owns a Piper voice; it loads the voice on its first job."""
+    """The one thread that owns a Piper voice; it loads the voice on its first job.
+
+    When the process exits, each voice thread finishes the render it is in and ends before the
+    interpreter goes (:meth:`close_all`, run by ``atexit``): onnxruntime torn down under a running
+    inference aborts the process ("terminate called without an active exception", exit -6, seen
+    when a session ended while a line was being rendered)."""
 
     _instances: ClassVar[dict[Path, _VoiceThread]] = {}
     _lock = threading.Lock()
 
     def __init__(self, voice: PiperVoiceFile) -> None:
         self.voice = voice
-        self._jobs: queue.Queue[_Job] = queue.Queue()
+        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._closing = False
         self._thread = threading.Thread(target=self._run, name=f"coach-piper-{voice.id}", daemon=True)
         self._thread.start()
 
     @classmethod
     def get(cls, voice: PiperVoiceFile) -> _VoiceThread:
         with cls._lock:
+            if not cls._instances:
+                atexit.register(cls.close_all)
             if voice.model not in cls._instances:
                 cls._instances[voice.model] = _VoiceThread(voice)
             return cls._instances[voice.model]
+
+    @classmethod
+    def close_all(cls, timeout: float = 10.0) -> None:
+        """End every voice thread after the render it is in (renders not begun are cancelled)."""
+        with cls._lock:
+            threads = list(cls._instances.values())
+            cls._instances.clear()
+        for t in threads:
+            t._closing = True
+            t._jobs.put(None)
+        deadline = time.monotonic() + timeout
+        for t in threads:
+            t._thread.join(max(0.0, deadline - time.monotonic()))
 
     def submit(self, text: str, settings: VoiceSettings, owner: PiperSynth) -> Future[Pcm]:
         fut: Future[Pcm] = Future()
@@ -173,7 +196,13 @@ class _VoiceThread:
         except Exception as e:   # every job below is rendered by its synth's fallback instead
             error = e
         while True:
-            text, settings, fut, owner = self._jobs.get()
+            job = self._jobs.get()
+            if job is None:
+                return
+            text, settings, fut, owner = job
+            if self._closing:
+                fut.cancel()
+                continue
             if not fut.set_running_or_notify_cancel():
                 continue
             try:
