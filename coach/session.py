@@ -318,6 +318,7 @@ class Session:
         self.safety_heard = False
         self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
+        #: acted on again (and of judgements acted on, for a guess that comes after its judgement)
         self.acted: set[tuple[int, Command]] = set()
         self._event = Heard(0.0, Command.HELP, source="key")   # the command being handled
         self._deferred = False
@@ -689,8 +690,10 @@ class Session:
                   **extra, **voice_fields(event.echo_db, event.over, event.transcript, event.excess_db))
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
-        """A first-stage guess was acted on: its confirmation is not to be acted on again."""
-        if key is not None and not self._event.confirmed and not self._deferred:
+        """A first-stage guess was acted on: its confirmation is not to be acted on again. A
+        judgement acted on is remembered too: a first-stage guess of the same words can come after
+        it (see coach.listen.twostage), and is not acted on again either."""
+        if key is not None and not self._deferred:
             self.acted.add(key)
 
     def _sure(self) -> bool:

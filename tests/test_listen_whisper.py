@@ -234,3 +234,17 @@ def test_a_decoder_loop_is_taken_once_even_when_its_last_word_is_cut_short() -> 
     assert _once("harder soft".split()) == ["harder", "soft"]          # no loop: left as it is
     assert _once("stop sto".split()) == ["stop"]                       # the loop cut in its first word
     assert _once("stop".split()) == ["stop"]
+
+
+def test_a_guess_after_the_judgement_of_the_same_words_takes_its_number_and_is_not_rejected() -> None:
+    """Live, with Piper's voice: Whisper's utterance ran from 6.0 s to 8.9 s over the coach's voice
+    and the user's "stop" (8.2-8.7 s) at its end, and its judgement (stop) came out before the
+    spotter's guess of the same word. The guess goes out under the judgement's number; no "not
+    judged" rejection follows it three seconds later (that undid the user's stop)."""
+    first = Scripted("spotter", {6: [Detection(Command.STOP, "stop", 0.9, 0.18, 0.1, 0.16)]})
+    second = Judging({3: [Detection(Command.STOP, "stop", 0.7, 0.09, 0.0, 0.17)]}, {3: (0.0, 0.17, Command.STOP)})
+    two = TwoStage(first, second)
+    out = [d for _ in range(200) for d in two.accept(block())]   # 6 s
+    assert [(d.command, d.confirmed, d.rejected, d.utterance) for d in out] == [
+        (Command.STOP, True, False, 1), (Command.STOP, False, False, 1)]
+    assert [d.command for d in acted(out)] == [Command.STOP]   # the same words, acted on once

@@ -811,6 +811,19 @@ def test_the_confirmation_of_a_guess_already_acted_on_does_nothing_more() -> Non
     assert logs(out, "heard")[0].data["confirms"] == 1
 
 
+def test_a_guess_that_comes_after_its_judgement_does_nothing_more() -> None:
+    """The second stage judged the words first and the spotter's guess of them came after, under
+    the same number (coach.listen.twostage): one stop, not "stop, stop"."""
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=True, utterance=3))
+    assert d.s.phase is Phase.PAUSED
+    out = d.send(Heard(d.now + 0.1, Command.STOP, "stop", confirmed=False, utterance=3))
+    assert d.s.phase is Phase.PAUSED
+    assert not says(out) and not any(isinstance(e, Silence) for e in out)
+    assert logs(out, "heard")[0].data["confirms"] == 3
+
+
 def test_a_second_unconfirmed_stop_waits_and_its_confirmation_ends() -> None:
     d = Driver()
     st_running_timed(d)

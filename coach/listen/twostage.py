@@ -28,6 +28,8 @@ SLACK = 1.0
 #: A guess that no judgement has covered this long (seconds of audio) after its words ended was
 #: not speech the second stage could hear: it is rejected.
 UNJUDGED = 3.0
+#: How long (seconds of audio) a judgement is kept for a guess of the same words that comes after it.
+JUDGED_KEPT = 5.0
 
 
 class TwoStage:
@@ -39,6 +41,8 @@ class TwoStage:
         self.name = f"{first.name} + {second.name}"
         self._ids = 0
         self._guesses: list[tuple[int, Command, float, float]] = []   # (id, command, start, end)
+        #: recent judgements sent up, (id, command, start, end): a guess may come after them
+        self._judgements: list[tuple[int, Command, float, float]] = []
         self._backlog: list[Block] = []   # blocks the second stage has yet to take
         self._clock = 0.0
 
@@ -65,6 +69,7 @@ class TwoStage:
         self.first.reset()
         self.second.reset()
         self._guesses.clear()
+        self._judgements.clear()
         self._backlog.clear()
         self._clock = 0.0
 
@@ -88,8 +93,17 @@ class TwoStage:
         for d in found:
             if d.command not in FAST:
                 continue
+            start, end = _span(d)
+            judged = [j for j in self._judgements if j[1] is d.command and j[2] < end + SLACK and j[3] > start - SLACK]
+            if judged:
+                # the second stage judged these words already, the same command, over a longer span
+                # (live, Piper's voice: Whisper's utterance ran 2.9 s over the coach's voice and the
+                # user's "stop" at its end, and came out before the spotter's guess): the guess goes
+                # out under the judgement's number, and no "not judged" rejection follows it
+                out.append(replace(d, confirmed=False, utterance=judged[-1][0]))
+                continue
             self._ids += 1
-            self._guesses.append((self._ids, d.command, *_span(d)))
+            self._guesses.append((self._ids, d.command, start, end))
             out.append(replace(d, confirmed=False, utterance=self._ids))
         return out
 
@@ -115,6 +129,8 @@ class TwoStage:
                 self._ids += 1
                 ident = self._ids
             out.append(replace(d, confirmed=True, utterance=ident))
+            self._judgements.append((ident, d.command, start, end))
+        self._judgements = [j for j in self._judgements if j[3] > self._clock - JUDGED_KEPT]
         return out
 
 
