@@ -260,7 +260,7 @@ def test_without_a_microphone_the_coach_still_speaks_says_so_and_takes_keys(puls
         time.sleep(1.0)
         proc.stdin.write("x\n")
         proc.stdin.flush()
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=90)   # the closing words are said first (about 25 s)
     finally:
         if proc.poll() is None:
             proc.kill()

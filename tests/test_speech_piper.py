@@ -131,9 +131,10 @@ def test_voice_is_loaded_once_on_the_synthesis_thread(joe: piper.PiperVoiceFile,
 def test_profiles_name_their_engine() -> None:
     profiles = load_profiles()
     assert profiles["natural"].engine == "piper" and profiles["natural"].voices == (JOE,)
-    # calm and clear keep espeak-ng until the live self-trigger soak is run with Piper's voice
+    # calm and clear (the default) speak with Piper's voice; fast keeps espeak-ng for screen-reader users
     assert {p.name: p.engine for p in profiles.values() if p.name != "natural"} == {
-        "calm": "espeak", "clear": "espeak", "fast": "espeak"}
+        "calm": "piper", "clear": "piper", "fast": "espeak"}
+    assert all(profiles[p].fallback == "gmw/en-us" for p in ("calm", "clear"))
 
 
 @pytest.mark.parametrize(("value", "shown"), [('"festival"', "'festival'"), ("3", "3"), ('"Piper"', "'Piper'")])
@@ -152,7 +153,7 @@ def test_config_selects_the_profile_and_its_engine(joe: piper.PiperVoiceFile, tm
     speech = load_config(config).speech
     synth = make_synth(find_profile(speech.voice), speech.rate, print)
     assert synth.engine == "piper" and synth.settings.rate == 160
-    config.write_text('[speech]\nvoice = "calm"\n')
+    config.write_text('[speech]\nvoice = "fast"\n')
     assert make_synth(find_profile(load_config(config).speech.voice), 0, print).engine == "espeak"
 
 
@@ -185,7 +186,7 @@ def test_coach_voices_lists_both_engines(joe: piper.PiperVoiceFile) -> None:
     out = io.StringIO()
     assert main(["voices"], out=out) == 0
     text = out.getvalue()
-    assert "  natural: Piper, 150 words per minute" in text and "  calm: espeak-ng, " in text
+    assert "  natural: Piper, 150 words per minute" in text and "  fast: espeak-ng, " in text
     espeak, _, neural = text.partition("espeak-ng voices:\n")[2].partition("Piper voices:\n")
     assert "gmw/en-us" in espeak
     assert neural.startswith(f"  {JOE}: en_US (")
