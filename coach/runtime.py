@@ -372,9 +372,13 @@ class Runtime:
                         batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     pass
-                # "stop" wins over everything else that is queued
+                # "stop" wins over everything else that is queued; then the lines that finished
+                # playing (or printing, in text mode, at once) are taken before other commands, so
+                # that a command queued with them does not take them for cut short and say them
+                # again (text mode: a "?" typed before the session began reprinted the introduction)
                 batch.sort(key=lambda e: 0 if isinstance(e, _Interrupt) else
-                           1 if isinstance(e, Heard) and e.command is Command.STOP else 2)
+                           1 if isinstance(e, Heard) and e.command is Command.STOP else
+                           2 if isinstance(e, SpeechDone) else 3)
                 for item in batch:
                     if self._over():
                         break

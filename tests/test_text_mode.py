@@ -180,3 +180,15 @@ def test_the_safety_notes_in_full_the_first_time_and_when_they_change_then_the_s
                        encoding="utf-8")
     third = run()
     assert "Keep your feet flat on the floor." in third and "heard this routine's safety notes before" not in third
+
+
+def test_help_typed_before_the_session_begins_does_not_reprint_the_introduction(tmp_path: Path) -> None:
+    """Issue 18: in text mode a help request reprinted the whole introduction. A "?" waiting in
+    the pipe is taken with the lines just printed; they were read, not cut short."""
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--speed", "50", "--fresh"],
+                       input="?\n@5 x\n@6 x\n", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    assert sum(line.startswith("Tennis balls, lying down.") for line in lines) == 1, p.stdout
+    assert sum(line.startswith("You will need") for line in lines) == 1, p.stdout
+    assert any("Say stop or pause to pause" in line or "what can I say" in line.lower() for line in lines)
