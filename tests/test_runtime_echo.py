@@ -462,3 +462,16 @@ def test_a_judgement_of_the_coachs_own_words_undoes_the_pause_of_its_guess(tmp_p
     for item in items:
         rt._take(item)
     assert rt.session.phase is not Phase.PAUSED
+
+
+def test_a_guess_over_the_coachs_voice_waits_unless_another_voice_was_surely_there(tmp_path: Path) -> None:
+    """The soak with Piper's voice: an "ouch" guess over the coach's voice, 0.9 dB more sound than its
+    echo and -12 dB left after cancellation, eased off; Whisper judged nothing there. A guess acts
+    at once over the coach's voice only with SURE_EXCESS_DB or more; else its judgement decides."""
+    rt, speaker = runtime(tmp_path)
+    speaker.playing(7, 1.0, 2.5)
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=6, echo_db=(-12.2, -31.6), excess_db=0.9)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords) and "waits" in items[0].reason
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=7, echo_db=(-5.5, -120.0), excess_db=20.2)
+    assert [type(i) for i in queued(rt)] == [Heard]
