@@ -169,11 +169,6 @@ class Player:
         with self._pending_lock:
             return bool(self._pending)
 
-    def lines_pending(self) -> int:
-        """How many utterances are queued or playing (not yet reported done)."""
-        with self._pending_lock:
-            return len(self._pending)
-
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until every played utterance was reported done. For `coach say` and tests."""
         deadline = None if timeout is None else time.monotonic() + timeout

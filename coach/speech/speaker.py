@@ -1,11 +1,8 @@
 """The real :class:`coach.speech.base.Speaker`: synth (cache, render-ahead) + player.
 
-``say`` never blocks: it appends to an ordered feed. A feeder thread renders each utterance (instant
-when ``prepare`` rendered it ahead) once the player has no more than ``AHEAD`` lines to play, and
-hands it over, so utterances play in the order they were said. Rendering one line ahead of the
-one playing, rather than every queued line at once, spreads a neural voice's work over the speech:
-a session's introduction queued at once kept a core busy for seconds, and on a busy machine the
-listening process fell behind and skipped audio (the soak, 2026-12-02, with Piper's voice).
+``say`` never blocks: it appends to an ordered feed. A feeder thread waits for each utterance's
+render (instant when ``prepare`` rendered it ahead) and hands it to the player, so utterances play
+in the order they were said even when a later one was cached and an earlier one was not.
 ``stop`` silences the player within one block and drops everything not yet played, reporting each
 dropped utterance ``done(id, interrupted=True)``.
 """
@@ -18,6 +15,7 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TextIO
 
 from coach.speech.base import DoneCallback, Earcon, Played, Synthesizer
@@ -25,10 +23,6 @@ from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
 
 log = logging.getLogger(__name__)
-
-
-#: The feeder renders the next line while the player has at most this many lines to play.
-AHEAD = 1
 
 
 class AudioSpeaker:
@@ -39,10 +33,9 @@ class AudioSpeaker:
         self._done = done
         self.synth = synth
         self.player = player_factory(self._player_done)
-        self._feed: deque[tuple[int, int, str]] = deque()   # (generation, id, text)
+        self._feed: deque[tuple[int, int, Future[Pcm]]] = deque()   # (generation, id, render)
         self._gen = 0
-        # reentrant: a player may report a line done (and the feeder be woken) from inside stop()
-        self._lock = threading.RLock()
+        self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
         self._feeder = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
@@ -50,8 +43,9 @@ class AudioSpeaker:
 
     # -- Speaker protocol ---------------------------------------------------------------------
     def say(self, utterance_id: int, text: str) -> None:
+        fut = self.synth.render_async(text)
         with self._wake:
-            self._feed.append((self._gen, utterance_id, text))
+            self._feed.append((self._gen, utterance_id, fut))
             self._wake.notify()
 
     def prepare(self, text: str) -> None:
@@ -111,20 +105,18 @@ class AudioSpeaker:
 
     def _player_done(self, uid: int, interrupted: bool) -> None:
         self._report(uid, interrupted)
-        with self._wake:
-            self._wake.notify()   # the feeder may render the next line now
 
     def _run(self) -> None:
         while True:
             with self._wake:
-                while not self._closed and (not self._feed or self.player.lines_pending() > AHEAD):
-                    self._wake.wait(timeout=0.25)   # woken when a line is said or one finishes playing
+                while not self._feed and not self._closed:
+                    self._wake.wait()
                 if self._closed:
                     return
-                gen, uid, text = self._feed[0]
+                gen, uid, fut = self._feed[0]
                 self._in_hand = True
             try:
-                pcm = self.synth.render_async(text).result(timeout=60)
+                pcm = fut.result(timeout=60)
                 error = False
             except Exception:
                 error = True
