@@ -266,3 +266,21 @@ def test_render_with_a_piper_profile_whose_voice_is_missing_says_one_line(tmp_pa
     err = capsys.readouterr().err.splitlines()
     assert engines == ["espeak"] and rms(pcm) > 100
     assert len(err) == 1 and "'nobody' uses Piper" in err[0] and piper.PIPER_FIX in err[0], err
+
+
+def test_the_synthesis_thread_runs_at_lower_priority() -> None:
+    """Listening comes first on a busy machine: the thread that renders runs NICER steps lower."""
+    seen: list[tuple[int, int]] = []
+
+    def probe() -> None:
+        before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        piper.lower_priority()
+        seen.append((before, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+
+    main_thread = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    t = threading.Thread(target=probe)
+    t.start()
+    t.join()
+    (before, after), = seen
+    assert after == min(19, before + piper.NICER)   # (19 is as low as it goes)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_thread   # only that thread
