@@ -304,12 +304,16 @@ class Runtime:
                 return NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
             if transcript is not None and not written:
                 return NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
-        if not sure and utterance is not None and excess_db is not None and excess_db < SURE_EXCESS_DB:
+        near_voice = over is not None or self._spoke_lately(ended_ago)
+        if not sure and utterance is not None and ((excess_db is None and near_voice) or
+                                                   (excess_db is not None and excess_db < SURE_EXCESS_DB)):
             # a first-stage guess over the coach's voice acts at once only when another voice was
             # surely there; else its judgement decides, a moment later (soak with Piper's voice,
             # 2026-12-02, the machine loaded: an "ouch" guess at 0.9 dB eased off; Whisper judged
             # nothing there). The spotter's spans are the word's own: users' guesses over the coach
-            # had 20 dB and more.
+            # had 20 dB and more. Over or just after a line with no such figure (the coach's voice
+            # in the room for less than half the words) it waits too: the same soak, a "stop" guess
+            # 4 s into a step's instruction, Whisper judged nothing there.
             return GUESS_WAITS
         little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
                        else over is not None or self._spoke_lately(ended_ago))

@@ -413,7 +413,8 @@ def test_a_judgement_taken_for_the_coachs_voice_undoes_the_pause_of_its_guess(tm
     rt.session.handle(Heard(rt.clock.now(), Command.NEXT, "n", source="key"))   # into step one
     rt._perform([Say(99, "five")])
     speaker.playing(99, 0.4, 0.5)
-    rt.command(Command.STOP, "stop", confirmed=False, utterance=7)
+    # (a guess with as much sound over the line as a user's: one that acts at once)
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=7, echo_db=(-5.0, -30.0), excess_db=10.0)
     for item in queued(rt):
         rt._take(item)
     assert rt.session.phase is Phase.PAUSED
@@ -452,7 +453,8 @@ def test_a_judgement_of_the_coachs_own_words_undoes_the_pause_of_its_guess(tmp_p
     rt.session.handle(Heard(rt.clock.now(), Command.NEXT, "n", source="key"))   # into step one
     rt._perform([Say(99, "and stop there for a moment")])
     speaker.playing(99, 0.6, 2.0)
-    rt.command(Command.STOP, "go", confirmed=False, utterance=8)   # a guess from words not in the line
+    rt.command(Command.STOP, "go", confirmed=False, utterance=8,   # a guess from words not in the line
+               echo_db=(-5.0, -30.0), excess_db=10.0)
     for item in queued(rt):
         rt._take(item)
     assert rt.session.phase is Phase.PAUSED
@@ -474,4 +476,19 @@ def test_a_guess_over_the_coachs_voice_waits_unless_another_voice_was_surely_the
     items = queued(rt)
     assert len(items) == 1 and isinstance(items[0], _OwnWords) and "waits" in items[0].reason
     rt.command(Command.PAIN, "ouch", confirmed=False, utterance=7, echo_db=(-5.5, -120.0), excess_db=20.2)
+    assert [type(i) for i in queued(rt)] == [Heard]
+
+
+def test_a_guess_over_the_coachs_voice_with_no_echo_figures_waits(tmp_path: Path) -> None:
+    """The soak with Piper's voice: a "stop" guess 4 s into a line, with no echo figures (the coach's
+    voice in the room for less than half the words), paused; Whisper judged nothing there. Over a
+    line, or just after one, a guess with no figures waits for its judgement; with nothing playing
+    it acts at once."""
+    rt, speaker = runtime(tmp_path)
+    speaker.playing(7, 4.3, 20.0)
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=8, ended_ago=0.1)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords) and "waits" in items[0].reason
+    speaker.lines = []
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=9, ended_ago=0.1)
     assert [type(i) for i in queued(rt)] == [Heard]
