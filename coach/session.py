@@ -617,6 +617,12 @@ class Session:
             self.acted.discard((self.paused_by, Command.STOP))
             self.paused_by = None
             return
+        if (event.command in (Command.YES, Command.NO) and event.source == "voice" and not self.asking_resume
+                and self.asking_end is None):
+            # a spoken yes or no with no question asked is chat: nothing is done, and the log says
+            # so (the soak: the coach's count "nine" heard as "No" was logged as a command)
+            self._log_heard(event, ignored="no question asked")
+            return
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
         self._log_heard(event, **({} if event.confirmed else {"confirmed": False}))
