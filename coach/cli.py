@@ -74,7 +74,8 @@ def _config_help() -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="coach",
-        description="A voice-guided, fully offline coach for massage and self-massage.",
+        description="A voice-guided, fully offline coach for massage and self-massage. With no COMMAND, "
+                    "a spoken menu to choose a routine by voice or keys (below).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
