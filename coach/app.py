@@ -539,7 +539,7 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
 
     def on_words(words: Words) -> None:
         if holder:
-            holder[0].words(words.text, words.echo_db, words.excess_db)
+            holder[0].words(words.text, words.echo_db, words.excess_db, words.ended_at)
 
     def on_error(error: Exception) -> None:
         print(f"coach: {error}", file=err)

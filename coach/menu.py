@@ -147,12 +147,14 @@ def is_command_phrase(text: str, language: str = "en") -> bool:
 @dataclass(frozen=True)
 class Spoken:
     """Words a transcribing recogniser heard in an utterance that held no command. ``echo_db`` and
-    ``excess_db`` as in :class:`~coach.session.Heard`: set when the menu's own voice was in the room."""
+    ``excess_db`` as in :class:`~coach.session.Heard`: set when the menu's own voice was in the room;
+    ``ended_ago``: how long before ``now`` the words ended (None: unknown, taken as ``now``)."""
 
     now: float
     text: str
     echo_db: tuple[float, float] | None = None
     excess_db: float | None = None
+    ended_ago: float | None = None
 
 
 @dataclass(frozen=True)
@@ -232,11 +234,19 @@ NO_ANSWER = "no answer"
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To choose a routine instead, say no, "
                    "or press n.")
 CLOSING = "Closing the menu. To start it again, run coach."
-#: Spoken words heard over (or just after) the menu's own voice are its echo unless the echo figures
-#: show another voice (the session's rules, coach.runtime: USER_OVER_VOICE_DB, SURE_EXCESS_DB)
+#: Spoken words heard over the menu's own voice are its echo unless the echo figures show another
+#: voice: the session's rules (coach.runtime: USER_OVER_VOICE_DB, MIN_EXCESS_DB, SURE_EXCESS_DB).
+#: Whisper writes the coach's voice down as something (live, through PulseAudio: "for two feet." for
+#: "Two: Partner back massage, for two people", with 10 dB left after echo cancellation but 11 dB
+#: less sound in the room than the echo alone would bring), so words that could choose a routine
+#: are taken over the menu's voice only when the room had clearly more sound than its echo.
 OVER_VOICE_DB = -15.0
+MIN_EXCESS_DB = 0.7
 SURE_EXCESS_DB = 2.0
-#: ... and words all found in a line the menu finished less than this long ago (seconds) are its own
+#: A line's echo can still be in the room this long (seconds) after the speaker reported it done
+ECHO_TAIL = 0.8
+#: ... and a command's words all found in a line the menu finished less than this long ago are its
+#: own when they were heard over its voice (commands carry no time of their own)
 ECHO_AFTER = 2.5
 
 
@@ -331,15 +341,7 @@ class Menu:
 
     def _intro(self) -> str:
         n = number_words(len(self.items))
-        if self.options.words and not self.options.cannot_hear:
-            how = ("Say its number or a word of its name, or press its number key. Say next to hear them one "
-                   "at a time, and help for more.")
-        elif self.options.cannot_hear:
-            how = "Press its number key, or n to hear them one at a time and y to choose one."
-        else:
-            how = ("Say next to hear them one at a time, and yes to choose the one you just heard; or press "
-                   "its number key.")
-        return f"Choose a routine. There {'is' if len(self.items) == 1 else 'are'} {n}. {how}"
+        return f"Choose a routine. There {'is' if len(self.items) == 1 else 'are'} {n}."
 
     def _item_line(self, index: int) -> str:
         item = self.items[index]
@@ -357,12 +359,16 @@ class Menu:
         self._say(self._prompt(again))
 
     def _prompt(self, again: bool = False) -> str:
+        n = number_words(len(self.items))
         if self.options.cannot_hear:
-            ask = f"Which one? Press a number key, one to {number_words(len(self.items))}."
+            ask = (f"Which one? Press its number key, one to {n}; or n to hear them one at a time, and y to "
+                   "choose one. Press question mark for help.")
         elif self.options.words:
-            ask = f"Which one? Say a number, one to {number_words(len(self.items))}, or a word of its name."
+            ask = (f"Which one? Say its number, one to {n}, or a word of its name; or press its number key. Say "
+                   "help for more.")
         else:
-            ask = "Which one? Say next to hear them one at a time, or press a number key."
+            ask = ("Which one? Say next to hear them one at a time, and yes to choose one; or press its number "
+                   "key. Say help for more.")
         if again:
             ask += f" If I hear nothing again, I will close the menu in {duration_words(self.options.answer_wait)}."
         return ask
@@ -403,6 +409,7 @@ class Menu:
             self._finish()
         elif self.quiet_since is None:
             self.quiet_since = self.now
+            self._log("menu", event="waiting", phase=self.phase.value)
 
     def _finish(self) -> None:
         assert self.choice is not None
@@ -458,7 +465,8 @@ class Menu:
 
     def _spoken(self, event: Spoken) -> None:
         fields = _fields(event)
-        if self._own_voice(event.text, event.echo_db, event.excess_db):
+        ended = self.now - (event.ended_ago or 0.0)
+        if self._own_voice(event.text, event.echo_db, event.excess_db, words_ended=ended):
             self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
                       **fields)
             return
@@ -624,14 +632,21 @@ class Menu:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _own_voice(self, text: str, echo_db: tuple[float, float] | None, excess_db: float | None) -> bool:
+    def _own_voice(self, text: str, echo_db: tuple[float, float] | None, excess_db: float | None,
+                   words_ended: float | None = None) -> bool:
         """Whether spoken words are the menu's own voice coming back from the room: heard over it
-        with little left after echo cancellation, or all of them words of a line it was saying or
-        has just said, unless the echo figures show that another voice was there."""
+        with no more sound in the room than its echo brings, or little left after echo cancellation,
+        or (words, ``words_ended`` then) heard while a line went out, or (a command) all of them words
+        of a line it was saying or has just said; unless the echo figures show another voice."""
         if excess_db is not None and excess_db >= SURE_EXCESS_DB:
             return False
+        if excess_db is not None and excess_db < MIN_EXCESS_DB:
+            return True
         if echo_db is not None and echo_db[0] < OVER_VOICE_DB:
             return True
+        if words_ended is not None:
+            return self.speaking or any(finished is not None and words_ended <= finished + ECHO_TAIL
+                                        for _line, finished in self._lines.values())
         words = set(normalise(text).split())
         if not words:
             return False

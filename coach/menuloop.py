@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import sys
+import time
 from typing import TextIO
 
 from coach.commands import Command
@@ -45,9 +46,12 @@ class MenuLoop:
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, None,
                               confirmed, utterance, rejected, transcript, excess_db))
 
-    def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None) -> None:
-        """Spoken words that hold no command (a transcribing recogniser's)."""
-        self._queue.put(Spoken(self.clock.now(), text, echo_db, excess_db))
+    def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
+              ended_at: float | None = None) -> None:
+        """Spoken words that hold no command (a transcribing recogniser's); ``ended_at``: about when
+        they ended, on ``time.monotonic()``'s clock."""
+        ago = None if ended_at is None else max(0.0, time.monotonic() - ended_at)
+        self._queue.put(Spoken(self.clock.now(), text, echo_db, excess_db, ago))
 
     def text(self, line: str, source: str = "key") -> None:
         """A key pressed, or a line typed."""

@@ -5,7 +5,7 @@ the listening process as ``("words", Words)``."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -24,11 +24,13 @@ class _Judgement:
     command: Command | None
     free: str
     no_speech: float = 0.0
+    seconds: float = 0.5   # the time the judging took
 
 
 @dataclass
 class _Options:
     max_no_speech: float = 0.8
+    hangover: float = 0.15
 
 
 class _Stage:
@@ -71,7 +73,9 @@ def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> 
     hook(_Judgement(Command.NEXT, "Next."), 2.0, 2.4)       # a command goes as a detection, not here
     hook(_Judgement(None, ""), 3.0, 3.1)                    # nothing written down
     hook(_Judgement(None, "you", no_speech=0.95), 4.0, 4.2)  # Whisper's guess at silence
-    assert got == [Words("Two.", 1.0, 1.5, (-12.3, -30.0), 3.2)]
+    assert [replace(w, ended_at=None) for w in got] == [Words("Two.", 1.0, 1.5, (-12.3, -30.0), 3.2)]
+    # when the words ended: the judging time and the gate's hangover before the judgement
+    assert got[0].ended_at is not None and time.monotonic() - 3.0 < got[0].ended_at <= time.monotonic() - 0.65
     assert earlier == [" Two. ", "Next.", "", "you"]
 
 
@@ -79,7 +83,7 @@ def test_without_the_coachs_voice_there_are_no_echo_figures() -> None:
     stage, got = _Stage(), []
     report_words(stage, _Echo(None, None, None), got.append)
     stage.on_judgement(_Judgement(None, "Tennis."), 0.5, 1.0)
-    assert got == [Words("Tennis.", 0.5, 1.0)]
+    assert [replace(w, ended_at=None) for w in got] == [Words("Tennis.", 0.5, 1.0)]
 
 
 def test_the_second_of_two_stages_is_the_one_hooked_and_spotters_have_none() -> None:

@@ -111,8 +111,9 @@ class Driver:
         self.feed(Heard(self.now, command, command.value, **kw))
 
     def words(self, text: str, **kw: Any) -> None:
-        self.now += 0.1
-        self.feed(Spoken(self.now, text, **kw))
+        """Words the user says a second after the menu fell silent (judged half a second later)."""
+        self.now += 1.5
+        self.feed(Spoken(self.now, text, ended_ago=0.5, **kw))
 
     @property
     def choice(self) -> Choice | None:
@@ -130,11 +131,12 @@ def menu(offer: Offer | None = None, **options: Any) -> Driver:
 
 def test_it_names_every_routine_by_number_title_and_length_then_asks() -> None:
     d = menu()
-    assert d.said[0].startswith("Choose a routine. There are six. Say its number or a word of its name")
+    assert d.said[0] == "Choose a routine. There are six."
     assert d.said[1] == "One: Gentle lower back, about twelve minutes."
     assert d.said[2] == "Two: Partner back massage, for two people, about twelve minutes."
     assert d.said[6] == "Six: Trigger points with one ball, about twelve minutes."
-    assert d.said[7].startswith("Which one? Say a number, one to six")
+    assert d.said[7] == ("Which one? Say its number, one to six, or a word of its name; or press its number key. "
+                         "Say help for more.")
     assert d.choice is None and d.menu.phase is Phase.LIST
 
 
@@ -163,14 +165,14 @@ def test_the_choice_waits_for_its_line_and_no_takes_it_back() -> None:
     assert d.said[-1] == "Four, Tennis balls, lying down. Starting." and d.choice is None
     d.hear(Command.NO)
     assert d.choice is None and d.menu.phase is Phase.LIST
-    assert d.said[-2:] == ["Not that one.", "Which one? Say a number, one to six, or a word of its name."]
+    assert d.said[-2] == "Not that one." and d.said[-1].startswith("Which one? Say its number, one to six")
     d.key("1")
     assert d.choice == Choice("run", "r0", "key")
 
 
 def test_next_back_repeat_and_yes_move_through_the_list_for_recognisers_without_words() -> None:
     d = menu(words=False)
-    assert "Say next to hear them one at a time, and yes to choose" in d.said[0]
+    assert "Say next to hear them one at a time, and yes to choose one" in d.said[-1]
     d.hear(Command.NEXT)
     assert d.said[-1] == "One: Gentle lower back, about twelve minutes. Say yes to choose it, or next."
     d.hear(Command.NEXT)
@@ -376,7 +378,7 @@ def test_words_after_a_line_ended_are_the_users() -> None:
 def test_a_menu_that_cannot_hear_says_so_and_names_keys() -> None:
     d = menu(cannot_hear="the microphone could not be opened")
     assert d.said[0] == "I cannot hear you this time: the microphone could not be opened. Use the keys instead."
-    assert "Press its number key" in d.said[1]
+    assert "Press its number key" in d.said[-1]
     d.key("?")
     assert "I cannot hear you, so use the keys" in d.said[-1]
 
@@ -394,3 +396,34 @@ def test_nothing_happens_after_the_choice() -> None:
     d.key("2")
     d.wait(100)
     assert len(d.effects) == n
+
+
+def test_words_heard_while_a_line_went_out_are_its_own_unless_another_voice_was_there() -> None:
+    """Live, Whisper wrote "Two: Partner back massage, for two people" down as "for two feet.": with
+    no echo figures that say otherwise, words over the menu's voice are not taken."""
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "?"), play=False)   # help going out
+    d.feed(Spoken(d.now, "for two feet."))
+    d.words("three", echo_db=(-10.4, -19.8), excess_db=-11.0)   # less sound than the echo alone
+    assert d.choice is None
+    assert [r.get("ignored") for r in d.logs("heard")[-2:]] == ["the menu's own voice"] * 2
+    d.words("three", echo_db=(-9.0, -30.0), excess_db=8.0)      # a voice over it
+    assert d.choice == Choice("run", "r2", "voice")
+
+
+def test_words_that_ended_in_a_lines_echo_tail_are_its_own_and_later_ones_the_users() -> None:
+    d = menu()
+    d.key("n")   # the line finished at d.now
+    finished = d.now
+    d.now = finished + 1.5
+    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 0.5 s after the line: its echo
+    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "the menu's own voice"
+    d.now = finished + 2.5
+    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 1.5 s after it: the user's
+    assert d.choice == Choice("run", "r1", "voice")
+
+
+def test_the_menu_logs_when_it_starts_waiting_for_an_answer() -> None:
+    d = menu()
+    assert d.logs("menu")[-1] == {"event": "waiting", "phase": "list"}

@@ -10,6 +10,7 @@ Single-stage spotters (pocketsphinx, vosk) write nothing down: there is nothing 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,13 +22,15 @@ class Words:
 
     ``start`` and ``end`` are where the words lie (seconds on the recogniser's clock); ``echo_db`` and
     ``excess_db`` as in :class:`coach.listen.base.Detection`, set when the coach's voice was in the
-    room during them."""
+    room during them. ``ended_at``: about when the words ended, on ``time.monotonic()``'s clock (the
+    same in every process here): the judgement came the gate's hangover and the judging time later."""
 
     text: str
     start: float
     end: float
     echo_db: tuple[float, float] | None = None
     excess_db: float | None = None
+    ended_at: float | None = None
 
 
 class EchoFigures(Protocol):
@@ -59,8 +62,10 @@ def report_words(recognizer: object, echo: EchoFigures | None, send: Callable[[W
     before = stage.on_judgement
     options = getattr(stage, "options", None)
     most = getattr(options, "max_no_speech", 1.0)
+    hangover = float(getattr(options, "hangover", 0.0))
 
     def hook(judgement: Any, start: float, end: float) -> None:
+        ended_at = time.monotonic() - float(getattr(judgement, "seconds", 0.0)) - hangover
         if before is not None:
             before(judgement, start, end)
         text = str(getattr(judgement, "free", "")).strip()
@@ -73,7 +78,7 @@ def report_words(recognizer: object, echo: EchoFigures | None, send: Callable[[W
                 echo_db = (round(left, 1), round(typical, 1))
                 found = echo.excess_db(start, end)
                 excess = None if found is None else round(found, 1)
-        send(Words(text, start, end, echo_db, excess))
+        send(Words(text, start, end, echo_db, excess, ended_at))
 
     stage.on_judgement = hook
     return True

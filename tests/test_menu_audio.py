@@ -1,0 +1,139 @@
+"""The menu by voice, end to end through real PortAudio: a whole `coach` process (no command)
+against a private PulseAudio server (tests/pulse.py). The "virtual user" speaks into the room
+(flite's recorded voice); the coach's microphone also hears its own voice (the room echo).
+
+The menu takes a second to listen: the Whisper model loads once, in the listening process that
+the session then goes on using. Like a person, the virtual user says a word again if it was not
+heard (how often words are heard the first time is a benchmark matter, not these tests')."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from logtools import records as log_records
+from logtools import wait_for
+from pulse import PulseServer, user_speech
+
+pytestmark = pytest.mark.audio
+
+
+def _coach(pulse: PulseServer, tmp_path: Path, log: Path, *more: str) -> subprocess.Popen[str]:
+    env = {**os.environ, **pulse.env, "COACH_DATA": str(tmp_path / "data"),
+           "COACH_CONFIG": str(tmp_path / "none.toml"), "NO_COLOR": "1"}
+    return subprocess.Popen([sys.executable, "-m", "coach", "--log", str(log), *more], env=env,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _finish(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+    return proc.communicate(timeout=30)
+
+
+def _menu(log: Path, event: str) -> list[dict[str, Any]]:
+    return [r for r in log_records(log) if r["type"] == "menu" and r.get("event") == event]
+
+
+def _say_until(pulse: PulseServer, speech: np.ndarray, done: Callable[[], bool], tries: int = 3,
+               wait: float = 5.0) -> bool:
+    """Play ``speech`` into the room up to ``tries`` times, ``wait`` seconds apart, until ``done()``."""
+    for _ in range(tries):
+        pulse.play_into("user_out", speech)
+        end = time.monotonic() + wait
+        while time.monotonic() < end:
+            if done():
+                return True
+            time.sleep(0.05)
+    return done()
+
+
+def _started(log: Path) -> list[dict[str, Any]]:
+    return [r for r in log_records(log) if r["type"] == "started"]
+
+
+def _story(log: Path, err: str) -> str:
+    """What the menu said and heard, to show when a test fails."""
+    keep = ("said", "heard", "menu", "started", "command")
+    return "\n".join(json.dumps(r) for r in log_records(log) if r["type"] in keep) + "\n" + err
+
+
+def test_a_number_said_over_the_list_chooses_and_the_session_starts(pulse: PulseServer, tmp_path: Path) -> None:
+    three = user_speech(tmp_path, "three")
+    log = tmp_path / "menu.jsonl"
+    proc = _coach(pulse, tmp_path, log)
+    try:
+        wait_for(lambda: bool(_menu(log, "list")), "the menu to read the list", 60)
+        time.sleep(4.0)   # into the list: the user speaks over the coach
+        _say_until(pulse, three, lambda: bool(_menu(log, "chosen")))
+        wait_for(lambda: bool(_started(log)), "the session to start", 30)
+    finally:
+        out, err = _finish(proc)
+    chosen = _menu(log, "chosen")
+    assert [(c["action"], c["routine"], c["how"]) for c in chosen] == [("run", "swedish", "voice")], _story(log, err)
+    said = [r["text"] for r in log_records(log) if r["type"] == "said"]
+    assert "Three, Swedish back massage. Starting." in said
+    assert _started(log)[0]["routine"] == "swedish"
+    # the transcript a screen reader reads: the confirmation, then the session's first line
+    lines = out.splitlines()
+    at = lines.index("Three, Swedish back massage. Starting.")
+    assert [line for line in lines[at + 1:] if not line.startswith("heard:")][0].startswith("Swedish back massage.")
+    # one listening process served the menu and the session: the model was loaded once
+    assert err.count("listening with ") == 1, err
+
+
+def test_next_then_a_title_word_said_in_the_quiet_chooses(pulse: PulseServer, tmp_path: Path) -> None:
+    """"next" over the list names the first routine; in the quiet after it, a word of a title
+    ("tennis") chooses that routine."""
+    nxt, tennis = user_speech(tmp_path, "next"), user_speech(tmp_path, "tennis")
+    log = tmp_path / "menu.jsonl"
+    proc = _coach(pulse, tmp_path, log)
+    try:
+        wait_for(lambda: bool(_menu(log, "list")), "the menu to read the list", 60)
+        time.sleep(4.0)
+        _say_until(pulse, nxt, lambda: bool(_menu(log, "named")))
+        wait_for(lambda: bool(_menu(log, "waiting")), "the menu to fall quiet", 30)
+        time.sleep(0.5)
+        _say_until(pulse, tennis, lambda: bool(_menu(log, "chosen")))
+        wait_for(lambda: bool(_started(log)), "the session to start", 30)
+    finally:
+        _out, err = _finish(proc)
+    named = _menu(log, "named")
+    assert named and named[0]["routine"] == "gentle-lower-back", _story(log, err)
+    said = [r["text"] for r in log_records(log) if r["type"] == "said"]
+    assert "One: Gentle lower back, about twelve minutes. Say yes to choose it, or next." in said
+    chosen = _menu(log, "chosen")
+    assert [(c["routine"], c["how"]) for c in chosen] == [("tennis-balls", "voice")], _story(log, err)
+    assert _started(log)[0]["routine"] == "tennis-balls"
+
+
+def test_yes_said_to_the_resume_question_carries_on(pulse: PulseServer, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "resume.json").write_text(json.dumps({
+        "routine": "tennis-balls", "path": "", "step": 3, "level": 3, "role": "self", "log": "",
+        "saved": time.time() - 7200}))
+    yes = user_speech(tmp_path, "yes")
+    log = tmp_path / "menu.jsonl"
+    proc = _coach(pulse, tmp_path, log)
+    try:
+        wait_for(lambda: bool(_menu(log, "waiting")), "the resume question to be asked", 60)
+        _say_until(pulse, yes, lambda: bool(_menu(log, "chosen")), wait=4.0)
+        wait_for(lambda: bool(_started(log)), "the session to carry on", 30)
+    finally:
+        _out, err = _finish(proc)
+    said = [r["text"] for r in log_records(log) if r["type"] == "said"]
+    assert said[0].startswith("Your last session of Tennis balls, lying down stopped at step four"), said
+    chosen = _menu(log, "chosen")
+    assert [(c["action"], c["how"]) for c in chosen] == [("resume", "yes")], _story(log, err)
+    started = _started(log)[0]
+    assert started["routine"] == "tennis-balls" and started["step"] == 3 and started["resumed"] is True
