@@ -364,11 +364,11 @@ class Menu:
             ask = (f"Which one? Press its number key, one to {n}; or n to hear them one at a time, and y to "
                    "choose one. Press question mark for help.")
         elif self.options.words:
-            ask = (f"Which one? Say its number, one to {n}, or a word of its name; or press its number key. Say "
-                   "help for more.")
+            ask = (f"Which one? Say its number, one to {n}, or a word of its name; or press its number key. For "
+                   "help, ask: what can I say?")
         else:
             ask = ("Which one? Say next to hear them one at a time, and yes to choose one; or press its number "
-                   "key. Say help for more.")
+                   "key. For help, ask: what can I say?")
         if again:
             ask += f" If I hear nothing again, I will close the menu in {duration_words(self.options.answer_wait)}."
         return ask
@@ -470,9 +470,16 @@ class Menu:
             self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
                       **fields)
             return
-        self._log("heard", text=event.text, command=None, source="voice", **fields)
-        if self.phase is Phase.LIST:
+        found = match(event.text, self._titles()) if self.phase is Phase.LIST else Match()
+        command = parse(event.text, self.options.language)
+        self._log("heard", text=event.text, command=None if found.items or command is None else command.value,
+                  source="voice", **fields)
+        if found.items or found.number is not None:
             self._by_words(event.text, "voice")
+        elif command is not None and self.phase in (Phase.LIST, Phase.RESUME):
+            # a word the recogniser does not take alone in a session ("help", "back"), where no
+            # session's chat can be mistaken for it
+            self._command(command, "voice")
         # words that name nothing, during a question or the confirmation: chat, let be
 
     def _typed(self, event: Typed) -> None:

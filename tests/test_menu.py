@@ -136,7 +136,7 @@ def test_it_names_every_routine_by_number_title_and_length_then_asks() -> None:
     assert d.said[2] == "Two: Partner back massage, for two people, about twelve minutes."
     assert d.said[6] == "Six: Trigger points with one ball, about twelve minutes."
     assert d.said[7] == ("Which one? Say its number, one to six, or a word of its name; or press its number key. "
-                         "Say help for more.")
+                         "For help, ask: what can I say?")
     assert d.choice is None and d.menu.phase is Phase.LIST
 
 
@@ -427,3 +427,18 @@ def test_words_that_ended_in_a_lines_echo_tail_are_its_own_and_later_ones_the_us
 def test_the_menu_logs_when_it_starts_waiting_for_an_answer() -> None:
     d = menu()
     assert d.logs("menu")[-1] == {"event": "waiting", "phase": "list"}
+
+
+def test_command_words_the_recogniser_does_not_take_alone_work_in_the_menu() -> None:
+    """Whisper's judge does not take "help" or "back" alone as commands (said alone, they are chat
+    in a session); in the menu they come as words, and work."""
+    d = menu()
+    d.words("Help.")
+    assert d.said[-1].startswith("You are choosing a routine; there are six.")
+    d.words("next")   # (a command, were it heard as one; as words it works the same)
+    d.words("next")
+    d.words("back")
+    assert d.said[-1].startswith("One: Gentle lower back")
+    d = menu(OFFER)
+    d.words("yes")
+    assert d.choice is not None and d.choice.action == "resume"
