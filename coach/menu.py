@@ -470,17 +470,20 @@ class Menu:
             self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
                       **fields)
             return
-        found = match(event.text, self._titles()) if self.phase is Phase.LIST else Match()
+        alone = is_command_phrase(event.text, self.options.language)   # "back" is a command, "lower back" a title
+        found = match(event.text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
         command = parse(event.text, self.options.language)
-        self._log("heard", text=event.text, command=None if found.items or command is None else command.value,
-                  source="voice", **fields)
         if found.items or found.number is not None:
+            self._log("heard", text=event.text, command=None, source="voice", **fields)
             self._by_words(event.text, "voice")
-        elif command is not None and self.phase in (Phase.LIST, Phase.RESUME):
-            # a word the recogniser does not take alone in a session ("help", "back"), where no
+        elif command is not None:
+            # a word the recogniser does not take alone in a session ("help", "back", "no"), where no
             # session's chat can be mistaken for it
+            self._log("heard", text=event.text, command=command.value, source="voice", **fields)
             self._command(command, "voice")
-        # words that name nothing, during a question or the confirmation: chat, let be
+        else:   # chat in the room, or a number said again while the choice is said: let be
+            self._log("heard", text=event.text, command=None, source="voice", ignored="names nothing here",
+                      **fields)
 
     def _typed(self, event: Typed) -> None:
         raw = event.text

@@ -442,3 +442,13 @@ def test_command_words_the_recogniser_does_not_take_alone_work_in_the_menu() -> 
     d = menu(OFFER)
     d.words("yes")
     assert d.choice is not None and d.choice.action == "resume"
+
+
+def test_words_while_the_choice_is_said_take_it_back_only_when_they_say_no() -> None:
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "3"), play=False)
+    d.feed(Spoken(d.now + 1.0, "3", excess_db=9.0), play=False)   # the same "three" judged again: let be
+    assert d.menu.phase is Phase.CONFIRM and d.logs("heard")[-1]["ignored"] == "names nothing here"
+    d.feed(Spoken(d.now + 1.5, "No.", excess_db=9.0), play=False)
+    assert d.menu.phase is Phase.LIST and d.said[-2] == "Not that one."

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from logtools import coach_env, wait_for
 from logtools import records as log_records
+from pulse import PulseServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,10 +33,11 @@ class Tmux:
         return subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=True,
                               timeout=30).stdout
 
-    def start(self, *args: str) -> None:
-        env = coach_env(self.tmp_path)
-        keep = {k: env[k] for k in ("COACH_DATA", "COACH_CONFIG", "NO_COLOR", "PATH", "HOME") if k in env}
+    def start(self, *args: str, env: dict[str, str] | None = None) -> None:
+        full = coach_env(self.tmp_path)
+        keep = {k: full[k] for k in ("COACH_DATA", "COACH_CONFIG", "NO_COLOR", "PATH", "HOME") if k in full}
         keep["PYTHONPATH"] = str(ROOT)
+        keep.update(env or {})
         command = shlex.join(["env", *(f"{k}={v}" for k, v in keep.items()), sys.executable, "-m", "coach", *args])
         # the pane stays after the command ends, so that its last lines can be read
         self._tmux("new-session", "-d", "-s", "coach", "-x", "220", "-y", "60", command)
@@ -146,3 +148,28 @@ def test_in_a_session_m_gives_more_time_and_question_mark_helps(tmux: Tmux, tmp_
     assert any(r["type"] == "more_time" for r in records)
     tmux.keys("C-c")
     wait_for(tmux.dead, "Ctrl-C to end it")
+
+
+@pytest.mark.audio
+def test_the_spoken_menu_on_a_terminal_takes_a_number_key_while_it_speaks(tmux: Tmux, tmp_path: Path,
+                                                                          pulse: PulseServer) -> None:
+    """The audio menu (a private PulseAudio server) in a real terminal: the key 2, pressed while the
+    list is being read, silences it and chooses; the transcript shows the lines as they are heard."""
+    log = tmp_path / "menu.jsonl"
+    tmux.start("--log", str(log), env=pulse.env)
+    wait_for(lambda: any(r["type"] == "menu" and r.get("event") == "list" for r in log_records(log)),
+             "the menu to read the list", 60)
+    _wait_screen(tmux, "Choose a routine. There are six.")
+    tmux.keys("2")
+    _wait_screen(tmux, "Two, Partner back massage. Starting.")
+    wait_for(lambda: bool(_started(log)), "the session to start")
+    assert _started(log)[0]["routine"] == "partner-back"
+    _wait_screen(tmux, "Partner back massage. A full back massage")
+    screen = tmux.screen()
+    # the list was cut short by the key: its last lines were never said, so never printed
+    assert "Six: Trigger points with one ball" not in screen
+    tmux.keys("x")
+    wait_for(lambda: any(r["type"] == "paused" for r in log_records(log)), "x to pause the session")
+    tmux.keys("x")
+    wait_for(tmux.dead, "the session to end", 60)
+    assert "Session ended early; your place is saved." in tmux.screen()
