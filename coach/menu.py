@@ -4,10 +4,10 @@
 It first offers to carry on an interrupted session (when there is one), then names the routines
 by number, title and length. The user says a number or a word of a title, moves through the list
 with "next", "back" and "repeat" and takes the one just named with "yes", or presses a number
-key. The choice is said aloud, and once that line has been played the menu ends with a
-:class:`Choice`. No question waits in silence: after ``answer_wait`` seconds of silence the list
-is read once more, saying what happens next, and after that the menu closes, saying how to open
-it again.
+key (which routine words name: :mod:`coach.menuwords`). The choice is said aloud, and once that
+line has been played the menu ends with a :class:`Choice`. No question waits in silence: after
+``answer_wait`` seconds of silence the list is read once more, saying what happens next, and after
+that the menu closes, saying how to open it again.
 
 Events in: :class:`~coach.session.Start`, :class:`~coach.session.Tick`,
 :class:`~coach.session.SpeechDone`, :class:`~coach.session.Heard` (a spoken or typed command),
@@ -18,13 +18,13 @@ Events in: :class:`~coach.session.Start`, :class:`~coach.session.Tick`,
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
 
-from coach.commands import Command, canonical, normalise, parse, vocabulary
+from coach.commands import Command, canonical, normalise, parse
+from coach.menuwords import Match, is_command_phrase, match, title_words
 from coach.session import (
     Effect,
     Heard,
@@ -41,104 +41,6 @@ from coach.session import (
     resume_answer,
 )
 from coach.speech.base import Earcon
-
-# ---------------------------------------------------------------------------------------------
-# matching what was said or typed to a routine
-
-
-_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
-_ORDINALS = {w: n for n, w in enumerate(
-    "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split()) if n}
-#: Words that sound like a number, taken for it only when they are all that was said (Whisper writes
-#: a lone "two" as "to" or "too" now and then)
-_SOUNDS_LIKE = {"won": 1, "to": 2, "too": 2, "tu": 2, "for": 4, "fore": 4, "ate": 8}
-#: Words around a number or a title that say nothing about which routine ("number two, please")
-_FILLER = frozenset(
-    "a an the number routine massage please i i'd id like want would choose start play pick take do "
-    "let's lets me okay ok um uh er so and that it its it's is one yes go with".split())
-#: Words of titles that tell no routine from another
-_TITLE_STOP = frozenset("a an the and of with for to in on at by down up one two three".split())
-_DIGITS = re.compile(r"^(\d+)(?:st|nd|rd|th)?$")
-
-
-@dataclass(frozen=True)
-class Match:
-    """Which routines ``text`` names. ``items``: the one named (0-based), or the several that fit it
-    equally; ``number``: a number said that is not on the list (``items`` empty)."""
-
-    items: tuple[int, ...] = ()
-    number: int | None = None
-
-    @property
-    def one(self) -> int | None:
-        """The routine named, when exactly one is."""
-        return self.items[0] if len(self.items) == 1 else None
-
-
-def _number(word: str) -> int | None:
-    m = _DIGITS.match(word)
-    if m:
-        return int(m.group(1))
-    return _NUMBERS.get(word, _ORDINALS.get(word))
-
-
-def _title_words(title: str) -> set[str]:
-    return {w for w in normalise(title).split() if w not in _TITLE_STOP and _number(w) is None}
-
-
-def _same_word(said: str, word: str) -> bool:
-    """``said`` is ``word``, or the one is the other with a plural s ("ball", "balls")."""
-    return said == word or said + "s" == word or said == word + "s"
-
-
-def match(text: str, titles: Sequence[str]) -> Match:
-    """Which of ``titles`` (numbered from one, in order) ``text`` names: by a number ("two", "2",
-    "number two", "the second one") or by words of a title ("tennis", "swedish massage").
-
-    A word found in fewer titles counts for more; when several titles fit equally, all of them
-    are returned. A number and title words that name different routines name both."""
-    words = normalise(text).split()
-    numbers = {n for n in (_number(w) for w in words) if n is not None}
-    if len(numbers) > 1 and 1 in numbers and "one" in words:
-        numbers.discard(1)   # "the second one"
-    only_one = numbers == {1} and not any(w in ("1", "first", "1st") for w in words)
-    rest = [w for w in words if _number(w) is None and w not in _FILLER]
-    if not numbers and len(rest) == 1 and rest[0] in _SOUNDS_LIKE:
-        numbers, rest = {_SOUNDS_LIKE[rest[0]]}, []
-    named: set[int] = set()
-    wrong: int | None = None
-    for n in numbers:
-        if 1 <= n <= len(titles):
-            named.add(n - 1)
-        else:
-            wrong = n
-    vocab = [_title_words(t) for t in titles]
-    scores = []
-    for own in vocab:
-        score = 0.0
-        for word in own:
-            if any(_same_word(w, word) for w in rest):
-                score += 1.0 / sum(1 for other in vocab if word in other)
-        scores.append(score)
-    best = max(scores, default=0.0)
-    if best > 0:
-        fits = {i for i, s in enumerate(scores) if s == best}
-        if only_one or not named:
-            named = fits   # "one" in "trigger points with one ball" is no number
-        elif named & fits:
-            named &= fits
-        else:
-            named |= fits
-    if named:
-        return Match(tuple(sorted(named)))
-    return Match(number=wrong)
-
-
-def is_command_phrase(text: str, language: str = "en") -> bool:
-    """Whether ``text`` is nothing but one of the command phrases ("go back", "next")."""
-    said = normalise(text)
-    return any(said == p for phrases in vocabulary(language).values() for p in phrases)
-
 
 # ---------------------------------------------------------------------------------------------
 # events (in) besides the session's
@@ -493,10 +395,7 @@ class Menu:
         if not text:
             return
         self._log("heard", text=text, source="key")
-        if text in ("q", "quit", "exit"):
-            self._command(Command.STOP, "key", leave=True)
-            return
-        if text == "x":
+        if text in ("x", "q", "quit", "exit"):
             self._command(Command.STOP, "key", leave=True)
             return
         if len(text) == 1 and not text.isdigit():
@@ -637,7 +536,7 @@ class Menu:
                 f"the menu. {keys}")
 
     def _example(self) -> str:
-        words = sorted(_title_words(self.items[0].title), key=len, reverse=True) if self.items else []
+        words = sorted(title_words(self.items[0].title), key=len, reverse=True) if self.items else []
         return words[0] if words else "one"
 
     # -- helpers -------------------------------------------------------------------------------

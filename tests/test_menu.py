@@ -1,5 +1,5 @@
-"""The spoken menu's pure core (coach/menu.py): matching what was said to a routine, and the
-menu's behaviour, event by event, on a clock the test moves."""
+"""The spoken menu's pure core: matching what was said to a routine (coach/menuwords.py), and the
+menu's behaviour, event by event, on a clock the test moves (coach/menu.py)."""
 
 from __future__ import annotations
 
@@ -8,21 +8,8 @@ from typing import Any
 import pytest
 
 from coach.commands import Command
-from coach.menu import (
-    CLOSING,
-    Choice,
-    Item,
-    Match,
-    Menu,
-    MenuEffect,
-    MenuOptions,
-    Offer,
-    Phase,
-    Spoken,
-    Typed,
-    is_command_phrase,
-    match,
-)
+from coach.menu import CLOSING, Choice, Item, Menu, MenuEffect, MenuOptions, Offer, Phase, Spoken, Typed
+from coach.menuwords import Match, is_command_phrase, match
 from coach.session import Heard, Log, Say, Silence, SpeechDone, Start, Tick
 
 TITLES = ["Gentle lower back", "Partner back massage", "Swedish back massage", "Tennis balls, lying down",
