@@ -145,6 +145,9 @@ CLOSING = "Closing the menu. To start it again, run coach."
 OVER_VOICE_DB = -15.0
 MIN_EXCESS_DB = 0.7
 SURE_EXCESS_DB = 2.0
+#: The menu's utterance ids count up from here, apart from the session's (from 1), which then uses
+#: the same speaker: its own-words check looks the lines the speaker played lately up by id
+FIRST_ID = 1_000_001
 #: A line's echo can still be in the room this long (seconds) after the speaker reported it done
 ECHO_TAIL = 0.8
 #: ... and a command's words all found in a line the menu finished less than this long ago are its
@@ -169,7 +172,7 @@ class Menu:
         self.choice: Choice | None = None
         self.outstanding: set[int] = set()
         self._lines: dict[int, tuple[str, float | None]] = {}   # id -> (words, when it finished)
-        self._next_id = 1
+        self._next_id = FIRST_ID
         self._out: list[MenuEffect] = []
 
     # -- the interface -------------------------------------------------------------------------

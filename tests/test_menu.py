@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from coach.commands import Command
-from coach.menu import CLOSING, Choice, Item, Menu, MenuEffect, MenuOptions, Offer, Phase, Spoken, Typed
+from coach.menu import CLOSING, FIRST_ID, Choice, Item, Menu, MenuEffect, MenuOptions, Offer, Phase, Spoken, Typed
 from coach.menuwords import Match, is_command_phrase, match
 from coach.session import Heard, Log, Say, Silence, SpeechDone, Start, Tick
 
@@ -125,6 +125,8 @@ def test_it_names_every_routine_by_number_title_and_length_then_asks() -> None:
     assert d.said[7] == ("Which one? Say its number, one to six, or a word of its name; or press its number key. "
                          "For help, ask: what can I say?")
     assert d.choice is None and d.menu.phase is Phase.LIST
+    # its lines' ids are apart from the session's (which counts from 1 on the same speaker)
+    assert min(e.utterance_id for e in d.effects if isinstance(e, Say)) == FIRST_ID
 
 
 @pytest.mark.parametrize(("how", "routine"), [
