@@ -192,3 +192,17 @@ def test_help_says_that_coach_alone_starts_the_menu(tmp_path: Path) -> None:
     assert p.returncode == 0
     assert "With no COMMAND, coach starts a spoken menu" in p.stdout
     assert "--text" in p.stdout
+
+
+def test_a_menu_nobody_answers_reads_the_list_again_then_closes_saying_so(tmp_path: Path) -> None:
+    """Never a silent wait: 15 s after the question, the list again (saying what comes next), and
+    15 s after that the menu closes with a line that says how to start it again."""
+    p = subprocess.run([*COACH, "--text"], input="", capture_output=True, text=True, env=coach_env(tmp_path),
+                       timeout=120)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    again = lines.index("I heard nothing. Here are the routines again.")
+    assert lines[again + 1] == "One: Gentle lower back, about twelve minutes."
+    assert lines[again + 7].endswith("If I hear nothing again, I will close the menu in fifteen seconds.")
+    assert lines[-1] == "I heard nothing, so I am closing the menu. To start it again, run coach."
+    assert len(lines) == again + 9
