@@ -24,7 +24,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from coach.commands import Command, canonical, normalise, parse
-from coach.menuwords import Match, is_command_phrase, match, title_words
+from coach.menuwords import Match, is_command_phrase, match, title_words, words_apart
 from coach.session import (
     Effect,
     Heard,
@@ -360,7 +360,7 @@ class Menu:
             return
         if (event.source == "voice" and event.transcript and self.phase is Phase.LIST
                 and not is_command_phrase(event.transcript, self.options.language)
-                and match(event.transcript, self._titles()).items):
+                and match(words_apart(event.transcript, self._lately(self.now)), self._titles()).items):
             # "lower back": a title's words, which hold a command word
             self._log("heard", text=event.transcript, command=None, source="voice", **fields)
             self._by_words(event.transcript, "voice")
@@ -375,12 +375,14 @@ class Menu:
             self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
                       **fields)
             return
-        alone = is_command_phrase(event.text, self.options.language)   # "back" is a command, "lower back" a title
-        found = match(event.text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
-        command = parse(event.text, self.options.language)
+        # words over its voice that another voice was there for: only theirs, not the menu's own
+        text = words_apart(event.text, self._lately(ended))
+        alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
+        found = match(text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
+        command = parse(text, self.options.language)
         if found.items or found.number is not None:
             self._log("heard", text=event.text, command=None, source="voice", **fields)
-            self._by_words(event.text, "voice")
+            self._by_words(text, "voice")
         elif command is not None:
             # a word the recogniser does not take alone in a session ("help", "back", "no"), where no
             # session's chat can be mistaken for it
@@ -568,6 +570,13 @@ class Menu:
             if lately and words <= set(line.split()):
                 return True
         return False
+
+    def _lately(self, ended: float) -> list[str]:
+        """The lines the menu was saying about when words that ``ended`` then were said: the one
+        playing now (they play in order) and those that finished less than ``ECHO_TAIL`` before."""
+        playing = min(self.outstanding) if self.outstanding else None
+        return [line for uid, (line, finished) in self._lines.items()
+                if uid == playing or (finished is not None and ended <= finished + ECHO_TAIL)]
 
     def _silence(self) -> None:
         if self.outstanding:

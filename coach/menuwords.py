@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from coach.commands import normalise, vocabulary
@@ -101,3 +101,20 @@ def is_command_phrase(text: str, language: str = "en") -> bool:
     """Whether ``text`` is nothing but one of the command phrases ("go back", "next")."""
     said = normalise(text)
     return any(said == p for phrases in vocabulary(language).values() for p in phrases)
+
+
+def words_apart(text: str, said: Iterable[str]) -> str:
+    """``text`` without the words that are also in ``said`` (the lines the menu was saying when it
+    was heard), a number matching in either spelling ("3", "three"): what another voice can have
+    added. (Live, the menu's "One: Gentle lower back" came back as "and I'll see one and another.",
+    judged over the user's "three", which showed as another voice in the room.)"""
+    theirs: set[str] = set()
+    for line in said:
+        for word in normalise(line).split():
+            theirs.add(word)
+            n = _number(word)
+            if n is not None:
+                theirs.add(str(n))
+    kept = [w for w in normalise(text).split()
+            if w not in theirs and (_number(w) is None or str(_number(w)) not in theirs)]
+    return " ".join(kept)

@@ -9,7 +9,7 @@ import pytest
 
 from coach.commands import Command
 from coach.menu import CLOSING, FIRST_ID, Choice, Item, Menu, MenuEffect, MenuOptions, Offer, Phase, Spoken, Typed
-from coach.menuwords import Match, is_command_phrase, match
+from coach.menuwords import Match, is_command_phrase, match, words_apart
 from coach.session import Heard, Log, Say, Silence, SpeechDone, Start, Tick
 
 TITLES = ["Gentle lower back", "Partner back massage", "Swedish back massage", "Tennis balls, lying down",
@@ -73,6 +73,11 @@ class Driver:
     def _keep(self, out: list[MenuEffect]) -> None:
         self.effects += out
         self.said += [e.text for e in out if isinstance(e, Say)]
+
+    def play_one(self) -> None:
+        """The line playing now plays to its end, a second on."""
+        self.now += 1.0
+        self._keep(self.menu.handle(SpeechDone(self.now, min(self.menu.outstanding))))
 
     def play(self) -> None:
         """Every queued line plays to its end, a second each."""
@@ -441,3 +446,26 @@ def test_words_while_the_choice_is_said_take_it_back_only_when_they_say_no() -> 
     assert d.menu.phase is Phase.CONFIRM and d.logs("heard")[-1]["ignored"] == "names nothing here"
     d.feed(Spoken(d.now + 1.5, "No.", excess_db=9.0), play=False)
     assert d.menu.phase is Phase.LIST and d.said[-2] == "Not that one."
+
+
+@pytest.mark.parametrize(("heard", "said", "left"), [
+    ("and I'll see one and another.", ["One: Gentle lower back, about twelve minutes."], "and i'll see and another"),
+    ("3", ["Three: Swedish back massage."], ""),
+    ("three", ["One: Gentle lower back, about twelve minutes."], "three"),
+    ("Tennis, please.", [], "tennis please"),
+])
+def test_words_apart_from_the_menus_own(heard: str, said: list[str], left: str) -> None:
+    assert words_apart(heard, said) == left
+
+
+def test_over_its_voice_only_the_words_another_voice_added_choose() -> None:
+    """Live: the menu's "One: Gentle lower back" written as "and I'll see one and another.", judged
+    over the user's "three" (4 dB more sound than the echo alone): it must not choose routine one."""
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "r"), play=False)   # the list again: "Choose a routine..." is playing
+    d.play_one()   # ... and now "One: Gentle lower back, ..."
+    d.feed(Spoken(d.now, "and I'll see one and another.", (-11.0, -9.8), 4.0), play=False)
+    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "names nothing here"
+    d.feed(Spoken(d.now + 0.3, "three", (-8.8, -14.5), 16.4), play=False)
+    assert d.menu.choice == Choice("run", "r2", "voice")
