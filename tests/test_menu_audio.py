@@ -225,7 +225,7 @@ def test_what_can_i_say_and_more_time_by_voice_in_a_session(pulse: PulseServer, 
         wait_for(lambda: any(r["type"] == "step" for r in log_records(log)), "step one", 60)
         time.sleep(3.0)   # "Step one of one: Hold, two minutes. Lie still."
         _say_until(pulse, more, lambda: "more time" in commands(), tries=4, wait=5.0)
-        time.sleep(4.0)   # its reply ("Thirty seconds more. ...") said
+        time.sleep(7.0)   # its reply ("Thirty seconds more. About two and a half minutes left ...") said
         _say_until(pulse, help_, lambda: "help" in commands(), tries=4, wait=6.0)
         time.sleep(1.0)
     finally:
