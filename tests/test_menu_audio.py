@@ -237,3 +237,28 @@ def test_what_can_i_say_and_more_time_by_voice_in_a_session(pulse: PulseServer, 
     assert any(s.startswith("Thirty seconds more.") for s in said)
     assert any(s.startswith("Step one of one, Hold:") and "You can also say" in s for s in said), \
         _story(log, err)
+
+
+def test_with_a_recogniser_that_hears_only_commands_next_and_yes_choose(pulse: PulseServer, tmp_path: Path) -> None:
+    """pocketsphinx writes no words down: the menu says to use next and yes, and they choose."""
+    nxt, yes = user_speech(tmp_path, "next"), user_speech(tmp_path, "yes")
+    log = tmp_path / "menu.jsonl"
+    proc = _coach(pulse, tmp_path, log, "--engine", "pocketsphinx")
+    try:
+        wait_for(lambda: bool(_menu(log, "list")), "the menu to read the list", 60)
+        time.sleep(3.0)
+        _say_until(pulse, nxt, lambda: bool(_menu(log, "named")), tries=4)
+        wait_for(lambda: len(_menu(log, "waiting")) >= 1, "the menu to fall quiet", 30)
+        time.sleep(0.5)
+        _say_until(pulse, yes, lambda: bool(_menu(log, "chosen")), tries=4)
+        wait_for(lambda: bool(_started(log)), "the session to start", 30)
+    finally:
+        _out, err = _finish(proc)
+    started = _menu(log, "started")
+    assert started[0]["words"] is False, _story(log, err)
+    said = [r["text"] for r in log_records(log) if r["type"] == "said"]
+    assert any("Say next to hear them one at a time, and yes to choose one" in s for s in said), said
+    named = _menu(log, "named")
+    chosen = _menu(log, "chosen")
+    assert chosen and chosen[0]["routine"] == named[-1]["routine"] and chosen[0]["how"] == "voice", _story(log, err)
+    assert _started(log)[0]["routine"] == named[-1]["routine"]
