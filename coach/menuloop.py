@@ -109,9 +109,9 @@ class MenuLoop:
                 self.result = e
 
     def _stop_speech(self) -> None:
-        self.speaker.stop()
-        if self._lines is not None:
+        if self._lines is not None:   # first: the speaker reports the lines it drops done as it stops
             self._lines.silenced()
+        self.speaker.stop()
 
     def _write_log(self, type_: str, data: dict[str, object]) -> None:
         self.log.write(self.clock.now(), type_, dict(data))

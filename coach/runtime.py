@@ -463,9 +463,11 @@ class Runtime:
                 self.result = e
 
     def _stop_speech(self) -> None:
-        self.speaker.stop()
+        # the transcript first: the speaker reports each line it drops done as it stops, and each
+        # would have become the transcript's current line, printed, though never heard
         if self._lines is not None:
             self._lines.silenced()
+        self.speaker.stop()
 
     def _write_log(self, type_: str, data: dict[str, object]) -> None:
         self.log.write(self.clock.now(), type_, dict(data))

@@ -167,7 +167,7 @@ def test_the_spoken_menu_on_a_terminal_takes_a_number_key_while_it_speaks(tmux: 
     _wait_screen(tmux, "Partner back massage. A full back massage")
     screen = tmux.screen()
     # the list was cut short by the key: its last lines were never said, so never printed
-    assert "Six: Trigger points with one ball" not in screen
+    assert "Six: Trigger points with one ball" not in screen, "\n".join(json.dumps(r) for r in log_records(log))
     tmux.keys("x")
     wait_for(lambda: any(r["type"] == "paused" for r in log_records(log)), "x to pause the session")
     tmux.keys("x")
