@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-ROUTINE ?= tennis-balls
+# `make run` starts the spoken menu; `make run ROUTINE=swedish` starts that routine at once.
+ROUTINE ?=
 
 # Debian/Ubuntu packages the coach needs at run time and in its tests. flite and festival (with two
 # voices) only speak the listening tests' and benchmark's commands: voices made from recordings of
@@ -16,12 +17,12 @@ SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-uti
 .PHONY: run test setup sysdeps lint typecheck unit bench clean help
 
 help:
-	@echo "make run     set everything up and start the default routine ($(ROUTINE))"
+	@echo "make run     set everything up and start the spoken menu (ROUTINE=name: that routine at once)"
 	@echo "make test    set everything up and run ruff, mypy and the tests"
 	@echo "make bench   run the speed, accuracy and latency benchmarks"
 
 run: setup
-	$(BIN)/coach run $(ROUTINE)
+	$(BIN)/coach $(if $(ROUTINE),run $(ROUTINE))
 
 test: setup lint typecheck unit
 

@@ -34,9 +34,19 @@ _HANDLERS = {
     "render": "speech:cmd_render",
     "listen": "listen:cmd_listen",
     "models": "listen:cmd_models",
+    "menu": "menu:cmd_menu",   # `coach` with no command
 }
 
+#: Options of ``coach`` with no command (the menu), kept apart from the commands' own options of the
+#: same names: ``--text`` before a command is a mistake, said as one.
+MENU_OPTIONS = ("text", "log", "input_device", "output_device", "engine", "voice")
+
 EPILOG = """\
+With no COMMAND, coach starts a spoken menu: it offers to carry on an interrupted session, names the
+routines by number, title and length, and starts the one you choose: say its number or a word of its
+name (next, back, repeat and yes move through the list), or press its number key; ? for help, x or q
+to leave. --text gives the same menu as printed lines and typed keys or words.
+
 Spoken commands: harder, softer, stop, next, pause, resume, repeat, go back, slower,
 faster, time left, more time, what can I say; pain words (ouch, that hurts) ease off at once.
 Keys in a session: h harder, s softer, x stop, n next, space pause, c continue,
@@ -64,13 +74,26 @@ def _config_help() -> str:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="coach",
-        description="A voice-guided, fully offline coach for massage and self-massage.",
+        description="A voice-guided, fully offline coach for massage and self-massage. With no COMMAND, "
+                    "a spoken menu to choose a routine by voice or keys (below).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"coach {__version__}")
     p.add_argument("--config", metavar="FILE", help=_config_help())
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    menu = p.add_argument_group("the menu (coach with no COMMAND)")
+    menu.add_argument("--text", dest="menu_text", action="store_true",
+                      help="no audio: print the menu and the session, read typed keys or words")
+    menu.add_argument("--log", dest="menu_log", metavar="FILE",
+                      help="also write the menu's and then the session's log (JSON lines) here")
+    menu.add_argument("--input-device", dest="menu_input_device", metavar="D", help="microphone, by name or index")
+    menu.add_argument("--output-device", dest="menu_output_device", metavar="D", help="speaker, by name or index")
+    menu.add_argument("--engine", dest="menu_engine", choices=["auto", "whisper", "pocketsphinx", "vosk"],
+                      help="speech recogniser (default from config); numbers and names are heard with Whisper, "
+                           "the others hear next, back, repeat and yes")
+    menu.add_argument("--voice", dest="menu_voice", metavar="PROFILE",
+                      help="voice profile of the menu (a routine may speak in its own)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("list", help="list the routines")
 
@@ -180,7 +203,19 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if argv is None:   # the real command line, printing to the real terminal or pipe
         _bytes_as_given()
     out = out or sys.stdout
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    given = [name for name in MENU_OPTIONS if getattr(args, f"menu_{name}") not in (None, False)]
+    if args.command is None:
+        args.command = "menu"
+        for name in MENU_OPTIONS:
+            setattr(args, name, getattr(args, f"menu_{name}"))
+        args.role = args.level = args.pace = args.record_audio = None
+        args.speed = 1.0
+    elif given:
+        option = "--" + given[0].replace("_", "-")
+        parser.error(f"{option} before {args.command} is an option of the menu (coach with no command); "
+                     f"fix: put it after the command: coach {args.command} ... {option}")
     try:
         return _handler(args.command)(args, out)
     except CoachError as e:

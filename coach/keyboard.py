@@ -14,7 +14,7 @@ import contextlib
 import os
 import select
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
 from coach.commands import KEYS
@@ -39,11 +39,14 @@ class KeyDecoder:
     """Turns characters, as they are typed, into what to act on.
 
     ``feed(ch)`` returns the text to act on now (a key, or a finished line of words) or None, and
-    ``echo`` gets what should appear on the screen (typed words, a prompt, erasures).
+    ``echo`` gets what should appear on the screen (typed words, a prompt, erasures). ``keys``: the
+    keys that act at once (a session's, :data:`coach.commands.KEYS`, or the menu's); any other
+    printable character begins a line of words.
     """
 
-    def __init__(self, echo: Callable[[str], None]) -> None:
+    def __init__(self, echo: Callable[[str], None], keys: Collection[str] = KEYS) -> None:
         self.echo = echo
+        self.keys = keys
         self.words: str | None = None   # None: keys act at once; a string: a line of words being typed
 
     def feed(self, ch: str) -> str | None:
@@ -52,7 +55,7 @@ class KeyDecoder:
                 self.words = ""
                 self.echo("words: ")
                 return None
-            if ch == " " or ch.lower() in KEYS:
+            if ch.lower() in self.keys:
                 return ch
             if ch.isprintable():          # not a key: the start of a word
                 self.words = ch
@@ -84,10 +87,12 @@ class KeyReader:
     back as it was.
     """
 
-    def __init__(self, stream: TextIO, act: Callable[[str], None], echo: TextIO) -> None:
+    def __init__(self, stream: TextIO, act: Callable[[str], None], echo: TextIO,
+                 keys: Collection[str] = KEYS) -> None:
         self.fd = stream.fileno()
         self.act = act
         self._out = echo
+        self.decoder = KeyDecoder(self._echo, keys)
         self._saved: list[Any] | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -123,13 +128,22 @@ class KeyReader:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    @property
+    def keys(self) -> Collection[str]:
+        """The keys that act at once (settable: the menu's, then its session's)."""
+        return self.decoder.keys
+
+    @keys.setter
+    def keys(self, keys: Collection[str]) -> None:
+        self.decoder.keys = keys
+
     def _echo(self, text: str) -> None:
         with contextlib.suppress(OSError, ValueError):
             self._out.write(text)
             self._out.flush()
 
     def _run(self) -> None:
-        decoder = KeyDecoder(self._echo)
+        decoder = self.decoder
         utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         while not self._stopping.is_set():
             try:

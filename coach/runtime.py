@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Protocol, TextIO
 
 from coach.commands import Command, normalise, parse, parse_key
 from coach.session import (
@@ -478,9 +478,11 @@ class Runtime:
                 self.result = e
 
     def _stop_speech(self) -> None:
-        self.speaker.stop()
+        # the transcript first: the speaker reports each line it drops done as it stops, and each
+        # would have become the transcript's current line, printed, though never heard
         if self._lines is not None:
             self._lines.silenced()
+        self.speaker.stop()
 
     def _write_log(self, type_: str, data: dict[str, object]) -> None:
         self.log.write(self.clock.now(), type_, dict(data))
@@ -497,7 +499,15 @@ class Runtime:
 _TIMED = re.compile(r"^@\s*(\d+(?:\.\d+)?)\s+(.*)$")
 
 
-def read_input(runtime: Runtime, stream: TextIO) -> threading.Thread:
+class TypedInput(Protocol):
+    """What typed lines are fed to: a session's :class:`Runtime`, the menu's loop, or a relay."""
+
+    clock: Clock
+
+    def text(self, line: str, source: str = "key") -> None: ...
+
+
+def read_input(runtime: TypedInput, stream: TextIO) -> threading.Thread:
     """Feed typed lines from ``stream`` to ``runtime`` on a daemon thread.
 
     A line is a single key or words. A line ``@SECONDS command`` is held until the session

@@ -720,11 +720,9 @@ class Session:
         """While the coach asks whether to carry on where the last session stopped: yes (y, carry
         on, c) carries on from there, no (n, back, b) starts from the beginning; anything else,
         stop too, is no answer, and the question is asked again."""
-        no = event.command in (Command.NO, Command.BACK) or (event.command is Command.NEXT and event.source == "key")
-        if no:
-            self._resume_answered(carry_on=False, how=event.command.value)
-        elif event.command in (Command.YES, Command.RESUME):
-            self._resume_answered(carry_on=True, how=event.command.value)
+        answer = resume_answer(event.command, event.source)
+        if answer is not None:
+            self._resume_answered(carry_on=answer, how=event.command.value)
         else:
             self._silence()
             self._say(RESUME_QUESTION)
@@ -1022,6 +1020,17 @@ class Session:
 
     def _log(self, type_: str, **data: Any) -> None:
         self._out.append(Log(type_, data))
+
+
+def resume_answer(command: Command, source: str) -> bool | None:
+    """The answer ``command`` gives to "shall I carry on from there?": True for yes (y, carry on,
+    c), False for no (n, back, b; the n key is "next" elsewhere), None for no answer. The session
+    and the menu ask it alike."""
+    if command in (Command.NO, Command.BACK) or (command is Command.NEXT and source == "key"):
+        return False
+    if command in (Command.YES, Command.RESUME):
+        return True
+    return None
 
 
 def _sentence(text: str) -> str:

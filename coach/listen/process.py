@@ -23,6 +23,8 @@ Parent to child: ``(make, noise_suppression)`` first, then ``(mic, reference_or_
 - ``("heard", Detection)`` and ``("echo", (Detection, left_db))``: what the Listener found;
 - ``("log", (logger, level, text))``: a warning from the child, logged again in the parent.
 - ``("talk", bool)``: the user started (True) or stopped (False) talking over the coach.
+- ``("transcribes", bool)``, before ``ready``: whether the recogniser writes words down, and then
+  ``("words", Words)`` for each utterance it heard that held no command (:mod:`coach.listen.words`).
 
 The child ignores Ctrl-C (the terminal sends it to the whole process group; the parent decides
 what it means) and ends when its pipe closes, so it never outlives the session, even when the
@@ -48,6 +50,7 @@ from typing import Any, TextIO
 from coach.errors import CoachError, ModelError
 from coach.listen.base import Block, Detection, Recognizer
 from coach.listen.losses import Losses
+from coach.listen.words import Words
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +114,7 @@ def _child(blocks: Connection, results: Connection) -> None:
     root.setLevel(logging.WARNING)
     from coach.listen.denoise import denoiser
     from coach.listen.listener import Listener
+    from coach.listen.words import report_words
 
     try:
         make, noise_suppression = blocks.recv()
@@ -125,7 +129,9 @@ def _child(blocks: Connection, results: Connection) -> None:
         send("error", (f"the recogniser failed to load: {type(e).__name__}: {e}", ""))
         return
     listener = Listener(recognizer, lambda d: send("heard", d), denoise=denoise,
-                        on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on)).start()
+                        on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on))
+    send("transcribes", report_words(recognizer, listener.pipeline, lambda w: send("words", w)))
+    listener.start()
     send("ready", None)
     try:
         while True:
@@ -162,6 +168,11 @@ class ListenerProcess:
         #: to the speaker's ``duck``); False too when the child dies while the user talks
         self.on_talk: Callable[[bool], None] | None = None
         self.talking = False
+        #: told what the recogniser heard in each utterance that held no command (set it to listen
+        #: for more than commands: the menu's numbers and names); only a transcribing one tells
+        self.on_words: Callable[[Words], None] | None = None
+        #: whether the recogniser writes words down (known once the child is ready)
+        self.transcribes = False
         self._warn = warn
         self.restarts = restarts
         self.ready_timeout = ready_timeout
@@ -338,6 +349,11 @@ class ListenerProcess:
                 self.on_echo(*value)
             elif kind == "talk":
                 self._talk(bool(value))
+            elif kind == "words":
+                if self.on_words is not None:
+                    self.on_words(value)
+            elif kind == "transcribes":
+                self.transcribes = bool(value)
             elif kind == "say":
                 self._say(f"{value}")
             elif kind == "log":

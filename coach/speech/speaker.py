@@ -74,6 +74,12 @@ class AudioSpeaker:
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
 
+    def use_synth(self, synth: Synthesizer) -> None:
+        """Render what is said from now on with ``synth`` (another voice on the same stream: the menu
+        speaks in the default voice, the routine it starts in its own)."""
+        with self._lock:
+            self.synth = synth
+
     def close(self) -> None:
         with self._wake:
             self._closed = True

@@ -38,14 +38,18 @@ def spoken_as(routine: Routine) -> tuple[int, float]:
     return profile_rate(routine.voice or config.speech.voice or DEFAULT_PROFILE, config), config.session.pace
 
 
-def length(routine: Routine, rate: int | None = None, pace: float | None = None) -> str:
-    """The session's length in minutes, to the half minute, as spoken at ``rate`` with its holds at
-    ``pace`` (the lines' time, not only the steps' timers): ``12.5 minutes``."""
+def half_minutes(routine: Routine, rate: int | None = None, pace: float | None = None) -> int:
+    """The session's length in half minutes (at least one), as spoken at ``rate`` with its holds at
+    ``pace`` (the lines' time, not only the steps' timers; by default as it will run)."""
     if rate is None or pace is None:
         default_rate, default_pace = spoken_as(routine)
         rate, pace = rate or default_rate, pace or default_pace
-    seconds = session_seconds(routine.paced(pace), rate)
-    halves = max(1, round(seconds / 30))
+    return max(1, round(session_seconds(routine.paced(pace), rate) / 30))
+
+
+def length(routine: Routine, rate: int | None = None, pace: float | None = None) -> str:
+    """The session's length in minutes, to the half minute (see :func:`half_minutes`): ``12.5 minutes``."""
+    halves = half_minutes(routine, rate, pace)
     return f"{halves // 2}{'.5' if halves % 2 else ''} minute{'' if halves == 2 else 's'}"
 
 

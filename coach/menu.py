@@ -1,0 +1,611 @@
+"""The spoken menu that ``coach`` with no command starts: a PURE state machine, like
+:mod:`coach.session`. ``handle(event) -> list[effect]``; no I/O, no threads, no clock reads.
+
+It first offers to carry on an interrupted session (when there is one), then names the routines
+by number, title and length. The user says a number or a word of a title, moves through the list
+with "next", "back" and "repeat" and takes the one just named with "yes", or presses a number
+key (which routine words name: :mod:`coach.menuwords`). The choice is said aloud, and once that
+line has been played the menu ends with a :class:`Choice`. No question waits in silence: after
+``answer_wait`` seconds of silence the list is read once more, saying what happens next, and after
+that the menu closes, saying how to open it again.
+
+Events in: :class:`~coach.session.Start`, :class:`~coach.session.Tick`,
+:class:`~coach.session.SpeechDone`, :class:`~coach.session.Heard` (a spoken or typed command),
+:class:`Spoken` (words a transcribing recogniser heard that hold no command) and :class:`Typed`
+(a key or a line typed). Effects out: :class:`~coach.session.Say`, :class:`~coach.session.Silence`,
+:class:`~coach.session.Tone`, :class:`~coach.session.Log`, and last :class:`Choice`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Literal
+
+from coach.commands import Command, canonical, normalise, parse
+from coach.menuwords import Match, is_command_phrase, match, title_words, words_apart
+from coach.session import (
+    Effect,
+    Heard,
+    Kind,
+    Log,
+    Say,
+    Silence,
+    SpeechDone,
+    Start,
+    Tick,
+    Tone,
+    duration_words,
+    number_words,
+    resume_answer,
+)
+from coach.speech.base import Earcon
+
+# ---------------------------------------------------------------------------------------------
+# events (in) besides the session's
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """Words a transcribing recogniser heard in an utterance that held no command. ``echo_db`` and
+    ``excess_db`` as in :class:`~coach.session.Heard`: set when the menu's own voice was in the room;
+    ``ended_ago``: how long before ``now`` the words ended (None: unknown, taken as ``now``)."""
+
+    now: float
+    text: str
+    echo_db: tuple[float, float] | None = None
+    excess_db: float | None = None
+    ended_ago: float | None = None
+
+
+@dataclass(frozen=True)
+class Typed:
+    """A key pressed, or a line of words typed."""
+
+    now: float
+    text: str
+
+
+MenuEvent = Start | Tick | SpeechDone | Heard | Spoken | Typed
+
+# ---------------------------------------------------------------------------------------------
+# effects (out) besides the session's
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The menu is over: ``run`` a routine, ``resume`` the interrupted session, or ``leave``."""
+
+    action: Literal["run", "resume", "leave"]
+    routine: str = ""
+    reason: str = ""
+
+
+MenuEffect = Effect | Choice
+
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """A routine as the menu names it."""
+
+    id: str
+    title: str
+    #: its length as said aloud ("about twelve and a half minutes")
+    length: str
+    for_two: bool = False
+
+
+@dataclass(frozen=True)
+class Offer:
+    """An interrupted session the menu offers to carry on."""
+
+    routine: str
+    title: str
+    step: int          # 0-based
+    step_title: str
+    level: int
+    when: str = ""     # "Monday 14:05"
+
+
+@dataclass(frozen=True)
+class MenuOptions:
+    #: seconds of silence after a question before the menu says it again, or does what it said it would
+    answer_wait: float = 15.0
+    #: the recogniser writes down words (numbers and titles can be said); False: commands only
+    words: bool = True
+    #: why the menu cannot hear at all ("the microphone could not be opened"): keys only
+    cannot_hear: str = ""
+    language: str = "en"
+
+
+class Phase(StrEnum):
+    IDLE = "idle"
+    RESUME = "resume"        # asking whether to carry on the interrupted session
+    LIST = "list"            # naming the routines, or waiting for a choice
+    CONFIRM = "confirm"      # saying the choice; it is made once that line has been played
+    LEAVING = "leaving"      # saying how to open the menu again
+    DONE = "done"
+
+
+#: Keys the menu acts on at once on a terminal; other letters begin a word ("t" for "tennis")
+KEYS = frozenset("0123456789ynrbxq?")
+NO_ANSWER = "no answer"
+RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To choose a routine instead, say no, "
+                   "or press n.")
+CLOSING = "Closing the menu. To start it again, run coach."
+#: Spoken words heard over the menu's own voice are its echo unless the echo figures show another
+#: voice: the session's rules (coach.runtime: USER_OVER_VOICE_DB, MIN_EXCESS_DB, SURE_EXCESS_DB).
+#: Whisper writes the coach's voice down as something (live, through PulseAudio: "for two feet." for
+#: "Two: Partner back massage, for two people", with 10 dB left after echo cancellation but 11 dB
+#: less sound in the room than the echo alone would bring), so words that could choose a routine
+#: are taken over the menu's voice only when the room had clearly more sound than its echo.
+OVER_VOICE_DB = -15.0
+MIN_EXCESS_DB = 0.7
+SURE_EXCESS_DB = 2.0
+#: The menu's utterance ids count up from here, apart from the session's (from 1), which then uses
+#: the same speaker: its own-words check looks the lines the speaker played lately up by id
+FIRST_ID = 1_000_001
+#: A line's echo can still be in the room this long (seconds) after the speaker reported it done
+ECHO_TAIL = 0.8
+#: ... and a command's words all found in a line the menu finished less than this long ago are its
+#: own when they were heard over its voice (commands carry no time of their own)
+ECHO_AFTER = 2.5
+
+
+class Menu:
+    """The menu's behaviour. Feed it events with :meth:`handle`; carry out the effects in order."""
+
+    def __init__(self, items: Sequence[Item], offer: Offer | None = None,
+                 options: MenuOptions = MenuOptions()) -> None:
+        self.items = list(items)
+        self.offer = offer
+        self.options = options
+        self.phase = Phase.IDLE
+        self.now = 0.0
+        self.cursor: int | None = None     # the routine named last on its own ("next")
+        self.quiet_since: float | None = None   # when the menu fell silent, waiting for an answer
+        self.unanswered = 0                # questions that timed out in a row
+        self.stopped = False               # a spoken stop silenced the menu (a second one closes it)
+        self.choice: Choice | None = None
+        self.outstanding: set[int] = set()
+        self._lines: dict[int, tuple[str, float | None]] = {}   # id -> (words, when it finished)
+        self._next_id = FIRST_ID
+        self._out: list[MenuEffect] = []
+
+    # -- the interface -------------------------------------------------------------------------
+
+    @property
+    def speaking(self) -> bool:
+        return bool(self.outstanding)
+
+    def handle(self, event: MenuEvent) -> list[MenuEffect]:
+        self._out = []
+        if self.phase is Phase.DONE:
+            return self._out
+        self.now = max(self.now, event.now)
+        if isinstance(event, Start):
+            if self.phase is Phase.IDLE:
+                self._start()
+        elif self.phase is Phase.IDLE:
+            return self._out
+        elif isinstance(event, SpeechDone):
+            self._speech_done(event)
+        elif isinstance(event, Heard):
+            self._heard(event)
+        elif isinstance(event, Spoken):
+            self._spoken(event)
+        elif isinstance(event, Typed):
+            self._typed(event)
+        self._timer()
+        return self._out
+
+    def next_due(self) -> float | None:
+        """When the menu next acts by itself (None: not until something happens)."""
+        if self.quiet_since is None or self.phase not in (Phase.RESUME, Phase.LIST):
+            return None
+        return self.quiet_since + self.options.answer_wait
+
+    # -- flow ----------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        self._log("menu", event="started", routines=[i.id for i in self.items],
+                  offer=None if self.offer is None else self.offer.routine, words=self.options.words)
+        if self.options.cannot_hear:
+            self._say(f"I cannot hear you this time: {self.options.cannot_hear}. Use the keys instead.")
+        if self.offer is not None:
+            self._ask_resume()
+        elif not self.items:
+            self._leave("no routines", "There are no routines to choose from. Put routine files in the "
+                                       "routines folder, then run coach again.")
+        else:
+            self._read_list()
+
+    def _ask_resume(self) -> None:
+        o = self.offer
+        assert o is not None
+        self.phase = Phase.RESUME
+        when = f", on {o.when}" if o.when else ""
+        self._log("asked", question="resume", routine=o.routine, step=o.step, level=o.level)
+        self._say(f"Your last session of {o.title} stopped at step {number_words(o.step + 1)}, {o.step_title}, "
+                  f"at pressure level {o.level}{when}. {RESUME_QUESTION} If I hear nothing, I will carry on "
+                  f"from there in {duration_words(self.options.answer_wait)}.")
+
+    def _resume_answered(self, carry_on: bool, how: str) -> None:
+        self._silence()
+        self._log("answered", question="resume", carry_on=carry_on, how=how)
+        if carry_on:
+            assert self.offer is not None
+            self._confirm(Choice("resume", self.offer.routine, how), f"Carrying on with {self.offer.title}.")
+        elif self.items:
+            self._read_list()
+        else:
+            self._leave("no routines", "There are no other routines. " + CLOSING)
+
+    def _intro(self) -> str:
+        n = number_words(len(self.items))
+        return f"Choose a routine. There {'is' if len(self.items) == 1 else 'are'} {n}."
+
+    def _item_line(self, index: int) -> str:
+        item = self.items[index]
+        two = ", for two people" if item.for_two else ""
+        return f"{number_words(index + 1).capitalize()}: {item.title}{two}, {item.length}."
+
+    def _read_list(self, again: bool = False) -> None:
+        self.phase = Phase.LIST
+        self.cursor = None
+        self._log("menu", event="list", again=again)
+        if not again:
+            self._say(self._intro())
+        for i in range(len(self.items)):
+            self._say(self._item_line(i))
+        self._say(self._prompt(again))
+
+    def _prompt(self, again: bool = False) -> str:
+        n = number_words(len(self.items))
+        if self.options.cannot_hear:
+            ask = (f"Which one? Press its number key, one to {n}; or n to hear them one at a time, and y to "
+                   "choose one. Press question mark for help.")
+        elif self.options.words:
+            ask = (f"Which one? Say its number, one to {n}, or a word of its name; or press its number key. For "
+                   "help, ask: what can I say?")
+        else:
+            ask = ("Which one? Say next to hear them one at a time, and yes to choose one; or press its number "
+                   "key. For help, ask: what can I say?")
+        if again:
+            ask += f" If I hear nothing again, I will close the menu in {duration_words(self.options.answer_wait)}."
+        return ask
+
+    def _say_item(self, index: int) -> None:
+        self.cursor = index
+        self._log("menu", event="named", index=index, routine=self.items[index].id)
+        last = " That is the last one." if index == len(self.items) - 1 else ""
+        self._say(f"{self._item_line(index)}{last} Say yes to choose it, or next.")
+
+    def _choose(self, index: int, how: str) -> None:
+        item = self.items[index]
+        self._silence()
+        self._confirm(Choice("run", item.id, how), f"{number_words(index + 1).capitalize()}, {item.title}. Starting.")
+
+    def _confirm(self, choice: Choice, line: str) -> None:
+        self.phase = Phase.CONFIRM
+        self.choice = choice
+        self._log("menu", event="chosen", action=choice.action, routine=choice.routine, how=choice.reason)
+        self._out.append(Tone(Earcon.OK))
+        self._say(line)
+
+    def _leave(self, reason: str, line: str) -> None:
+        self._silence()
+        self.phase = Phase.LEAVING
+        self.choice = Choice("leave", reason=reason)
+        self._log("menu", event="closed", reason=reason)
+        self._say(line)
+
+    def _speech_done(self, event: SpeechDone) -> None:
+        self.outstanding.discard(event.utterance_id)
+        if event.utterance_id in self._lines:
+            words, _ = self._lines[event.utterance_id]
+            self._lines[event.utterance_id] = (words, self.now)
+        if self.outstanding:
+            return
+        if self.phase in (Phase.CONFIRM, Phase.LEAVING):
+            self._finish()
+        elif self.quiet_since is None:
+            self.quiet_since = self.now
+            self._log("menu", event="waiting", phase=self.phase.value)
+
+    def _finish(self) -> None:
+        assert self.choice is not None
+        self.phase = Phase.DONE
+        self._out.append(self.choice)
+
+    def _timer(self) -> None:
+        due = self.next_due()
+        if due is None or self.now < due:
+            return
+        self.unanswered += 1
+        self._log("menu", event="no_answer", phase=self.phase.value, times=self.unanswered)
+        if self.phase is Phase.RESUME:
+            self._resume_said("I heard nothing, so I will carry on from there.")
+        elif self.unanswered == 1:
+            self._say("I heard nothing. Here are the routines again.")
+            self._read_list(again=True)
+        else:
+            self._leave(NO_ANSWER, "I heard nothing, so I am closing the menu. To start it again, run coach.")
+
+    def _resume_said(self, line: str) -> None:
+        assert self.offer is not None
+        self._log("answered", question="resume", carry_on=True, how=NO_ANSWER)
+        self._confirm(Choice("resume", self.offer.routine, NO_ANSWER), f"{line} {self.offer.title}.")
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def _answered(self) -> None:
+        """Something was said or typed: the wait for an answer starts again after the reply."""
+        self.unanswered = 0
+        self.quiet_since = None if self.outstanding else self.now
+
+    def _heard(self, event: Heard) -> None:
+        fields = _fields(event)
+        if event.rejected or (event.source == "voice" and not event.confirmed and event.utterance is not None):
+            # a first-stage guess (its judgement follows), or the judgement that it was nothing
+            self._log("heard", text=event.text, command=event.command.value, source=event.source,
+                      ignored="a guess the second stage judges", **fields)
+            return
+        if event.source == "voice" and self._own_voice(event.text, event.echo_db, event.excess_db):
+            self._log("heard", text=event.text, command=event.command.value, source="voice",
+                      ignored="the menu's own voice", **fields)
+            return
+        if (event.source == "voice" and event.transcript and self.phase is Phase.LIST
+                and not is_command_phrase(event.transcript, self.options.language)
+                and match(words_apart(event.transcript, self._lately(self.now)), self._titles()).items):
+            # "lower back": a title's words, which hold a command word
+            self._log("heard", text=event.transcript, command=None, source="voice", **fields)
+            self._by_words(event.transcript, "voice")
+            return
+        self._log("heard", text=event.text, command=event.command.value, source=event.source, **fields)
+        self._command(event.command, event.source)
+
+    def _spoken(self, event: Spoken) -> None:
+        fields = _fields(event)
+        ended = self.now - (event.ended_ago or 0.0)
+        if self._own_voice(event.text, event.echo_db, event.excess_db, words_ended=ended):
+            self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
+                      **fields)
+            return
+        # words over its voice that another voice was there for: only theirs, not the menu's own
+        text = words_apart(event.text, self._lately(ended))
+        alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
+        found = match(text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
+        command = parse(text, self.options.language)
+        if found.items or found.number is not None:
+            self._log("heard", text=event.text, command=None, source="voice", **fields)
+            self._by_words(text, "voice")
+        elif command is not None:
+            # a word the recogniser does not take alone in a session ("help", "back", "no"), where no
+            # session's chat can be mistaken for it
+            self._log("heard", text=event.text, command=command.value, source="voice", **fields)
+            self._command(command, "voice")
+        else:   # chat in the room, or a number said again while the choice is said: let be
+            self._log("heard", text=event.text, command=None, source="voice", ignored="names nothing here",
+                      **fields)
+
+    def _typed(self, event: Typed) -> None:
+        raw = event.text
+        text = raw.strip().lower()
+        if not text and raw == " ":
+            text = " "
+        if not text:
+            return
+        self._log("heard", text=text, source="key")
+        if text in ("x", "q", "quit", "exit"):
+            self._command(Command.STOP, "key", leave=True)
+            return
+        if len(text) == 1 and not text.isdigit():
+            command = {"y": Command.YES, "n": Command.NO if self.phase is Phase.RESUME else Command.NEXT,
+                       "r": Command.REPEAT, "b": Command.BACK, "?": Command.HELP, "c": Command.RESUME}.get(text)
+            if command is None:
+                self._not_here()
+            else:
+                self._command(command, "key")
+            return
+        if self.phase is Phase.LIST and not is_command_phrase(text, self.options.language) and (
+                match(text, self._titles()).items or match(text, self._titles()).number is not None):
+            self._by_words(text, "key")
+            return
+        command = parse(text, self.options.language)
+        if command is not None:
+            self._command(command, "key")
+        elif self.phase is Phase.LIST:
+            self._by_words(text, "key")
+        else:
+            self._not_understood(text)
+
+    def _titles(self) -> list[str]:
+        return [i.title for i in self.items]
+
+    def _by_words(self, text: str, source: str) -> None:
+        found = match(text, self._titles())
+        if found.items or found.number is not None:
+            self._answered()
+        if found.one is not None:
+            self._log("menu", event="matched", text=text, index=found.one)
+            self._choose(found.one, source)
+        elif found.items:
+            self._log("menu", event="ambiguous", text=text, items=list(found.items))
+            self._silence()
+            names = " or ".join(f"{number_words(i + 1)}, {self.items[i].title}" for i in found.items)
+            self._out.append(Tone(Earcon.UNKNOWN))
+            self._say(f"Did you mean {names}? Say the number.")
+        elif found.number is not None:
+            self._silence()
+            self._out.append(Tone(Earcon.UNKNOWN))
+            self._say(f"There is no number {number_words(found.number)}. Say a number from one to "
+                      f"{number_words(len(self.items))}.")
+        elif source == "key":
+            self._not_understood(text)
+        # spoken words that name no routine: chat in the room, let be
+
+    def _not_understood(self, text: str) -> None:
+        self._answered()
+        self._out.append(Tone(Earcon.UNKNOWN))
+        self._say(f"I did not understand {text}. Press question mark for help.")
+
+    def _not_here(self) -> None:
+        self._answered()
+        self._out.append(Tone(Earcon.UNKNOWN))
+        self._say("That works once a session runs. " + self._prompt())
+
+    def _command(self, command: Command, source: str, leave: bool = False) -> None:
+        self._answered()
+        if self.phase in (Phase.CONFIRM, Phase.LEAVING):
+            if self.phase is Phase.CONFIRM and (command in (Command.NO, Command.BACK, Command.STOP) or leave):
+                # the choice is not made until its line has been played: "no" takes it back
+                self._log("menu", event="taken_back", how=command.value)
+                self.choice = None
+                self._silence()
+                self.phase = Phase.LIST
+                self._say("Not that one.")
+                self._say(self._prompt())
+            return
+        if leave or (command is Command.STOP and self.stopped):
+            self._leave("left", CLOSING)
+            return
+        if self.phase is Phase.RESUME:
+            answer = resume_answer(command, source)
+            if answer is not None:
+                self._resume_answered(answer, command.value)
+            elif command is Command.STOP:
+                self.stopped = True
+                self._silence()
+                self._say(f"Stopped. {RESUME_QUESTION} Or say stop again to close the menu.")
+            else:
+                self._silence()
+                self._say(RESUME_QUESTION)
+            return
+        if command in (Command.STOP, Command.PAUSE):
+            self.stopped = True
+            self._silence()
+            self._say("Stopped. Say a number to choose a routine, or stop again to close the menu.")
+            return
+        self.stopped = False
+        last = len(self.items) - 1
+        if command in (Command.NEXT, Command.NO):
+            self._silence()
+            if self.cursor is not None and self.cursor >= last:
+                self._say("That was the last one. Back to the first.")
+                self._say_item(0)
+            else:
+                self._say_item(0 if self.cursor is None else self.cursor + 1)
+        elif command is Command.BACK:
+            self._silence()
+            self._say_item(max(0, (self.cursor or 0) - 1))
+        elif command is Command.REPEAT:
+            self._silence()
+            if self.cursor is None:
+                self._read_list()
+            else:
+                self._say_item(self.cursor)
+        elif command in (Command.YES, Command.RESUME):
+            if self.cursor is not None:
+                self._choose(self.cursor, source)
+            elif len(self.items) == 1:
+                self._choose(0, source)
+            else:
+                self._silence()
+                self._say("Which one? Say next to hear them one at a time, then yes to choose one.")
+        elif command is Command.HELP:
+            self._silence()
+            self._say(self._help())
+        else:
+            self._not_here()
+
+    def _help(self) -> str:
+        n = number_words(len(self.items))
+        word = {c: canonical(c, self.options.language) for c in Command}
+        keys = ("Keys: a number key chooses, n for next, b for back, r to repeat, y for yes, and x or q to "
+                "close the menu.")
+        if self.options.cannot_hear:
+            return f"You are choosing a routine; there are {n}. I cannot hear you, so use the keys. {keys}"
+        if self.options.words:
+            say = (f"Say a number, one to {n}, or a word of a routine's name, like {self._example()}. Say "
+                   f"{word[Command.NEXT]} to hear the routines one at a time, {word[Command.BACK]} for the one "
+                   f"before, {word[Command.REPEAT]} to hear it again, and {word[Command.YES]} to choose it.")
+        else:
+            say = (f"This recogniser hears only command words, not numbers or names. Say {word[Command.NEXT]} "
+                   f"to hear the routines one at a time, {word[Command.BACK]} for the one before, "
+                   f"{word[Command.REPEAT]} to hear it again, and {word[Command.YES]} to choose it.")
+        return (f"You are choosing a routine; there are {n}. {say} Say {word[Command.STOP]} twice to close "
+                f"the menu. {keys}")
+
+    def _example(self) -> str:
+        words = sorted(title_words(self.items[0].title), key=len, reverse=True) if self.items else []
+        return words[0] if words else "one"
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _own_voice(self, text: str, echo_db: tuple[float, float] | None, excess_db: float | None,
+                   words_ended: float | None = None) -> bool:
+        """Whether spoken words are the menu's own voice coming back from the room: heard over it
+        with no more sound in the room than its echo brings, or little left after echo cancellation,
+        or (words, ``words_ended`` then) heard while a line went out, or (a command) all of them words
+        of a line it was saying or has just said; unless the echo figures show another voice."""
+        if excess_db is not None and excess_db >= SURE_EXCESS_DB:
+            return False
+        if excess_db is not None and excess_db < MIN_EXCESS_DB:
+            return True
+        if echo_db is not None and echo_db[0] < OVER_VOICE_DB:
+            return True
+        if words_ended is not None:
+            return self.speaking or any(finished is not None and words_ended <= finished + ECHO_TAIL
+                                        for _line, finished in self._lines.values())
+        words = set(normalise(text).split())
+        if not words:
+            return False
+        for line, finished in self._lines.values():
+            # a line going out now; or one that finished just now, when the words were heard over it
+            lately = finished is None or (echo_db is not None and self.now - finished <= ECHO_AFTER)
+            if lately and words <= set(line.split()):
+                return True
+        return False
+
+    def _lately(self, ended: float) -> list[str]:
+        """The lines the menu was saying about when words that ``ended`` then were said: the one
+        playing now (they play in order) and those that finished less than ``ECHO_TAIL`` before."""
+        playing = min(self.outstanding) if self.outstanding else None
+        return [line for uid, (line, finished) in self._lines.items()
+                if uid == playing or (finished is not None and ended <= finished + ECHO_TAIL)]
+
+    def _silence(self) -> None:
+        if self.outstanding:
+            self._out.append(Silence())
+            for uid in self.outstanding:
+                words, _ = self._lines.get(uid, ("", None))
+                self._lines[uid] = (words, self.now)
+            self.outstanding.clear()
+
+    def _say(self, text: str) -> int:
+        uid = self._next_id
+        self._next_id += 1
+        self.outstanding.add(uid)
+        self.quiet_since = None
+        self._lines[uid] = (normalise(text), None)
+        for old in [k for k in self._lines if k < uid - 20]:
+            del self._lines[old]
+        self._out.append(Say(uid, text, Kind.REPLY))
+        self._log("said", text=text, id=uid)
+        return uid
+
+    def _log(self, type_: str, **data: Any) -> None:
+        self._out.append(Log(type_, data))
+
+
+def _fields(event: Heard | Spoken) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if event.echo_db is not None:
+        fields["echo_db"] = list(event.echo_db)
+    if event.excess_db is not None:
+        fields["excess_db"] = event.excess_db
+    return fields

@@ -1,0 +1,471 @@
+"""The spoken menu's pure core: matching what was said to a routine (coach/menuwords.py), and the
+menu's behaviour, event by event, on a clock the test moves (coach/menu.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from coach.commands import Command
+from coach.menu import CLOSING, FIRST_ID, Choice, Item, Menu, MenuEffect, MenuOptions, Offer, Phase, Spoken, Typed
+from coach.menuwords import Match, is_command_phrase, match, words_apart
+from coach.session import Heard, Log, Say, Silence, SpeechDone, Start, Tick
+
+TITLES = ["Gentle lower back", "Partner back massage", "Swedish back massage", "Tennis balls, lying down",
+          "Lower back thumb kneading", "Trigger points with one ball"]
+ITEMS = [Item(f"r{i}", t, "about twelve minutes", for_two=i in (1, 2, 4)) for i, t in enumerate(TITLES)]
+
+
+@pytest.mark.parametrize(("said", "items"), [
+    ("two", (1,)), ("2", (1,)), ("Two.", (1,)), ("number two", (1,)), ("number 2, please", (1,)),
+    ("the second one", (1,)), ("second", (1,)), ("2nd", (1,)), ("one", (0,)), ("the first one", (0,)),
+    ("six", (5,)), ("Six!", (5,)), ("to", (1,)), ("Too.", (1,)), ("for", (3,)),
+    ("tennis", (3,)), ("Tennis.", (3,)), ("tennis balls", (3,)), ("the tennis ball one", (3,)),
+    ("swedish", (2,)), ("Swedish massage, please.", (2,)), ("partner", (1,)), ("gentle", (0,)),
+    ("trigger points", (5,)), ("trigger points with one ball", (5,)), ("thumb", (4,)), ("kneading", (4,)),
+    ("lower back", (0, 4)), ("back", (0, 1, 2, 4)), ("massage", ()), ("ball", (3, 5)),
+    ("two swedish", (1, 2)), ("three swedish", (2,)),
+    ("banana", ()), ("", ()), ("I want to go to the shop", ()),
+])
+def test_what_is_said_names_routines(said: str, items: tuple[int, ...]) -> None:
+    assert match(said, TITLES).items == items
+
+
+def test_a_number_not_on_the_list_is_told_apart() -> None:
+    assert match("nine", TITLES) == Match(number=9)
+    assert match("zero", TITLES) == Match(number=0)
+    assert match("nine", TITLES).one is None
+    assert match("two", TITLES).one == 1 and match("lower back", TITLES).one is None
+
+
+def test_sound_alike_words_are_numbers_only_alone() -> None:
+    assert match("to", TITLES).items == (1,)
+    assert match("go to tennis", TITLES).items == (3,)   # "to" here is no number
+    assert match("I want to", TITLES).items == (1,)     # fillers around it, still alone
+
+
+@pytest.mark.parametrize(("text", "command"), [("next", True), ("go back", True), ("Back.", True),
+                                               ("lower back", False), ("two", False), ("what can I say", True)])
+def test_command_phrases(text: str, command: bool) -> None:
+    assert is_command_phrase(text) is command
+
+
+# -- the menu ----------------------------------------------------------------------------------
+
+
+class Driver:
+    """Feeds a menu events at times the test chooses; plays every line to its end unless told."""
+
+    def __init__(self, menu: Menu) -> None:
+        self.menu = menu
+        self.now = 0.0
+        self.effects: list[MenuEffect] = []
+        self.said: list[str] = []
+
+    def feed(self, event: Any, play: bool = True) -> list[MenuEffect]:
+        out = self.menu.handle(event)
+        self._keep(out)
+        if play:
+            self.play()
+        return out
+
+    def _keep(self, out: list[MenuEffect]) -> None:
+        self.effects += out
+        self.said += [e.text for e in out if isinstance(e, Say)]
+
+    def play_one(self) -> None:
+        """The line playing now plays to its end, a second on."""
+        self.now += 1.0
+        self._keep(self.menu.handle(SpeechDone(self.now, min(self.menu.outstanding))))
+
+    def play(self) -> None:
+        """Every queued line plays to its end, a second each."""
+        while self.menu.outstanding:
+            uid = min(self.menu.outstanding)
+            self.now += 1.0
+            self._keep(self.menu.handle(SpeechDone(self.now, uid)))
+
+    def start(self) -> Driver:
+        self.feed(Start(self.now))
+        return self
+
+    def wait(self, seconds: float) -> None:
+        self.now += seconds
+        self.feed(Tick(self.now))
+
+    def key(self, text: str) -> None:
+        self.now += 0.1
+        self.feed(Typed(self.now, text))
+
+    def hear(self, command: Command, **kw: Any) -> None:
+        self.now += 0.1
+        self.feed(Heard(self.now, command, command.value, **kw))
+
+    def words(self, text: str, **kw: Any) -> None:
+        """Words the user says a second after the menu fell silent (judged half a second later)."""
+        self.now += 1.5
+        self.feed(Spoken(self.now, text, ended_ago=0.5, **kw))
+
+    @property
+    def choice(self) -> Choice | None:
+        found = [e for e in self.effects if isinstance(e, Choice)]
+        assert len(found) <= 1
+        return found[0] if found else None
+
+    def logs(self, type_: str) -> list[dict[str, Any]]:
+        return [e.data for e in self.effects if isinstance(e, Log) and e.type == type_]
+
+
+def menu(offer: Offer | None = None, **options: Any) -> Driver:
+    return Driver(Menu(ITEMS, offer, MenuOptions(**options))).start()
+
+
+def test_it_names_every_routine_by_number_title_and_length_then_asks() -> None:
+    d = menu()
+    assert d.said[0] == "Choose a routine. There are six."
+    assert d.said[1] == "One: Gentle lower back, about twelve minutes."
+    assert d.said[2] == "Two: Partner back massage, for two people, about twelve minutes."
+    assert d.said[6] == "Six: Trigger points with one ball, about twelve minutes."
+    assert d.said[7] == ("Which one? Say its number, one to six, or a word of its name; or press its number key. "
+                         "For help, ask: what can I say?")
+    assert d.choice is None and d.menu.phase is Phase.LIST
+    # its lines' ids are apart from the session's (which counts from 1 on the same speaker)
+    assert min(e.utterance_id for e in d.effects if isinstance(e, Say)) == FIRST_ID
+
+
+@pytest.mark.parametrize(("how", "routine"), [
+    (lambda d: d.key("2"), "r1"),
+    (lambda d: d.key("tennis"), "r3"),
+    (lambda d: d.key("number 3"), "r2"),
+    (lambda d: d.words("Two."), "r1"),
+    (lambda d: d.words("Swedish, please."), "r2"),
+    (lambda d: d.words("the trigger points one"), "r5"),
+])
+def test_a_number_or_a_title_word_chooses_and_the_choice_is_said_before_it_counts(how: Any, routine: str) -> None:
+    d = menu()
+    how(d)
+    index = int(routine[1:])
+    assert d.said[-1] == f"{['One', 'Two', 'Three', 'Four', 'Five', 'Six'][index]}, {TITLES[index]}. Starting."
+    assert d.choice is not None and d.choice.action == "run" and d.choice.routine == routine
+    # the choice comes once its line has been played, as the last effect
+    assert isinstance(d.effects[-1], Choice)
+
+
+def test_the_choice_waits_for_its_line_and_no_takes_it_back() -> None:
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "4"), play=False)
+    assert d.said[-1] == "Four, Tennis balls, lying down. Starting." and d.choice is None
+    d.hear(Command.NO)
+    assert d.choice is None and d.menu.phase is Phase.LIST
+    assert d.said[-2] == "Not that one." and d.said[-1].startswith("Which one? Say its number, one to six")
+    d.key("1")
+    assert d.choice == Choice("run", "r0", "key")
+
+
+def test_next_back_repeat_and_yes_move_through_the_list_for_recognisers_without_words() -> None:
+    d = menu(words=False)
+    assert "Say next to hear them one at a time, and yes to choose one" in d.said[-1]
+    d.hear(Command.NEXT)
+    assert d.said[-1] == "One: Gentle lower back, about twelve minutes. Say yes to choose it, or next."
+    d.hear(Command.NEXT)
+    d.hear(Command.NEXT)
+    assert d.said[-1].startswith("Three: Swedish back massage")
+    d.hear(Command.BACK)
+    assert d.said[-1].startswith("Two: Partner back massage")
+    d.hear(Command.REPEAT)
+    assert d.said[-1].startswith("Two: Partner back massage")
+    d.hear(Command.YES)
+    assert d.choice == Choice("run", "r1", "voice")
+
+
+def test_next_past_the_last_goes_back_to_the_first_and_keys_do_as_words() -> None:
+    d = menu()
+    for _ in range(6):
+        d.key("n")
+    assert "That is the last one." in d.said[-1]
+    d.key("n")
+    assert d.said[-2:] == ["That was the last one. Back to the first.",
+                           "One: Gentle lower back, about twelve minutes. Say yes to choose it, or next."]
+    d.key("r")
+    d.key("y")
+    assert d.choice == Choice("run", "r0", "key")
+
+
+def test_repeat_with_nothing_named_reads_the_whole_list_again() -> None:
+    d = menu()
+    before = len(d.said)
+    d.hear(Command.REPEAT)
+    assert d.said[before + 1] == "One: Gentle lower back, about twelve minutes."
+
+
+def test_words_naming_several_routines_ask_which() -> None:
+    d = menu()
+    d.words("lower back")
+    assert d.said[-1] == "Did you mean one, Gentle lower back or five, Lower back thumb kneading? Say the number."
+    d.words("five")
+    assert d.choice == Choice("run", "r4", "voice")
+
+
+def test_a_spoken_command_whose_words_are_a_title_chooses_by_the_title() -> None:
+    """Whisper hears "back" in "gentle lower back"; the transcription names the routine."""
+    d = menu()
+    d.hear(Command.BACK, transcript="Gentle lower back.")
+    assert d.choice == Choice("run", "r0", "voice")
+
+
+def test_a_number_not_on_the_list_is_said_so() -> None:
+    d = menu()
+    d.key("9")
+    assert d.said[-1] == "There is no number nine. Say a number from one to six."
+    assert d.choice is None
+
+
+def test_typed_words_that_name_nothing_are_said_not_understood_and_chat_is_let_be() -> None:
+    d = menu()
+    d.key("banana")
+    assert d.said[-1] == "I did not understand banana. Press question mark for help."
+    n = len(d.said)
+    d.words("I wonder what the weather is like")
+    assert len(d.said) == n and d.choice is None
+
+
+def test_help_names_what_works_here_and_says_when_only_commands_are_heard() -> None:
+    d = menu()
+    d.key("?")
+    assert d.said[-1].startswith("You are choosing a routine; there are six. Say a number, one to six, or a word")
+    assert "x or q to close the menu" in d.said[-1]
+    d = menu(words=False)
+    d.hear(Command.HELP)
+    assert "This recogniser hears only command words, not numbers or names" in d.said[-1]
+    assert "say next" in d.said[-1].lower() and "a number key chooses" in d.said[-1]
+
+
+def test_session_commands_are_told_they_work_once_a_session_runs() -> None:
+    d = menu()
+    d.hear(Command.HARDER)
+    assert d.said[-1].startswith("That works once a session runs.")
+    d.key("s")
+    assert d.said[-1].startswith("That works once a session runs.")
+
+
+def test_nobody_answering_reads_the_list_once_more_then_closes_saying_how_to_start_again() -> None:
+    d = menu(answer_wait=15.0)
+    quiet = d.now
+    assert d.menu.next_due() == quiet + 15.0
+    d.wait(14.9)
+    assert d.said[-1].startswith("Which one?")
+    d.wait(0.2)
+    assert "I heard nothing. Here are the routines again." in d.said
+    assert d.said[-1].endswith("If I hear nothing again, I will close the menu in fifteen seconds.")
+    assert d.choice is None
+    d.wait(15.1)
+    assert d.said[-1] == "I heard nothing, so I am closing the menu. To start it again, run coach."
+    assert d.choice == Choice("leave", reason="no answer")
+
+
+def test_an_answer_starts_the_wait_again() -> None:
+    d = menu(answer_wait=15.0)
+    d.wait(15.1)   # the list again
+    d.hear(Command.NEXT)
+    d.wait(15.1)   # an answer came: the list is read again, not closed
+    assert d.choice is None and d.said[-1].endswith("I will close the menu in fifteen seconds.")
+
+
+def test_x_or_q_close_the_menu_and_a_spoken_stop_asks_first() -> None:
+    for key in ("x", "q"):
+        d = menu()
+        d.key(key)
+        assert d.said[-1] == CLOSING and d.choice == Choice("leave", reason="left")
+    d = menu()
+    d.hear(Command.STOP)
+    assert d.said[-1] == "Stopped. Say a number to choose a routine, or stop again to close the menu."
+    assert d.choice is None
+    d.hear(Command.STOP)
+    assert d.choice == Choice("leave", reason="left")
+
+
+def test_a_stop_silences_the_list_at_once() -> None:
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "?"), play=False)
+    out = d.feed(Heard(d.now + 0.1, Command.STOP), play=False)
+    assert [e for e in out if not isinstance(e, Log)][0] == Silence()
+
+
+OFFER = Offer("r3", "Tennis balls, lying down", 2, "Roll up and down", 3, "Monday 14:05")
+
+
+def test_the_interrupted_session_is_offered_first() -> None:
+    d = menu(OFFER)
+    assert d.said[0] == ("Your last session of Tennis balls, lying down stopped at step three, Roll up and down, at "
+                         "pressure level 3, on Monday 14:05. Shall I carry on from there? Say yes, or press y. To "
+                         "choose a routine instead, say no, or press n. If I hear nothing, I will carry on from "
+                         "there in fifteen seconds.")
+    assert d.menu.phase is Phase.RESUME
+
+
+@pytest.mark.parametrize(("answer", "action"), [
+    (lambda d: d.key("y"), "resume"), (lambda d: d.hear(Command.YES), "resume"),
+    (lambda d: d.key("yes"), "resume"), (lambda d: d.hear(Command.RESUME), "resume"),
+    (lambda d: d.key("n"), "list"), (lambda d: d.hear(Command.NO), "list"), (lambda d: d.hear(Command.BACK), "list"),
+])
+def test_the_resume_question_is_answered_by_voice_or_key(answer: Any, action: str) -> None:
+    d = menu(OFFER)
+    answer(d)
+    if action == "resume":
+        assert d.said[-1] == "Carrying on with Tennis balls, lying down."
+        assert d.choice is not None and d.choice.action == "resume" and d.choice.routine == "r3"
+    else:
+        assert d.choice is None and d.menu.phase is Phase.LIST
+        assert any(s.startswith("Choose a routine.") for s in d.said)
+
+
+def test_the_resume_question_unanswered_carries_on_there_as_it_said() -> None:
+    d = menu(OFFER, answer_wait=15.0)
+    d.wait(15.1)
+    assert d.said[-1] == "I heard nothing, so I will carry on from there. Tennis balls, lying down."
+    assert d.choice == Choice("resume", "r3", "no answer")
+
+
+def test_other_answers_to_the_resume_question_ask_it_again() -> None:
+    d = menu(OFFER)
+    d.hear(Command.HARDER)
+    assert d.said[-1].startswith("Shall I carry on from there?")
+    d.words("two")   # numbers are for the list, not for this question
+    assert d.choice is None and d.menu.phase is Phase.RESUME
+
+
+def test_guesses_awaiting_judgement_and_rejections_are_not_acted_on() -> None:
+    d = menu()
+    n = len(d.said)
+    d.hear(Command.STOP, confirmed=False, utterance=4)
+    d.hear(Command.STOP, rejected=True, utterance=4)
+    assert len(d.said) == n
+    assert [r["ignored"] for r in d.logs("heard")] == ["a guess the second stage judges"] * 2
+    d.hear(Command.NEXT, confirmed=False)   # a single-stage spotter's word (no utterance number) counts
+    assert d.said[-1].startswith("One: Gentle lower back")
+
+
+def test_the_menus_own_voice_coming_back_is_not_taken() -> None:
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "n"), play=False)   # "One: Gentle lower back, ... Say yes to choose it, or next." going out
+    d.words("Gentle lower back")
+    assert d.choice is None
+    assert d.logs("heard")[-1]["ignored"] == "the menu's own voice"
+    d.words("Tennis", echo_db=(-30.0, -35.0))   # little left after echo cancellation
+    assert d.choice is None
+    d.words("Tennis", echo_db=(-30.0, -35.0), excess_db=6.0)   # another voice was there
+    assert d.choice == Choice("run", "r3", "voice")
+
+
+def test_words_after_a_line_ended_are_the_users() -> None:
+    d = menu()
+    d.key("n")   # played to its end
+    d.now += 1.0
+    d.hear(Command.YES)
+    assert d.choice == Choice("run", "r0", "voice")
+
+
+def test_a_menu_that_cannot_hear_says_so_and_names_keys() -> None:
+    d = menu(cannot_hear="the microphone could not be opened")
+    assert d.said[0] == "I cannot hear you this time: the microphone could not be opened. Use the keys instead."
+    assert "Press its number key" in d.said[-1]
+    d.key("?")
+    assert "I cannot hear you, so use the keys" in d.said[-1]
+
+
+def test_no_routines_closes_with_a_spoken_line() -> None:
+    d = Driver(Menu([], None, MenuOptions())).start()
+    assert d.said[-1].startswith("There are no routines to choose from.")
+    assert d.choice == Choice("leave", reason="no routines")
+
+
+def test_nothing_happens_after_the_choice() -> None:
+    d = menu()
+    d.key("1")
+    n = len(d.effects)
+    d.key("2")
+    d.wait(100)
+    assert len(d.effects) == n
+
+
+def test_words_heard_while_a_line_went_out_are_its_own_unless_another_voice_was_there() -> None:
+    """Live, Whisper wrote "Two: Partner back massage, for two people" down as "for two feet.": with
+    no echo figures that say otherwise, words over the menu's voice are not taken."""
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "?"), play=False)   # help going out
+    d.feed(Spoken(d.now, "for two feet."))
+    d.words("three", echo_db=(-10.4, -19.8), excess_db=-11.0)   # less sound than the echo alone
+    assert d.choice is None
+    assert [r.get("ignored") for r in d.logs("heard")[-2:]] == ["the menu's own voice"] * 2
+    d.words("three", echo_db=(-9.0, -30.0), excess_db=8.0)      # a voice over it
+    assert d.choice == Choice("run", "r2", "voice")
+
+
+def test_words_that_ended_in_a_lines_echo_tail_are_its_own_and_later_ones_the_users() -> None:
+    d = menu()
+    d.key("n")   # the line finished at d.now
+    finished = d.now
+    d.now = finished + 1.5
+    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 0.5 s after the line: its echo
+    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "the menu's own voice"
+    d.now = finished + 2.5
+    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 1.5 s after it: the user's
+    assert d.choice == Choice("run", "r1", "voice")
+
+
+def test_the_menu_logs_when_it_starts_waiting_for_an_answer() -> None:
+    d = menu()
+    assert d.logs("menu")[-1] == {"event": "waiting", "phase": "list"}
+
+
+def test_command_words_the_recogniser_does_not_take_alone_work_in_the_menu() -> None:
+    """Whisper's judge does not take "help" or "back" alone as commands (said alone, they are chat
+    in a session); in the menu they come as words, and work."""
+    d = menu()
+    d.words("Help.")
+    assert d.said[-1].startswith("You are choosing a routine; there are six.")
+    d.words("next")   # (a command, were it heard as one; as words it works the same)
+    d.words("next")
+    d.words("back")
+    assert d.said[-1].startswith("One: Gentle lower back")
+    d = menu(OFFER)
+    d.words("yes")
+    assert d.choice is not None and d.choice.action == "resume"
+
+
+def test_words_while_the_choice_is_said_take_it_back_only_when_they_say_no() -> None:
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "3"), play=False)
+    d.feed(Spoken(d.now + 1.0, "3", excess_db=9.0), play=False)   # the same "three" judged again: let be
+    assert d.menu.phase is Phase.CONFIRM and d.logs("heard")[-1]["ignored"] == "names nothing here"
+    d.feed(Spoken(d.now + 1.5, "No.", excess_db=9.0), play=False)
+    assert d.menu.phase is Phase.LIST and d.said[-2] == "Not that one."
+
+
+@pytest.mark.parametrize(("heard", "said", "left"), [
+    ("and I'll see one and another.", ["One: Gentle lower back, about twelve minutes."], "and i'll see and another"),
+    ("3", ["Three: Swedish back massage."], ""),
+    ("three", ["One: Gentle lower back, about twelve minutes."], "three"),
+    ("Tennis, please.", [], "tennis please"),
+])
+def test_words_apart_from_the_menus_own(heard: str, said: list[str], left: str) -> None:
+    assert words_apart(heard, said) == left
+
+
+def test_over_its_voice_only_the_words_another_voice_added_choose() -> None:
+    """Live: the menu's "One: Gentle lower back" written as "and I'll see one and another.", judged
+    over the user's "three" (4 dB more sound than the echo alone): it must not choose routine one."""
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "r"), play=False)   # the list again: "Choose a routine..." is playing
+    d.play_one()   # ... and now "One: Gentle lower back, ..."
+    d.feed(Spoken(d.now, "and I'll see one and another.", (-11.0, -9.8), 4.0), play=False)
+    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "names nothing here"
+    d.feed(Spoken(d.now + 0.3, "three", (-8.8, -14.5), 16.4), play=False)
+    assert d.menu.choice == Choice("run", "r2", "voice")
