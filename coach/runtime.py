@@ -13,6 +13,7 @@ import re
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TextIO
@@ -66,6 +67,12 @@ MIN_EXCESS_DB = 0.7
 #: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
 #: written "herder" at 2.1 dB and "pause" written "or a pass." at 14.6 dB were dropped without it)
 SURE_EXCESS_DB = 2.0
+#: A first-stage guess over the coach's voice acts at once only with this much more sound (dB):
+#: the spotter's span is the word's own, where a user's voice stands out far more (a user's "stop"
+#: over Piper's voice, live: 20.5 dB), and the coach's own voice once came out at 3.5 dB (the soak,
+#: 2026-12-02, the machine loaded: an "ouch" guess eased off and Whisper judged nothing there).
+#: Below it the guess waits for its judgement, a few hundred milliseconds later.
+GUESS_EXCESS_DB = 6.0
 NO_VOICE_BUT_THE_COACHS = "no voice but the coach's (no more sound in the room than its echo)"
 #: ... and a stop or pain word that the second stage did not write down, only found fitting the
 #: sound, is not taken over the coach's voice with less than that left (live barge-in run,
@@ -197,6 +204,9 @@ class Runtime:
         self.result: Finish | None = None
         self._said: dict[int, list[str]] = {}    # utterance id -> its words (for the own-words check)
         self._said_lock = threading.Lock()
+        #: first-stage guesses acted on over the coach's voice with GUESS_EXCESS_DB or more (see
+        #: _reject_guess); the last few
+        self._strong_guesses: deque[int] = deque(maxlen=64)
         #: how to get help with the keys, said after input that was not understood
         self.key_hint = "Type ? and Enter for the keys, or a word like harder."
 
@@ -241,6 +251,8 @@ class Runtime:
                                       echo_db=echo_db, over=over, transcript=transcript, excess_db=excess_db))
             self._reject_guess(command, why, sure, utterance)
             return
+        if not sure and utterance is not None and excess_db is not None and excess_db >= GUESS_EXCESS_DB:
+            self._strong_guesses.append(utterance)
         if command is Command.STOP:
             self._stop_speech()
         self._queue.put(Heard(self.clock.now(), command, text or command.value, confidence, source, echo_db, over,
@@ -306,7 +318,7 @@ class Runtime:
                 return NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
         near_voice = over is not None or self._spoke_lately(ended_ago)
         if not sure and utterance is not None and ((excess_db is None and near_voice) or
-                                                   (excess_db is not None and excess_db < SURE_EXCESS_DB)):
+                                                   (excess_db is not None and excess_db < GUESS_EXCESS_DB)):
             # a first-stage guess over the coach's voice acts at once only when another voice was
             # surely there; else its judgement decides, a moment later (soak with Piper's voice,
             # 2026-12-02, the machine loaded: an "ouch" guess at 0.9 dB eased off; Whisper judged
@@ -317,10 +329,14 @@ class Runtime:
             return GUESS_WAITS
         little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
                        else over is not None or self._spoke_lately(ended_ago))
-        if sure and transcript is not None and little_left and not written:
+        unsure_voice = (excess_db is not None and excess_db < SURE_EXCESS_DB) or (excess_db is None and near_voice)
+        if sure and transcript is not None and (little_left or unsure_voice) and not written:
             # judged a command only by how well its phrase fits, over the coach's voice, with little
             # left after echo cancellation (live: "Just up." as "please stop"), or with no echo
-            # figures, its voice in the room for less than half the words (live: "Oh" as "stop")
+            # figures, its voice in the room for less than half the words (live: "Oh" as "stop"),
+            # or without surely another voice there (the soak, 2026-12-02: the coach's first line
+            # written "five" and judged stop at 0.8 dB paused it, and its own "Stopped. Say next to
+            # continue, or stop again to end." written "So..." at 0.7 dB ended the session)
             return FIT_OVER_VOICE
         if not sure and utterance is not None and echo_db is not None and echo_db[0] < USER_OVER_VOICE_DB:
             # a first-stage guess over the coach's voice with little of its words left after echo
@@ -333,8 +349,10 @@ class Runtime:
         """A second-stage judgement taken for the coach's own voice also stands against the first
         stage's guess of the same words: what the guess did that can be undone is undone (the
         soak: a stop guess over the count "five" paused, and its judgement, "I'm going to go to the
-        top.", was not taken, which left the session paused)."""
-        if sure and utterance is not None and command in SAFE_WHILE_SPEAKING:
+        top.", was not taken, which left the session paused). Not a guess that was acted on over
+        the coach's voice with ``GUESS_EXCESS_DB`` or more: another voice was surely there, and a
+        judgement over a longer span that holds much of the coach's voice says less."""
+        if sure and utterance is not None and command in SAFE_WHILE_SPEAKING and utterance not in self._strong_guesses:
             self._queue.put(Heard(self.clock.now(), command, why, 0.0, "voice", confirmed=True,
                                   utterance=utterance, rejected=True))
 
