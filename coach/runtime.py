@@ -54,6 +54,8 @@ USER_OVER_VOICE_DB = -15.0
 #: only when that much of it is left too; else it waits for the second stage (live soak, 2026-11-30:
 #: a "pain" guess in the coach's voice at -17.1 dB paused it, and Whisper rejected it 0.4 s later).
 GUESS_WAITS = "waits for the second stage (heard over the coach's voice, little left after echo cancellation)"
+#: ... and one heard over (or just after) the coach's voice without GUESS_EXCESS_DB more sound
+GUESS_WAITS_VOICE = "waits for the second stage (heard over the coach's voice, not surely another voice)"
 #: Spoken words over the coach's voice are its own when the microphone had less than this much
 #: more sound (dB), for what the coach played, than in the seconds before (``Detection.excess_db``):
 #: the room gives its voice back at a steady level, and only another voice adds to it. Replayed
@@ -326,7 +328,7 @@ class Runtime:
             # had 20 dB and more. Over or just after a line with no such figure (the coach's voice
             # in the room for less than half the words) it waits too: the same soak, a "stop" guess
             # 4 s into a step's instruction, Whisper judged nothing there.
-            return GUESS_WAITS
+            return GUESS_WAITS_VOICE
         little_left = (echo_db[0] < USER_OVER_VOICE_DB if echo_db is not None
                        else over is not None or self._spoke_lately(ended_ago))
         unsure_voice = (excess_db is not None and excess_db < SURE_EXCESS_DB) or (excess_db is None and near_voice)
