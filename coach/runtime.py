@@ -75,6 +75,8 @@ SURE_EXCESS_DB = 2.0
 #: 2026-12-02, the machine loaded: an "ouch" guess eased off and Whisper judged nothing there).
 #: Below it the guess waits for its judgement, a few hundred milliseconds later.
 GUESS_EXCESS_DB = 6.0
+STRONG_GUESS_KEPT = ("a rejection of a guess heard with surely another voice over the coach's: what the "
+                     "guess did stays")
 NO_VOICE_BUT_THE_COACHS = "no voice but the coach's (no more sound in the room than its echo)"
 #: ... and a stop or pain word that the second stage did not write down, only found fitting the
 #: sound, is not taken over the coach's voice with less than that left (live barge-in run,
@@ -234,6 +236,13 @@ class Runtime:
         did not confirm the guess ``utterance`` (the session undoes what can be undone).
         """
         sure = source != "voice" if confirmed is None else confirmed
+        if rejected and utterance in self._strong_guesses:
+            # the guess was heard over the coach's voice with far more sound than its echo: someone
+            # spoke, and what they asked for (a pause, easing off) stays; Whisper's utterance ran over
+            # the coach's voice too, which outweighed the word (the end-to-end stop test, 2026-12-02:
+            # a user's "stop" at 19.9 dB paused, then "judged nothing" undid it)
+            self._queue.put(_OwnWords(self.clock.now(), command, text or command.value, STRONG_GUESS_KEPT))
+            return
         if rejected:
             self._queue.put(Heard(self.clock.now(), command, text, 0.0, source, confirmed=True,
                                   utterance=utterance, rejected=True))

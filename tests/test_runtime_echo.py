@@ -534,3 +534,25 @@ def test_a_strong_guess_is_not_undone_by_a_judgement_dropped_over_the_coachs_voi
     for item in items:
         rt._take(item)
     assert rt.session.phase is Phase.PAUSED
+
+
+def test_a_strong_guess_is_not_undone_by_its_rejection(tmp_path: Path) -> None:
+    """The end-to-end stop test with Piper's voice: the user's "stop" over the coach, 19.9 dB more
+    sound than its echo, paused; Whisper's utterance, mostly the coach's voice, was judged nothing,
+    and that rejection undid the user's stop. A guess that strong keeps what it did."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))
+    rt.session.handle(Heard(rt.clock.now(), Command.NEXT, "n", source="key"))   # into step one
+    rt._perform([Say(99, "and now roll a little higher")])
+    speaker.playing(99, 1.0, 3.0)
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=1, echo_db=(-6.3, -6.7), excess_db=19.9)
+    rt.command(Command.STOP, "judged nothing", confirmed=True, utterance=1, rejected=True)
+    items = queued(rt)
+    assert [type(i) for i in items] == [Heard, _OwnWords]
+    for item in items:
+        rt._take(item)
+    assert rt.session.phase is Phase.PAUSED
+    speaker.lines = []
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=2)   # no figures, nothing playing: not strong
+    rt.command(Command.STOP, "judged nothing", confirmed=True, utterance=2, rejected=True)
+    assert [type(i) for i in queued(rt)] == [Heard, Heard]
