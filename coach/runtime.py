@@ -63,7 +63,7 @@ GUESS_WAITS_VOICE = "waits for the second stage (heard over the coach's voice, n
 #: over a 3 s window, where the command is a short part, 0.9-2.0); the coach's own voice taken for
 #: commands, also where the canceller had lost the echo path (-0.3 dB left), -2.2 to 0.5 dB.
 #: Other commands are then dropped; a stop or pain guess waits for the second stage, and a
-#: confirmed one is dropped only when the coach said those words lately (stop must work).
+#: confirmed one is dropped too (since 2026-12-02, even one Whisper wrote down: see _coachs_voice).
 MIN_EXCESS_DB = 0.7
 #: ... and with this much more (dB), another voice was surely there: a command Whisper only found
 #: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
@@ -323,10 +323,11 @@ class Runtime:
                 return NO_VOICE_BUT_THE_COACHS
             if not sure and utterance is not None:
                 return GUESS_WAITS
-            if self._in_recent_lines(heard):
-                return NO_VOICE_BUT_THE_COACHS   # a stop or pain word, when the coach said it lately
-            if transcript is not None and not written:
-                return NO_VOICE_BUT_THE_COACHS   # ... or one Whisper did not write down (the soak: "P.")
+            # a stop or pain word too, even one Whisper wrote down: the soak of 2026-12-02 with
+            # Piper's voice had its "Step three of nine" written "stop 3 for a second" (excess -0.4
+            # dB) and a count written "Stop it!", each of which paused it. A user's stop over the
+            # coach is louder than that where pocketsphinx hears it (20 dB), and said again works
+            return NO_VOICE_BUT_THE_COACHS
         near_voice = over is not None or self._spoke_lately(ended_ago)
         if not sure and utterance is not None and ((excess_db is None and near_voice) or
                                                    (excess_db is not None and excess_db < GUESS_EXCESS_DB)):
@@ -375,16 +376,6 @@ class Runtime:
             return False
         when = time.monotonic() - (ended_ago or 0.0)
         return any(line.started <= when and line.started + line.out >= when - WORD_LATE for line in played())
-
-    def _in_recent_lines(self, heard: str) -> bool:
-        """Whether every word of ``heard`` is in one line the coach sent out lately (whenever it
-        said them)."""
-        played = getattr(self.speaker, "played", None)
-        if not callable(played):
-            return False
-        words = set(normalise(heard).split())
-        with self._said_lock:
-            return bool(words) and any(words <= set(self._said.get(line.id, [])) for line in played())
 
     def warning(self, text: str) -> None:
         """Something went wrong that the session carries on through (listening fell behind, the
