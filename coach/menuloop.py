@@ -9,20 +9,19 @@ makes its :class:`~coach.menu.Choice`.
 from __future__ import annotations
 
 import queue
-import sys
 import time
 from typing import TextIO
 
 from coach.commands import Command
 from coach.menu import Choice, Menu, MenuEffect, MenuEvent, Spoken, Typed
-from coach.runtime import Clock
+from coach.runtime import Clock, Output
 from coach.session import Heard, Log, Say, Silence, SpeechDone, Start, Tick, Tone
 from coach.speech.base import Speaker
 from coach.store import SessionLog
 from coach.transcript import Transcript
 
 
-class MenuLoop:
+class MenuLoop(Output):
     """Runs one menu to its choice. Thread-safe entry points: :meth:`command`, :meth:`words`,
     :meth:`text`, :meth:`speech_done`, :meth:`interrupt`."""
 
@@ -108,18 +107,3 @@ class MenuLoop:
             elif isinstance(e, Choice):
                 self.result = e
 
-    def _stop_speech(self) -> None:
-        if self._lines is not None:   # first: the speaker reports the lines it drops done as it stops
-            self._lines.silenced()
-        self.speaker.stop()
-
-    def _write_log(self, type_: str, data: dict[str, object]) -> None:
-        self.log.write(self.clock.now(), type_, dict(data))
-
-    def _print(self, line: str) -> None:
-        out = self.transcript or sys.stdout
-        try:
-            out.write(line + "\n")
-            out.flush()
-        except (OSError, ValueError):
-            pass

@@ -182,7 +182,36 @@ def _said_then(line: list[str], words: set[str], played: Played, heard_end: floa
     return False
 
 
-class Runtime:
+class Output:
+    """What a loop does to the speaker, the log and the printed transcript; shared by the session's
+    :class:`Runtime` and the menu's loop (:class:`coach.menuloop.MenuLoop`)."""
+
+    speaker: Speaker
+    log: SessionLog
+    clock: Clock
+    transcript: TextIO | None
+    _lines: Transcript | None
+
+    def _stop_speech(self) -> None:
+        # the transcript first: the speaker reports each line it drops done as it stops, and each
+        # would have become the transcript's current line, printed, though never heard
+        if self._lines is not None:
+            self._lines.silenced()
+        self.speaker.stop()
+
+    def _write_log(self, type_: str, data: dict[str, object]) -> None:
+        self.log.write(self.clock.now(), type_, dict(data))
+
+    def _print(self, line: str) -> None:
+        out = self.transcript or sys.stdout
+        try:
+            out.write(line + "\n")
+            out.flush()
+        except (OSError, ValueError):
+            pass
+
+
+class Runtime(Output):
     """Runs one session to its end. Thread-safe entry points: :meth:`command`, :meth:`text`,
     :meth:`speech_done`, :meth:`interrupt`."""
 
@@ -497,23 +526,6 @@ class Runtime:
             elif isinstance(e, Finish):
                 self.result = e
 
-    def _stop_speech(self) -> None:
-        # the transcript first: the speaker reports each line it drops done as it stops, and each
-        # would have become the transcript's current line, printed, though never heard
-        if self._lines is not None:
-            self._lines.silenced()
-        self.speaker.stop()
-
-    def _write_log(self, type_: str, data: dict[str, object]) -> None:
-        self.log.write(self.clock.now(), type_, dict(data))
-
-    def _print(self, line: str) -> None:
-        out = self.transcript or sys.stdout
-        try:
-            out.write(line + "\n")
-            out.flush()
-        except (OSError, ValueError):
-            pass
 
 
 _TIMED = re.compile(r"^@\s*(\d+(?:\.\d+)?)\s+(.*)$")
