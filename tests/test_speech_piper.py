@@ -126,6 +126,38 @@ def test_voice_is_loaded_once_on_the_synthesis_thread(joe: piper.PiperVoiceFile,
     assert loads == [f"coach-piper-{JOE}"]
 
 
+def test_a_line_needed_now_is_rendered_before_lines_rendered_ahead(joe: piper.PiperVoiceFile, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """After "stop" the reply must not wait behind the introduction rendered ahead (it did, 3-4 s):
+    lines said go before lines rendered ahead, and the line the speaker waits for goes first."""
+    order: list[str] = []
+    gate = threading.Event()
+    real = piper.render_with
+
+    def recording(loaded: Any, text: str, settings: VoiceSettings) -> Any:
+        gate.wait(30)
+        order.append(text)
+        return real(loaded, text, settings)
+
+    monkeypatch.setattr(piper, "render_with", recording)
+    synth = natural(piper_dir=_copy_of(joe, tmp_path))
+    busy = synth.render_async("one")
+    while not busy.running() and not busy.done():   # the thread is in "one" (and held there)
+        threading.Event().wait(0.01)
+    for line in ("two", "three", "four"):
+        synth.prepare(line)
+    said = synth.render_async("five")
+    synth.prepare("six")
+    synth.hurry("four")
+    synth.hurry("one")      # running already: nothing happens
+    synth.hurry("seven")    # never asked for: nothing happens
+    gate.set()
+    for line in ("one", "two", "three", "four", "five", "six"):
+        assert rms(synth.render(line)) > 100
+    assert said.done() and order == ["one", "four", "five", "two", "three", "six"]
+    assert synth.render_count == 6
+
+
 # -- the engine a profile names ---------------------------------------------------------------
 
 def test_profiles_name_their_engine() -> None:

@@ -97,14 +97,18 @@ class Synthesizer(Protocol):
     def set_rate(self, wpm: int) -> None:
         """Later renders use ``wpm`` words per minute."""
 
-    def render_async(self, text: str, settings: VoiceSettings | None = None) -> Future[Pcm]:
-        """A future of the PCM for ``text``: done already if cached."""
+    def render_async(self, text: str, settings: VoiceSettings | None = None, *, ahead: bool = False) -> Future[Pcm]:
+        """A future of the PCM for ``text``: done already if cached (``ahead``: a render ahead of
+        need, which may wait behind renders of lines already said)."""
 
     def render(self, text: str, settings: VoiceSettings | None = None) -> Pcm:
         """The PCM for ``text`` (blocks while it renders)."""
 
     def prepare(self, text: str) -> None:
         """Render ``text`` in the background so a later render finds it cached."""
+
+    def hurry(self, text: str, settings: VoiceSettings | None = None) -> None:
+        """``text`` is needed now: a queued render of it goes before the others."""
 
     def is_cached(self, text: str, settings: VoiceSettings | None = None) -> bool:
         """Whether ``text`` is rendered already."""

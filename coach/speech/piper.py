@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
+import itertools
 import json
 import os
 import queue
@@ -143,6 +144,12 @@ def render_with(loaded: Any, text: str, settings: VoiceSettings) -> Pcm:
 
 _Job = tuple[str, VoiceSettings, "Future[Pcm]", "PiperSynth"]
 
+#: Render order on a voice's thread, lowest first: a line the speaker is waiting for now (URGENT),
+#: a line said (SAID), a line rendered ahead (AHEAD). A short soak and the end-to-end stop test
+#: (2026-12-02) heard "Stopped." 3-4 s late: it was queued behind the whole introduction, rendered
+#: ahead, whose lines the stop had dropped.
+URGENT, SAID, AHEAD = 0, 1, 2
+
 
 #: How much lower than the rest of the coach the synthesis thread runs (a nice value, added):
 #: listening comes first when the machine is busy. Rendering is done ahead (a step's lines when it
@@ -175,7 +182,8 @@ class _VoiceThread:
 
     def __init__(self, voice: PiperVoiceFile) -> None:
         self.voice = voice
-        self._jobs: queue.Queue[_Job | None] = queue.Queue()
+        self._jobs: queue.PriorityQueue[tuple[int, int, _Job | None]] = queue.PriorityQueue()
+        self._order = itertools.count()
         self._closing = False
         self._thread = threading.Thread(target=self._run, name=f"coach-piper-{voice.id}", daemon=True)
         self._thread.start()
@@ -197,14 +205,17 @@ class _VoiceThread:
             cls._instances.clear()
         for t in threads:
             t._closing = True
-            t._jobs.put(None)
+            t._jobs.put((-1, -1, None))
         deadline = time.monotonic() + timeout
         for t in threads:
             t._thread.join(max(0.0, deadline - time.monotonic()))
 
-    def submit(self, text: str, settings: VoiceSettings, owner: PiperSynth) -> Future[Pcm]:
-        fut: Future[Pcm] = Future()
-        self._jobs.put((text, settings, fut, owner))
+    def submit(self, text: str, settings: VoiceSettings, owner: PiperSynth, *, priority: int = SAID,
+               fut: Future[Pcm] | None = None) -> Future[Pcm]:
+        """Queue a render at ``priority`` (URGENT, SAID or AHEAD). ``fut``: a render queued earlier,
+        queued again to move it up (whichever copy comes first renders it; the other is skipped)."""
+        fut = Future() if fut is None else fut
+        self._jobs.put((priority, next(self._order), (text, settings, fut, owner)))
         return fut
 
     def _run(self) -> None:
@@ -216,15 +227,15 @@ class _VoiceThread:
         except Exception as e:   # every job below is rendered by its synth's fallback instead
             error = e
         while True:
-            job = self._jobs.get()
+            _, _, job = self._jobs.get()
             if job is None:
                 return
             text, settings, fut, owner = job
             if self._closing:
                 fut.cancel()
                 continue
-            if not fut.set_running_or_notify_cancel():
-                continue
+            if fut.running() or fut.done() or not fut.set_running_or_notify_cancel():
+                continue   # a copy moved up by hurry() rendered it, or it was cancelled
             try:
                 if error is not None:
                     fut.set_result(owner.fallback_render(text, settings, error))
@@ -252,8 +263,11 @@ class PiperSynth(CachedSynth):
     def engine(self) -> str:
         return "espeak" if self._fallback is not None else "piper"
 
-    def _submit(self, text: str, settings: VoiceSettings) -> Future[Pcm]:
-        return _VoiceThread.get(self.voice).submit(text, settings, self)
+    def _submit(self, text: str, settings: VoiceSettings, *, ahead: bool = False) -> Future[Pcm]:
+        return _VoiceThread.get(self.voice).submit(text, settings, self, priority=AHEAD if ahead else SAID)
+
+    def _hurry(self, text: str, settings: VoiceSettings, fut: Future[Pcm]) -> None:
+        _VoiceThread.get(self.voice).submit(text, settings, self, priority=URGENT, fut=fut)
 
     def fallback_render(self, text: str, settings: VoiceSettings, error: BaseException) -> Pcm:
         """Render with espeak-ng because the voice failed to load (says so once). On the voice's thread."""

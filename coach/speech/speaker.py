@@ -33,7 +33,7 @@ class AudioSpeaker:
         self._done = done
         self.synth = synth
         self.player = player_factory(self._player_done)
-        self._feed: deque[tuple[int, int, Future[Pcm]]] = deque()   # (generation, id, render)
+        self._feed: deque[tuple[int, int, str, Future[Pcm]]] = deque()   # (generation, id, text, render)
         self._gen = 0
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -45,7 +45,7 @@ class AudioSpeaker:
     def say(self, utterance_id: int, text: str) -> None:
         fut = self.synth.render_async(text)
         with self._wake:
-            self._feed.append((self._gen, utterance_id, fut))
+            self._feed.append((self._gen, utterance_id, text, fut))
             self._wake.notify()
 
     def prepare(self, text: str) -> None:
@@ -60,7 +60,7 @@ class AudioSpeaker:
             self._gen += 1
             dropped = list(self._feed)
             self._feed.clear()
-        for _, uid, _ in dropped:
+        for _, uid, _, _ in dropped:
             self._report(uid, True)
 
     def duck(self, on: bool) -> None:
@@ -119,8 +119,11 @@ class AudioSpeaker:
                     self._wake.wait()
                 if self._closed:
                     return
-                gen, uid, fut = self._feed[0]
+                gen, uid, text, fut = self._feed[0]
+                synth = self.synth
                 self._in_hand = True
+            if not fut.done():
+                synth.hurry(text)   # the next line to play goes before lines rendered ahead or dropped
             try:
                 pcm = fut.result(timeout=60)
                 error = False

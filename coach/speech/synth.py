@@ -267,12 +267,18 @@ class CachedSynth:
         """Later renders use ``wpm`` words per minute."""
         self._settings = replace(self._settings, rate=int(wpm))
 
-    def _submit(self, text: str, settings: VoiceSettings) -> Future[Pcm]:
-        """Queue one render on the engine (never blocks)."""
+    def _submit(self, text: str, settings: VoiceSettings, *, ahead: bool = False) -> Future[Pcm]:
+        """Queue one render on the engine (never blocks); ``ahead``: a render ahead of need, which
+        an engine with an ordered queue may do after the others."""
         raise NotImplementedError
 
-    def render_async(self, text: str, settings: VoiceSettings | None = None) -> Future[Pcm]:
-        """A future of the PCM for ``text``: done already if cached, else queued on the engine."""
+    def _hurry(self, text: str, settings: VoiceSettings, fut: Future[Pcm]) -> None:
+        """Move the queued render ``fut`` to the front of the engine's queue (engines whose queue
+        is first come, first served leave it where it is)."""
+
+    def render_async(self, text: str, settings: VoiceSettings | None = None, *, ahead: bool = False) -> Future[Pcm]:
+        """A future of the PCM for ``text``: done already if cached, else queued on the engine
+        (``ahead``: behind the renders of lines already said)."""
         key = (text, settings or self._settings)
         with self._lock:
             fut = self._cache.get(key)
@@ -280,7 +286,7 @@ class CachedSynth:
                 self._cache.move_to_end(key)
                 return fut
             self.render_count += 1
-            fut = self._submit(key[0], key[1])
+            fut = self._submit(key[0], key[1], ahead=ahead)
             self._cache[key] = fut
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
@@ -292,7 +298,15 @@ class CachedSynth:
 
     def prepare(self, text: str) -> None:
         """Render ``text`` in the background so a later :meth:`render` finds it cached."""
-        self.render_async(text)
+        self.render_async(text, ahead=True)
+
+    def hurry(self, text: str, settings: VoiceSettings | None = None) -> None:
+        """``text`` is needed now: if its render is queued and not begun, it goes first."""
+        key = (text, settings or self._settings)
+        with self._lock:
+            fut = self._cache.get(key)
+        if fut is not None and not fut.running() and not fut.done():
+            self._hurry(key[0], key[1], fut)
 
     def is_cached(self, text: str, settings: VoiceSettings | None = None) -> bool:
         with self._lock:
@@ -305,6 +319,6 @@ class Synth(CachedSynth):
 
     engine = "espeak"
 
-    def _submit(self, text: str, settings: VoiceSettings) -> Future[Pcm]:
+    def _submit(self, text: str, settings: VoiceSettings, *, ahead: bool = False) -> Future[Pcm]:
         fut: Future[Pcm] = _EngineThread.get().submit(lambda engine: _render_in_engine(engine, text, settings))
         return fut
