@@ -266,12 +266,16 @@ def open_audio(plan: AudioPlan, config: Config, hooks: Hooks, stdin: TextIO, err
         return audio, deaf
 
 
-def _safety_known(routine: Routine) -> bool:
-    """Whether this routine's safety notes, as they are now, were heard in full before."""
+def _safety_notes(routine: Routine) -> tuple[bool, bool]:
+    """Whether the short introduction will do (this routine's safety notes, as they are now, were
+    heard in full before, and the user did not ask for them in full every time), and whether to
+    ask the user which they want (not asked yet)."""
     try:
-        return store.safety_heard(routine.id) == routine.safety_fingerprint
+        short = store.notes_short()
+        heard = store.safety_heard(routine.id) == routine.safety_fingerprint
     except OSError:
-        return False
+        return False, False
+    return heard and short is not False, short is None
 
 
 def profile_rate(voice: str, config: Config) -> int:
@@ -445,10 +449,11 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         if not text_mode:
             audio, deaf = open_audio(plan.audio(), config, hooks, stdin, err)
             text_mode = audio is None
+    known, ask = _safety_notes(routine)
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
                       rate=profile_rate(plan.voice, config), cannot_hear=deaf, offer=plan.offer,
-                      offer_when=plan.offer_when, safety_known=_safety_known(routine))
+                      offer_when=plan.offer_when, safety_known=known, ask_notes=ask)
     session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
@@ -489,6 +494,8 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         store.remember_level(routine.id, result.level)
         if session.safety_heard:
             store.remember_safety_heard(routine.id, routine.safety_fingerprint)
+        if session.notes_short is not None:
+            store.remember_notes_short(session.notes_short)
         if result.completed:
             store.clear_resume()
     return result

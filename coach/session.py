@@ -198,6 +198,11 @@ class Options:
     #: the user has heard this routine's safety notes in full before, and they have not changed:
     #: the introduction is the short one
     safety_known: bool = False
+    #: after the full safety notes, heard to their end, ask whether to keep them short next time
+    #: (the user has not chosen yet); the answer is :attr:`Session.notes_short`
+    ask_notes: bool = False
+    #: seconds the coach waits for that answer, from the end of the question, before it takes "short"
+    notes_wait: float = 10.0
     #: why the coach cannot hear this session ("the microphone could not be opened"): said first,
     #: with the keys to use instead ("": it can hear)
     cannot_hear: str = ""
@@ -206,6 +211,8 @@ class Options:
 #: The short introduction's safety line, for someone who heard the routine's notes before.
 SAFETY_KNOWN = ("You have heard this routine's safety notes before, and they have not changed. In short: "
                 "stop at once if anything is sharp, shooting or numb, and say ouch if anything hurts.")
+NOTES_QUESTION = ("Next time, shall I keep these safety notes short? Say yes, or press y. For the full notes "
+                  "every time, say no, or press n. If I hear nothing, I will keep them short.")
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To start from the beginning, "
                    "say no, or press n.")
 #: The keys, said aloud to someone the coach cannot hear.
@@ -316,6 +323,13 @@ class Session:
         #: was said, none of it cut short (then the next session of this routine gives the short one)
         self.full_intro = False
         self.safety_heard = False
+        #: the coach asks NOTES_QUESTION (Options.ask_notes) and waits for the answer
+        self.asking_notes = False
+        #: the question's utterance, until it has been played: the wait starts then
+        self.notes_question: int | None = None
+        #: the answer: True to keep the notes short next time, False for the full notes every
+        #: time, None when it was not asked (the app keeps it in the profile)
+        self.notes_short: bool | None = None
         self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
         #: acted on again (and of judgements acted on, for a guess that comes after its judgement)
@@ -372,6 +386,8 @@ class Session:
         """
         if self.asking_resume:
             return self.asked_at + self.options.offer_wait
+        if self.asking_notes:
+            return None if self.notes_question is not None else self.asked_at + self.options.notes_wait
         if self.phase is Phase.PAUSED:
             if self.asking_end == LONG_PAUSE:
                 return self.asked_at + self.options.answer_wait
@@ -424,6 +440,10 @@ class Session:
             if self.now - self.asked_at >= self.options.offer_wait:
                 self._say("I heard nothing, so I will carry on from there.")
                 self._resume_answered(carry_on=True, how="no answer")
+            return
+        if self.asking_notes:
+            if self.notes_question is None and self.now - self.asked_at >= self.options.notes_wait:
+                self._notes_answered(short=True, how="no answer")
             return
         if self.phase is Phase.PAUSED:
             if self.asking_end == LONG_PAUSE:
@@ -524,9 +544,36 @@ class Session:
         self._say("Say stop at any time to pause. To hear the rest, ask: what can I say?", Kind.INTRO)
         self._out.append(Prepare(self.step.say))
 
+    def _intro_heard(self) -> bool:
+        """Every line of the full introduction was played to its end, none cut short."""
+        return self.full_intro and not self.intro_lines and not self.intro_to_say_again and self.phase is Phase.INTRO
+
+    def _intro_over(self) -> None:
+        """The introduction has been said: ask about the safety notes (once), else begin the step."""
+        if self.options.ask_notes and self.notes_short is None and self._intro_heard():
+            self.asking_notes = True
+            self.notes_short = True   # the default, if nothing else is said
+            self._log("asked", question="notes")
+            self.notes_question = self._say(NOTES_QUESTION)
+            return
+        self._begin_step(self.step_index)
+
+    def _notes_answered(self, short: bool, how: str) -> None:
+        """The answer to NOTES_QUESTION; step one follows once the reply has been said."""
+        self.asking_notes = False
+        self.notes_question = None
+        self.notes_short = short
+        self._log("answered", question="notes", short=short, how=how)
+        if how == "no answer":
+            self._say("I heard nothing, so next time the safety notes will be short.")
+        else:
+            self._silence()
+            self._say("Next time, the safety notes will be short." if short
+                      else "I will give the safety notes in full every time.")
+
     def _begin_step(self, index: int) -> None:
-        if self.full_intro and not self.intro_lines and not self.intro_to_say_again and self.phase is Phase.INTRO:
-            self.safety_heard = True   # every line of the full introduction was played to its end
+        if self._intro_heard():
+            self.safety_heard = True
             self._log("safety_heard")
         self.intro_lines.clear()
         self.intro_to_say_again = []
@@ -561,8 +608,11 @@ class Session:
         self.outstanding.discard(event.utterance_id)
         if not event.interrupted:
             self.intro_lines.pop(event.utterance_id, None)
-        if self.phase is Phase.INTRO and not self.outstanding and not self.asking_resume:
-            self._begin_step(self.step_index)
+        if event.utterance_id == self.notes_question:
+            self.notes_question = None
+            self.asked_at = self.now   # the wait for the answer starts once the question was heard
+        if self.phase is Phase.INTRO and not self.outstanding and not self.asking_resume and not self.asking_notes:
+            self._intro_over()
         elif self.phase is Phase.INSTRUCTION and event.utterance_id == self.instruction_id:
             self.phase = Phase.RUNNING
         elif self.phase is Phase.ENDING and not self.outstanding:
@@ -618,7 +668,7 @@ class Session:
             self.paused_by = None
             return
         if (event.command in (Command.YES, Command.NO) and event.source == "voice" and not self.asking_resume
-                and self.asking_end is None):
+                and self.asking_end is None and not self.asking_notes):
             # a spoken yes or no with no question asked is chat: nothing is done, and the log says
             # so (the soak: the coach's count "nine" heard as "No" was logged as a command)
             self._log_heard(event, ignored="no question asked")
@@ -639,6 +689,19 @@ class Session:
         if self.asking_resume:
             self._answer_resume(event)
             return
+        if self.asking_notes:
+            if event.command is Command.YES or event.command is Command.NO or (
+                    event.command is Command.NEXT and event.source == "key"):   # y, n, or the words
+                self._notes_answered(short=event.command is Command.YES, how=event.command.value)
+                return
+            if event.command in (Command.HELP, Command.REPEAT):   # the question again, and its wait
+                self._silence()
+                self.notes_question = self._say(NOTES_QUESTION)
+                return
+            # any other command leaves the notes short next time, and is done as usual
+            self.asking_notes = False
+            self.notes_question = None
+            self._log("answered", question="notes", short=True, how=event.command.value)
         if self.asking_end is not None and self._answer(event):
             self._remember(key)
             return

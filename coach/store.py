@@ -162,6 +162,19 @@ def remember_safety_heard(routine_id: str, fingerprint: str) -> None:
     _remember("safety_heard", routine_id, fingerprint)
 
 
+def notes_short() -> bool | None:
+    """Whether the user chose to hear the safety notes short once heard in full (True), or in full
+    every time (False); None: not asked yet, or a spoilt file."""
+    value = (read_json(profile_path()) or {}).get("safety_notes")
+    return {"short": True, "full": False}.get(value) if isinstance(value, str) else None
+
+
+def remember_notes_short(short: bool) -> None:
+    data = read_json(profile_path()) or {}
+    data["safety_notes"] = "short" if short else "full"
+    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def starting_level(routine_start: int, cap: int, remembered: int | None) -> int:
     """Where a session starts: the remembered level, but never more than one above the routine's
     start level and never above its cap."""

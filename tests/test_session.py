@@ -18,7 +18,9 @@ from coach.routine import Cue, Routine, Step
 from coach.session import (
     MAX_RATE,
     MIN_RATE,
+    NOTES_QUESTION,
     RATE_STEP,
+    STOPPED,
     Checkpoint,
     Effect,
     Finish,
@@ -1352,3 +1354,87 @@ def test_the_short_introduction_for_someone_who_heard_the_notes_before() -> None
         assert note.rstrip(".") in said_full
     short.settle()
     assert short.s.phase in (Phase.INSTRUCTION, Phase.RUNNING) and short.s.step_index == 0 and not short.s.safety_heard
+
+
+# -- issue 18 point 3: ask whether to keep the safety notes short, and remember ----------------
+
+
+def _asked_about_notes() -> Driver:
+    """A full introduction heard to its end, with the question about the notes asked and heard."""
+    d = Driver(ask_notes=True)
+    d.start()
+    d.settle()
+    assert d.s.asking_notes and NOTES_QUESTION in spoken(d.effects)
+    assert d.s.phase is Phase.INTRO, "step one waits for the answer"
+    return d
+
+
+def test_after_the_full_notes_the_coach_asks_whether_to_keep_them_short() -> None:
+    d = _asked_about_notes()
+    assert logs(d.effects, "asked")[-1].data["question"] == "notes"
+    assert d.s.next_due() == d.now + d.s.options.notes_wait, "the wait starts once the question was heard"
+
+
+@pytest.mark.parametrize(("command", "source", "short"), [
+    (Command.YES, "voice", True), (Command.YES, "key", True),
+    (Command.NO, "voice", False), (Command.NO, "key", False), (Command.NEXT, "key", False)])
+def test_the_answer_about_the_notes_is_kept_and_step_one_follows(command: Command, source: str, short: bool) -> None:
+    d = _asked_about_notes()
+    out = d.send(Heard(d.now, command, command.value, source=source))
+    assert d.s.notes_short is short and not d.s.asking_notes
+    assert ("will be short" if short else "in full every time") in spoken(out)
+    d.settle()
+    assert d.s.phase in (Phase.INSTRUCTION, Phase.RUNNING) and d.s.step_index == 0
+    assert d.s.safety_heard, "the notes were heard in full before the question"
+
+
+def test_no_answer_about_the_notes_keeps_them_short_after_the_spoken_wait() -> None:
+    d = _asked_about_notes()
+    d.tick(d.s.options.notes_wait - 1)
+    assert d.s.asking_notes, "still waiting"
+    out = d.tick(1.5)
+    assert "I heard nothing" in spoken(out) and d.s.notes_short is True
+    d.settle()
+    assert d.s.phase in (Phase.INSTRUCTION, Phase.RUNNING)
+
+
+def test_a_spoken_next_during_the_question_begins_step_one_and_keeps_the_notes_short() -> None:
+    d = _asked_about_notes()
+    d.hear(Command.NEXT)
+    assert d.s.notes_short is True and not d.s.asking_notes
+    assert d.s.phase is Phase.INSTRUCTION and d.s.step_index == 0
+
+
+def test_stop_during_the_question_pauses_and_next_carries_on_to_step_one() -> None:
+    d = _asked_about_notes()
+    out = d.hear(Command.STOP)
+    assert d.s.phase is Phase.PAUSED and STOPPED in spoken(out)
+    d.settle()
+    d.hear(Command.NEXT)
+    d.settle()
+    assert d.s.phase in (Phase.INSTRUCTION, Phase.RUNNING) and d.s.step_index == 0
+
+
+def test_the_question_is_not_asked_when_the_notes_were_cut_short_or_known_or_not_wanted() -> None:
+    cut = Driver(ask_notes=True)
+    cut.start()
+    cut.hear(Command.NEXT)
+    cut.settle()
+    known = Driver(ask_notes=True, safety_known=True)
+    known.start()
+    known.settle()
+    chosen = Driver()
+    chosen.start()
+    chosen.settle()
+    for d in (cut, known, chosen):
+        assert NOTES_QUESTION not in spoken(d.effects) and d.s.notes_short is None
+        assert d.s.phase in (Phase.INSTRUCTION, Phase.RUNNING)
+
+
+@pytest.mark.parametrize("command", [Command.HELP, Command.REPEAT])
+def test_help_during_the_question_about_the_notes_asks_it_again(command: Command) -> None:
+    d = _asked_about_notes()
+    out = d.hear(command)
+    assert NOTES_QUESTION in spoken(out) and d.s.asking_notes and d.s.next_due() is None
+    d.done()
+    assert d.s.next_due() == d.now + d.s.options.notes_wait, "a new wait once it was heard again"

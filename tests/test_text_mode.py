@@ -174,12 +174,39 @@ def test_the_safety_notes_in_full_the_first_time_and_when_they_change_then_the_s
 
     first, second = run(), run()
     assert "heard this routine's safety notes before" not in first
+    # after the full notes the coach asked, heard nothing, and keeps them short from now on
+    assert "Next time, shall I keep these safety notes short?" in first and "I heard nothing" in first
+    assert json.loads((tmp_path / "data" / "profile.json").read_text())["safety_notes"] == "short"
+    assert "shall I keep these safety notes short" not in second, "asked once"
     assert "heard this routine's safety notes before" in second
     assert len(second) < len(first)
     routine.write_text(source.replace("safety = [", 'safety = [\n    "Keep your feet flat on the floor.",', 1),
                        encoding="utf-8")
     third = run()
     assert "Keep your feet flat on the floor." in third and "heard this routine's safety notes before" not in third
+
+
+def test_no_to_the_question_about_the_notes_gives_them_in_full_every_time(tmp_path: Path) -> None:
+    """Issue 18 point 3, "ask and remember": "no" keeps the full safety notes for later sessions."""
+    log = tmp_path / "first.jsonl"
+    proc = _start(tmp_path, log, "--speed", "5")
+    assert proc.stdin is not None
+    wait_for(lambda: any(r["type"] == "asked" and r.get("question") == "notes" for r in log_records(log)),
+             "the question about the safety notes")
+    proc.stdin.write("no\n")
+    proc.stdin.flush()
+    wait_for(lambda: any(r["type"] == "answered" for r in log_records(log)), "the answer to be taken")
+    proc.stdin.write("x\nx\n")
+    proc.stdin.close()
+    proc.wait(timeout=60)
+    answered = [r for r in log_records(log) if r["type"] == "answered"]
+    assert answered[0]["short"] is False and answered[0]["how"] == "no", answered
+    assert json.loads((tmp_path / "data" / "profile.json").read_text())["safety_notes"] == "full"
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--fresh", "--speed", "500"], input="",
+                       capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert "heard this routine's safety notes before" not in p.stdout, "the full notes, as asked"
+    assert "shall I keep these safety notes short" not in p.stdout, "the answer was remembered"
 
 
 def test_help_typed_before_the_session_begins_does_not_reprint_the_introduction(tmp_path: Path) -> None:
@@ -191,4 +218,5 @@ def test_help_typed_before_the_session_begins_does_not_reprint_the_introduction(
     lines = p.stdout.splitlines()
     assert sum(line.startswith("Tennis balls, lying down.") for line in lines) == 1, p.stdout
     assert sum(line.startswith("You will need") for line in lines) == 1, p.stdout
-    assert any("Say stop or pause to pause" in line or "what can I say" in line.lower() for line in lines)
+    # the "?" came while the coach asked whether to keep the notes short: it asks again
+    assert sum("shall I keep these safety notes short" in line for line in lines) == 2, p.stdout
