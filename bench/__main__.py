@@ -1,7 +1,8 @@
 """`make bench`: run every benchmark and print its figures.
 
 `python -m bench speech`, `python -m bench listen`, `python -m bench duck`, `python -m bench soak` or
-`python -m bench barge` runs one. soak and barge are live: whole `coach run` sessions against a
+`python -m bench barge` runs one; `python -m bench curve` gives the second stage's commands heard
+against false accepts over a grid of thresholds. soak and barge are live: whole `coach run` sessions against a
 private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SUITES = ("speech", "listen", "duck", "soak", "barge")
+SUITES = ("speech", "listen", "curve", "duck", "soak", "barge")
 
 
 def main(argv: list[str]) -> int:

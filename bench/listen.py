@@ -28,6 +28,7 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -152,20 +153,30 @@ def make(engine: str) -> Recognizer:
     return make_recognizer(engine, "en", err=sys.stdout)
 
 
-def real_negatives(rec: Recognizer, folder: str) -> dict[str, float]:
-    """False accepts an hour on real people's speech with no command in it (every audio file in
-    ``folder``, decoded with the ``av`` library that faster-whisper brings)."""
-    from pathlib import Path
-
-    from faster_whisper.audio import decode_audio
-
+def audio_files(folder: str) -> list[Path]:
+    """The audio files in ``folder``, sorted (none: the benchmark stops with a line saying so)."""
     files = sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in (".flac", ".wav", ".ogg", ".mp3"))
     if not files:
         raise SystemExit(f"bench: no audio files in {folder}")
+    return files
+
+
+def read_audio(path: Path) -> Block:
+    """Any audio file as 16 kHz mono int16 (decoded with the ``av`` library faster-whisper brings)."""
+    from faster_whisper.audio import decode_audio
+
+    x = np.asarray(decode_audio(str(path), sampling_rate=16000), dtype=np.float32)
+    return np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16)
+
+
+def real_negatives(rec: Recognizer, folder: str) -> dict[str, float]:
+    """False accepts an hour on real people's speech with no command in it (every audio file in
+    ``folder``)."""
+    files = audio_files(folder)
     level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
     seconds, cpu, fa, heard = 0.0, 0.0, 0, []
     for f in files:
-        audio = np.clip(np.round(decode_audio(str(f), sampling_rate=16000) * 32767), -32768, 32767).astype(np.int16)
+        audio = read_audio(f)
         rec.reset()
         t0 = time.process_time()
         found = acted(run_blocks(Pipeline(rec, denoise=denoiser(level)), audio))

