@@ -821,3 +821,61 @@ def test_the_pipeline_tells_how_much_louder_than_the_echo_the_room_was() -> None
     assert all(x is not None and abs(x) < 0.7 for x in alone), alone
     over = pipeline.excess_db(7.0, 8.0)
     assert over is not None and over > 3.0, over
+
+
+class _SpanRecognizer:
+    """Says "stop" once, over a given span, when the audio fed reaches its end."""
+
+    name = "span"
+
+    def __init__(self, start: float, end: float) -> None:
+        self.span = start, end
+        self.samples = 0
+
+    def accept(self, block: Block) -> list[Detection]:
+        before, self.samples = self.samples, self.samples + len(block)
+        at = self.span[1] * SAMPLE_RATE
+        if before < at <= self.samples:
+            return [Detection(Command.STOP, "stop it", 1.0, self.span[1], self.span[0], self.span[1],
+                              confirmed=True, utterance=1, transcript="Stop it!")]
+        return []
+
+    def reset(self) -> None:
+        self.samples = 0
+
+    def flush(self) -> list[Detection]:
+        return []
+
+
+@pytest.mark.parametrize("user", [False, True])
+def test_words_heard_partly_over_a_short_line_get_the_figures_of_that_part(user: bool) -> None:
+    """The soak (2026-12-02): Whisper wrote "Stop it!" over the count "four", its span mostly after
+    the count, so with no echo figures, and the session paused. When the rest of the span was
+    quiet, the words get the excess of the part over the coach's voice (near 0 dB: its own); with a
+    user speaking there, they keep no figure (and the runtime's other rules judge them)."""
+    rng = np.random.default_rng(11)
+    n = SAMPLE_RATE * 8
+    ref = np.zeros(n)
+    for at in (1.0, 3.0, 5.0):   # counts, 0.4 s each
+        a = int(at * SAMPLE_RATE)
+        ref[a:a + int(0.4 * SAMPLE_RATE)] = speechlike(rng, int(0.4 * SAMPLE_RATE))
+    delay = 1600
+    echo = 0.5 * np.concatenate([np.zeros(delay), ref[:-delay]])
+    voice = np.zeros(n)
+    if user:
+        a = int(5.6 * SAMPLE_RATE)
+        voice[a:a + int(0.7 * SAMPLE_RATE)] = speechlike(rng, int(0.7 * SAMPLE_RATE)) * 0.5
+    mic = np.clip(echo + voice + rng.normal(0, 20, n), -32768, 32767).astype(np.int16)
+    pipeline = Pipeline(_SpanRecognizer(4.9, 6.4))
+    found: list[Detection] = []
+    ref16 = ref.astype(np.int16)
+    for i in range(0, n, BLOCK_SAMPLES):
+        found += pipeline.feed(mic[i:i + BLOCK_SAMPLES], ref16[i:i + BLOCK_SAMPLES])
+    assert len(found) == 1 and found[0].echo_db is None, "the coach's voice was there for less than half the span"
+    part = pipeline.outside_db(4.9, 6.4)
+    assert part is not None
+    if user:
+        assert part[0] > -20.0 and found[0].excess_db is None, part
+    else:
+        assert part[0] < -25.0, part
+        assert found[0].excess_db is not None and found[0].excess_db < 0.7, found[0]
