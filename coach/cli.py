@@ -34,6 +34,7 @@ _HANDLERS = {
     "render": "speech:cmd_render",
     "listen": "listen:cmd_listen",
     "models": "listen:cmd_models",
+    "notes": "profile:cmd_notes",
     "menu": "menu:cmd_menu",   # `coach` with no command
 }
 
@@ -134,6 +135,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("text", help="the words to say, in quotes")
     s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
     s.add_argument("--output-device", metavar="D", help="speaker, by name or index (see `coach devices`)")
+
+    s = sub.add_parser("notes", help="say how the safety notes are given once heard in full; or change it")
+    s.add_argument("choice", nargs="?", choices=["short", "full", "ask"],
+                   help="short: one line of them after the first full hearing; full: in full every time; "
+                        "ask: ask again after the next full notes")
 
     sub.add_parser("voices", help="list voice profiles and the engine's installed voices")
     sub.add_parser("devices", help="list audio input and output devices")

@@ -169,9 +169,13 @@ def notes_short() -> bool | None:
     return {"short": True, "full": False}.get(value) if isinstance(value, str) else None
 
 
-def remember_notes_short(short: bool) -> None:
+def remember_notes_short(short: bool | None) -> None:
+    """Keep the choice (None: forget it, so that the next full notes ask again)."""
     data = read_json(profile_path()) or {}
-    data["safety_notes"] = "short" if short else "full"
+    if short is None:
+        data.pop("safety_notes", None)
+    else:
+        data["safety_notes"] = "short" if short else "full"
     write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 

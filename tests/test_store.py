@@ -291,3 +291,23 @@ def test_default_log_path_is_under_the_data_dir(data: Path) -> None:
     path = SessionLog.default_path("swedish")
     assert path.parent == data / "sessions"
     assert path.name.endswith("-swedish.jsonl")
+
+
+def test_the_notes_choice_is_kept_changed_and_forgotten_by_coach_notes(data: Path) -> None:
+    """Issue 18 point 3: the answer to "shall I keep these safety notes short?" is kept in the
+    profile beside what else is there; `coach notes` tells it and changes it, and a spoilt value
+    counts as not chosen."""
+    from coach.cli import main
+
+    store.remember_level("tennis-balls", 3)
+    assert store.notes_short() is None
+    out = io.StringIO()
+    assert main(["notes"], out) == 0 and "not chosen yet" in out.getvalue()
+    assert main(["notes", "full"], out) == 0 and store.notes_short() is False
+    assert "in full" in out.getvalue().splitlines()[-1]
+    assert main(["notes", "short"], out) == 0 and store.notes_short() is True
+    assert store.remembered_level("tennis-balls") == 3, "the rest of the profile stays"
+    assert main(["notes", "ask"], out) == 0 and store.notes_short() is None
+    assert "safety_notes" not in json.loads(store.profile_path().read_text())
+    store.profile_path().write_text(json.dumps({"safety_notes": 7}))
+    assert store.notes_short() is None
