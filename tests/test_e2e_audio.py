@@ -148,9 +148,10 @@ def test_the_coach_does_not_act_on_the_words_it_is_saying(pulse: PulseServer, tm
     log = tmp_path / "session.jsonl"
     proc = _coach(pulse, tmp_path, log)
     try:
-        # a command acted on (a "stop" pauses the intro for good) ends the wait too
+        # a command acted on (a "stop" pauses the intro for good) ends the wait too; after the full
+        # notes (about 80 s) the coach asks whether to keep them short, and waits 10 s for the answer
         wait_for(lambda: any(r["type"] in ("step", "command") for r in log_records(log)), "the intro to finish",
-                 120)
+                 180)
     finally:
         _out, err = _finish(proc)
     records = log_records(log)
