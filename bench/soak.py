@@ -55,6 +55,8 @@ from typing import IO, Any, TypeAlias
 
 import numpy as np
 
+from coach.speech.base import TONE_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -385,7 +387,9 @@ def describe(record: dict[str, Any], said: dict[int, str]) -> str:
     text = f"t={record['t']:.1f}  heard {record.get('text')!r} as {record.get('command')}: {what}"
     if "echo_db" in record:
         text += f"; echo_db {record['echo_db']}"
-    if "over" in record:
+    if record.get("over") == TONE_ID:
+        text += "; over an earcon"
+    elif "over" in record:
         line = said.get(record["over"], "?")
         text += f"; over line {record['over']}: {line[:70]!r}" + ("..." if len(line) > 70 else "")
     return text

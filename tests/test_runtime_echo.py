@@ -12,7 +12,7 @@ from coach.commands import Command
 from coach.routine import find
 from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _OwnWords
 from coach.session import Heard, Phase, Say, Session, Start
-from coach.speech.base import Played
+from coach.speech.base import TONE_ID, Played
 from coach.speech.fake import PrintSpeaker
 from coach.store import SessionLog
 
@@ -497,6 +497,20 @@ def test_a_guess_over_the_coachs_voice_with_no_echo_figures_waits(tmp_path: Path
     items = queued(rt)
     assert len(items) == 1 and isinstance(items[0], _OwnWords) and "waits" in items[0].reason
     speaker.lines = []
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=9, ended_ago=0.1)
+    assert [type(i) for i in queued(rt)] == [Heard]
+
+
+def test_a_guess_just_after_an_earcon_waits_for_its_judgement(tmp_path: Path) -> None:
+    """The soak of 2026-12-03: an "ouch" guess 0.8 s after a step began, its earcon played and its
+    instruction not yet, eased off (no line was playing); Whisper judged nothing there. An earcon
+    is the coach's sound in the room as a line is: a guess over it or just after it waits."""
+    rt, speaker = runtime(tmp_path)
+    speaker.lines = [Played(TONE_ID, time.monotonic() - 0.6, 0.24)]
+    rt.command(Command.PAIN, "ouch", confirmed=False, utterance=8, ended_ago=0.1)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords) and "waits" in items[0].reason
+    speaker.lines = [Played(TONE_ID, time.monotonic() - 9.0, 0.24)]   # long ago: nothing near
     rt.command(Command.PAIN, "ouch", confirmed=False, utterance=9, ended_ago=0.1)
     assert [type(i) for i in queued(rt)] == [Heard]
 

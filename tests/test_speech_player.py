@@ -107,6 +107,27 @@ def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
     assert not heard[-20:].any()
 
 
+def test_an_earcon_played_is_told_with_the_lines(inproc: PulseServer) -> None:
+    """An earcon goes out into the room like a line: ``played()`` tells it (id TONE_ID), so that
+    words heard in it are judged as heard over the coach's sound."""
+    from coach.speech.base import TONE_ID, Earcon
+    from coach.speech.earcons import earcon_pcm
+
+    player = Player(Done())
+    try:
+        before = time.monotonic()
+        tone = earcon_pcm(Earcon.STEP)
+        player.tone(tone)
+        deadline = time.monotonic() + 10
+        while not player.played() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        played = player.played()
+    finally:
+        player.close()
+    assert [p.id for p in played] == [TONE_ID], played
+    assert played[0].length == len(tone) / SAMPLE_RATE and played[0].started >= before
+
+
 def test_a_stream_that_portaudio_ends_is_opened_again(inproc: PulseServer) -> None:
     """After an underrun, PortAudio's ALSA host API can end a stream while the sound server is fine.
     The player opens a new stream and the utterance plays on to its end; the user is told."""

@@ -24,9 +24,16 @@ class Earcon(StrEnum):
     UNKNOWN = "unknown"      # "I did not understand"
 
 
+#: The ``Played.id`` of an earcon: a tone is the coach's sound in the room too (the soak of
+#: 2026-12-03: pocketsphinx guessed "ouch" in the step earcon, just before a line began, and the
+#: coach eased off, taking it for a user's, since no line was playing).
+TONE_ID = -1
+
+
 @dataclass(frozen=True)
 class Played:
-    """A line the speaker sent out lately (a speaker's optional ``played()``).
+    """A line (or an earcon: ``id`` is ``TONE_ID``) the speaker sent out lately (a speaker's optional
+    ``played()``).
 
     ``started`` is when its first sample reached the loudspeaker, on ``time.monotonic()``'s clock
     (estimated from the stream's DAC time); ``length`` is its sound's length in seconds; ``cut`` is

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
-from coach.speech.base import Played
+from coach.speech.base import TONE_ID, Played
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 Pcm = npt.NDArray[np.int16]
@@ -110,6 +110,7 @@ class Player:
         self._events: deque[tuple[int, bool, float]] = deque()
         # callback -> anyone: the lines sent out lately (for telling the coach's own voice)
         self._played: deque[Played] = deque(maxlen=PLAYED_KEPT)
+        self._played_tones: deque[Played] = deque(maxlen=PLAYED_KEPT)   # the earcons, likewise
         self._pending: set[int] = set()
         self._pending_lock = threading.Lock()
         # output callback -> input callback: the blocks played, for pairing with the microphone's
@@ -160,9 +161,9 @@ class Player:
         self._gain_target = self._duck_gain if on else 1.0
 
     def played(self) -> list[Played]:
-        """The last few lines sent out, oldest first, with when each reached the loudspeaker (any
-        thread): what the listener may hear coming back as echo."""
-        return list(self._played)
+        """The last few lines and earcons sent out, oldest first, with when each reached the
+        loudspeaker (any thread): what the listener may hear coming back as echo."""
+        return sorted([*self._played, *self._played_tones], key=lambda p: p.started)
 
     def busy(self) -> bool:
         """True while anything is queued, playing, or not yet reported done."""
@@ -262,6 +263,7 @@ class Player:
         while self._tones:
             _, t = self._tones.popleft()
             self._active_tones.append([t, 0])
+            self._played_tones.append(Played(TONE_ID, time.monotonic() + ahead, len(t) / SAMPLE_RATE))
         for tone in self._active_tones:
             t, pos = tone
             n = min(frames, len(t) - pos)
