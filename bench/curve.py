@@ -16,7 +16,8 @@ a row per setting gives:
 This is the second stage alone: the first stage's fast guesses of "stop" and pain words, and the
 runtime's guards against the coach's own voice, are not in it (``python -m bench listen`` has the
 whole). espeak-ng's voices are left out, as in the listening rows. The row marked ``*`` is the
-setting the coach uses; "free only" takes only transcribed command phrases. Thresholds are chosen
+setting the coach uses; "free only" takes only transcribed command phrases. ``BENCH_CONDITIONS=clean,pink10``
+limits the corpus's conditions, as for ``python -m bench listen``. Thresholds are chosen
 on the tuning voices ("tuned" columns): the held-out voices are shown apart and never chose them.
 """
 
@@ -107,6 +108,9 @@ def main() -> None:
     if coach not in COACH_VOICES:
         raise SystemExit(f"bench: BENCH_COACH_VOICE={coach!r} is not one of {', '.join(COACH_VOICES)}")
     items = [i for i in generate(COACH_VOICES[coach], coach=coach) if i.group != "espeak"]
+    only = os.environ.get("BENCH_CONDITIONS")
+    if only:
+        items = [i for i in items if i.condition in only.split(",")]
     folder = os.environ.get("BENCH_REAL_NEGATIVES") or None
     judge = WhisperJudge()
     files = collect(WhisperRecognizer(judge), items, folder)
