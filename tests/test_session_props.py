@@ -80,13 +80,14 @@ class SessionMachine(RuleBasedStateMachine):
         pain_window=st.sampled_from([0.0, 10.0, 120.0]),
         countdown=st.booleans(),
         rate=st.integers(MIN_RATE - 50, MAX_RATE + 50),
+        ask_notes=st.booleans(),
     )
     def start(self, max_level: int, start_level: int, role: str, option_level: int | None, start_step: int,
-              pause_timeout: float, pain_window: float, countdown: bool, rate: int) -> None:
+              pause_timeout: float, pain_window: float, countdown: bool, rate: int, ask_notes: bool) -> None:
         routine = make_routine(max_level, min(start_level, max_level), role)
         self.session = Session(routine, Options(start_level=option_level, start_step=start_step,
                                                 pause_timeout=pause_timeout, pain_window=pain_window,
-                                                countdown=countdown, rate=rate))
+                                                countdown=countdown, rate=rate, ask_notes=ask_notes))
         assert self.session.phase is Phase.IDLE
         self.send(Start(self.now))
         assert self.session.phase in (Phase.INTRO, Phase.ENDED)
@@ -120,7 +121,7 @@ class SessionMachine(RuleBasedStateMachine):
     def heard(self, command: Command, dt: float) -> None:
         self.now += dt
         before = self.s.phase
-        asked = self.s.asking_end is not None
+        asked = self.s.asking_end is not None or self.s.asking_notes
         out = self.send(Heard(self.now, command, command.value))
         logged = [e for e in out if isinstance(e, Log)]
         assert any(e.type == "heard" for e in logged), "a heard command was not logged"
@@ -196,6 +197,12 @@ class SessionMachine(RuleBasedStateMachine):
         assert len(done) == (1 if self.s.phase is Phase.ENDED else 0)
         if done:
             assert done[0] == self.s.finished
+
+    @invariant()
+    def a_question_about_the_notes_is_heard_or_timed(self) -> None:
+        """Never a silent wait for ever: the question is being said, or its answer's wait is timed."""
+        if self.session is not None and self.s.asking_notes:
+            assert self.s.notes_question in self.s.outstanding or self.s.next_due() is not None
 
     @invariant()
     def time_left_is_sane(self) -> None:
