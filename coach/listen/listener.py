@@ -234,6 +234,11 @@ class Pipeline:
                                     excess_db=None if excess is None else round(excess, 1)))
             elif left is None and d.start is not None and d.end is not None:
                 kept.append(self._partly_over(d, d.start, d.end))
+            elif left is not None and d.start is not None and d.end is not None:
+                # no typical figure (the coach's voice began again after a silence): the excess
+                # still tells whether another voice was there
+                excess = self.excess_db(d.start, d.end)
+                kept.append(d if excess is None else replace(d, excess_db=round(excess, 1)))
             else:
                 kept.append(d)
         return kept
@@ -267,20 +272,29 @@ class Pipeline:
         The user's voice in the seconds before counts as the room's usual sound too, and makes the
         figure smaller: 3 dB less just after a second of the user talking over the coach, on
         synthetic speech (a median of each block's figure was tried instead: 3 dB off for the
-        coach's voice alone)."""
+        coach's voice alone).
+
+        "Before" is the last ``ECHO_LOOKBACK`` seconds of the coach's voice before ``start``, however
+        long ago (as far as the kept blocks go): words heard in its first line after a silence get
+        a figure too (the soak of 2026-12-03: Whisper wrote "Stop." over a countdown's "five, four"
+        after 40 s of quiet, with no figures, and the session paused)."""
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
         delay = self.echo.delay or 0
-        back_start = a - int(ECHO_LOOKBACK * SAMPLE_RATE)
         span_mic = span_ref = back_mic = back_ref = 0.0
-        for s, e, mic, _out, ref in self._echo_blocks:
+        wanted, back_n = int(ECHO_LOOKBACK * SAMPLE_RATE), 0
+        for s, e, mic, _out, _ref in reversed(self._echo_blocks):
             if e > a and s < b:
                 span_mic += mic
-            elif back_start <= s and e <= a:
+            elif e <= a and back_n < wanted:
                 back_mic += mic
+                back_n += e - s
+        back_ref_n = 0
+        for s, e, _mic, _out, ref in reversed(self._echo_blocks):
             if e > a - delay and s < b - delay:
                 span_ref += ref
-            elif back_start - delay <= s and e <= a - delay:
+            elif e <= a - delay and back_ref_n < wanted:
                 back_ref += ref
+                back_ref_n += e - s
         if min(span_mic, span_ref, back_mic, back_ref) <= 0.0:
             return None
         return 10.0 * float(np.log10((span_mic / span_ref) / (back_mic / back_ref)))
