@@ -10,6 +10,7 @@ recogniser, in 30 ms blocks as from the microphone. Latency is from the end of t
 moment the command is out, with the blocks arriving in real time (see :class:`TimedPipeline`). Knobs for
 experiments: BENCH_CONDITIONS=clean,white20 limits the conditions, BENCH_DENOISE=0-4 sets the noise
 suppression, BENCH_<OPTION>=value sets any SphinxOptions field.
+``BENCH_NOAEC=0`` leaves out the rows without echo cancellation (they double the echo rows' time).
 ``BENCH_ENGINE`` picks the engine: ``whisper`` (the default where installed: pocketsphinx's fast
 "stop" and pain guesses, Whisper tiny.en judging every utterance) or ``pocketsphinx``; vosk is not
 measured here (no English vosk model). ``BENCH_COACH_VOICE=piper`` makes the coach's voice in the
@@ -203,7 +204,8 @@ def main() -> None:
     engine = os.environ.get("BENCH_ENGINE", "auto")
     rec = make(engine)
     rows = evaluate(rec, items, aec=True)
-    rows.update(evaluate(rec, [i for i in items if i.reference], aec=False))
+    if os.environ.get("BENCH_NOAEC", "1") != "0":   # BENCH_NOAEC=0: not the rows without echo cancellation
+        rows.update(evaluate(rec, [i for i in items if i.reference], aec=False))
     # the same recogniser kept going from file to file, as through a session
     rec.reset()
     rows.update(evaluate(rec, [i for i in items if i.condition in ("clean", "pink10") and i.group != "espeak"],
