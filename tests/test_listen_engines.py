@@ -847,6 +847,24 @@ class _SpanRecognizer:
         return []
 
 
+def _room_with_user(rng: np.random.Generator, echo: np.ndarray, user: tuple[float, float] | None,  # type: ignore[type-arg]
+                    ref: np.ndarray, span: tuple[float, float]) -> tuple[Pipeline, list[Detection]]:  # type: ignore[type-arg]
+    """The microphone: ``echo``, a user's voice over ``user`` (start, seconds) at the echo's level,
+    and a quiet room; fed with the coach's ``ref`` through a pipeline whose recogniser says "stop"
+    over ``span``. The pipeline, and what it let through."""
+    voice = np.zeros(len(echo))
+    if user is not None:
+        a, n = int(user[0] * SAMPLE_RATE), int(user[1] * SAMPLE_RATE)
+        voice[a:a + n] = speechlike(rng, n) * 0.5
+    mic = np.clip(echo + voice + rng.normal(0, 20, len(echo)), -32768, 32767).astype(np.int16)
+    pipeline = Pipeline(_SpanRecognizer(*span))
+    found: list[Detection] = []
+    ref16 = ref.astype(np.int16)
+    for i in range(0, len(mic), BLOCK_SAMPLES):
+        found += pipeline.feed(mic[i:i + BLOCK_SAMPLES], ref16[i:i + BLOCK_SAMPLES])
+    return pipeline, found
+
+
 @pytest.mark.parametrize("user", [False, True])
 def test_words_heard_partly_over_a_short_line_get_the_figures_of_that_part(user: bool) -> None:
     """The soak (2026-12-02): Whisper wrote "Stop it!" over the count "four", its span mostly after
@@ -861,16 +879,7 @@ def test_words_heard_partly_over_a_short_line_get_the_figures_of_that_part(user:
         ref[a:a + int(0.4 * SAMPLE_RATE)] = speechlike(rng, int(0.4 * SAMPLE_RATE))
     delay = 1600
     echo = 0.5 * np.concatenate([np.zeros(delay), ref[:-delay]])
-    voice = np.zeros(n)
-    if user:
-        a = int(5.6 * SAMPLE_RATE)
-        voice[a:a + int(0.7 * SAMPLE_RATE)] = speechlike(rng, int(0.7 * SAMPLE_RATE)) * 0.5
-    mic = np.clip(echo + voice + rng.normal(0, 20, n), -32768, 32767).astype(np.int16)
-    pipeline = Pipeline(_SpanRecognizer(4.9, 6.4))
-    found: list[Detection] = []
-    ref16 = ref.astype(np.int16)
-    for i in range(0, n, BLOCK_SAMPLES):
-        found += pipeline.feed(mic[i:i + BLOCK_SAMPLES], ref16[i:i + BLOCK_SAMPLES])
+    pipeline, found = _room_with_user(rng, echo, (5.6, 0.7) if user else None, ref, (4.9, 6.4))
     assert len(found) == 1 and found[0].echo_db is None, "the coach's voice was there for less than half the span"
     part = pipeline.outside_db(4.9, 6.4)
     assert part is not None
@@ -899,16 +908,7 @@ def test_words_in_the_first_line_after_a_silence_get_an_excess_figure(user: bool
     echo = np.zeros(n)
     for delay, first, last in ((1600, 0, 6 * SAMPLE_RATE), (1680, 6 * SAMPLE_RATE, n)):
         echo[first:last] = 0.5 * np.concatenate([np.zeros(delay), ref[:-delay]])[first:last]
-    voice = np.zeros(n)
-    if user:
-        a = int(9.6 * SAMPLE_RATE)
-        voice[a:a + int(0.6 * SAMPLE_RATE)] = speechlike(rng, int(0.6 * SAMPLE_RATE)) * 0.5
-    mic = np.clip(echo + voice + rng.normal(0, 20, n), -32768, 32767).astype(np.int16)
-    pipeline = Pipeline(_SpanRecognizer(9.05, 10.55))
-    found: list[Detection] = []
-    ref16 = ref.astype(np.int16)
-    for i in range(0, n, BLOCK_SAMPLES):
-        found += pipeline.feed(mic[i:i + BLOCK_SAMPLES], ref16[i:i + BLOCK_SAMPLES])
+    pipeline, found = _room_with_user(rng, echo, (9.6, 0.6) if user else None, ref, (9.05, 10.55))
     assert len(found) == 1 and found[0].echo_db is None, "no typical residual to compare with"
     assert pipeline.residual_db(9.05, 10.55) is not None, "the coach's voice filled most of the span"
     excess = found[0].excess_db
