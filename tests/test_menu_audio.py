@@ -230,7 +230,9 @@ def test_what_can_i_say_and_more_time_by_voice_in_a_session(pulse: PulseServer, 
         time.sleep(3.0)   # "Step one of one: Hold, two minutes. Lie still."
         _say_until(pulse, more, lambda: "more time" in commands(), tries=4, wait=5.0)
         time.sleep(7.0)   # its reply ("Thirty seconds more. About two and a half minutes left ...") said
-        _say_until(pulse, help_, lambda: "help" in commands(), tries=4, wait=6.0)
+        # marginal words through the room: in a run that passed (2026-12-03) the third try was heard,
+        # and in two full-suite runs none of four; a user asks again, and so does this test
+        _say_until(pulse, help_, lambda: "help" in commands(), tries=8, wait=6.0)
         time.sleep(1.0)
     finally:
         _out, err = _finish(proc)
