@@ -37,6 +37,7 @@ packages to install (``pulseaudio pulseaudio-utils libasound2-plugins``).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -77,7 +78,8 @@ class Recording:
         self._thread.start()
 
     def _read(self) -> None:
-        assert self._proc.stdout is not None
+        # Popen's stdout is buffered (bufsize=-1), binary: a BufferedReader, which has read1
+        assert isinstance(self._proc.stdout, io.BufferedReader)
         while chunk := self._proc.stdout.read1(4096):
             self._chunks.append(chunk)
 

@@ -241,7 +241,7 @@ def test_echo_suppression_silences_the_echo_alone_and_keeps_the_user() -> None:
         ec = EchoCanceller(suppress_db=db)
         outs[db] = np.concatenate([ec.process(mic[i:i + 480], ref[i:i + 480]) for i in range(0, n, 480)])
     out = outs[25.0]
-    silent = ~out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1)   # 10 ms frames
+    silent = ~np.asarray(out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1))   # 10 ms frames
     assert silent[200:340].mean() > 0.8, "once the canceller has converged, the echo alone is silenced"
     assert not (~outs[0.0][200 * 160:340 * 160].reshape(-1, 160).any(axis=1)).any()   # (not by speex itself)
     # the user's voice over the echo passes: the suppression takes (almost) nothing more of it than
@@ -269,7 +269,7 @@ def test_echo_suppression_keeps_a_quiet_hiss_over_a_loud_echo() -> None:
     mic = np.clip(echo + user + rng.normal(0, 3, n), -32768, 32767).astype(np.int16)
     ec = EchoCanceller()
     out = np.concatenate([ec.process(mic[i:i + 480], ref[i:i + 480]) for i in range(0, n, 480)])
-    frames = ~out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1)
+    frames = ~np.asarray(out[:len(out) // 160 * 160].reshape(-1, 160).any(axis=1))
     assert frames[200:340].mean() > 0.5, "the echo alone is silenced"
     assert frames[a // 160:b // 160].mean() < 0.1, "the hiss over it is not"
 
@@ -398,15 +398,15 @@ def user_over_echo(rng: np.random.Generator, seconds: float, start: float, end: 
     return mic, ref
 
 
-def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]
+def pink_like(rng: np.random.Generator, n: int) -> np.ndarray:
     spec = np.fft.rfft(rng.normal(size=n))
     f = np.arange(len(spec), dtype=float)
     f[0] = 1
     x = np.fft.irfft(spec / np.sqrt(f), n)
-    return x / np.abs(x).max()
+    return x / float(np.abs(x).max())
 
 
-def speechlike(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[type-arg]
+def speechlike(rng: np.random.Generator, n: int) -> np.ndarray:
     """Pink noise in syllable-long bursts with pauses between phrases, peak 8000: the coach talking."""
     x = pink_like(rng, n) * 8000
     env = np.zeros(n)
@@ -419,7 +419,7 @@ def speechlike(rng: np.random.Generator, n: int) -> np.ndarray:  # type: ignore[
     return x * env
 
 
-def room_echo(ref: np.ndarray, moves: list[tuple[float, float]]) -> np.ndarray:  # type: ignore[type-arg]
+def room_echo(ref: np.ndarray, moves: list[tuple[float, float]]) -> np.ndarray:
     """``ref`` heard through a small room whose bulk delay is ``moves`` [(from second, delay)]."""
     n = len(ref)
     room = np.zeros(200)
@@ -480,8 +480,8 @@ def test_the_first_delay_is_taken_at_once_when_it_lines_up() -> None:
     # the coach starts 0.45 s in, so the first search sees the start of its voice and none of its echo
     late = np.concatenate([np.zeros(int(0.45 * SAMPLE_RATE)), ref])[:n].astype(np.int16)
     heard = room_echo(late.astype(np.float64), [(0.0, 0.3)]) + rng.normal(0, 30, n)
-    mic = np.clip(heard, -32768, 32767).astype(np.int16)
-    assert delays_taken(mic, late) == {int(0.3 * SAMPLE_RATE)}
+    late_mic = np.clip(heard, -32768, 32767).astype(np.int16)
+    assert delays_taken(late_mic, late) == {int(0.3 * SAMPLE_RATE)}
 
 
 def test_the_delay_holds_through_pauses_and_the_user_talking() -> None:
@@ -635,13 +635,13 @@ def test_second_decoding_is_done_while_the_pause_runs(tmp_path: Path, early: boo
         decoded.append(sum(spy.sizes) - before)
     hits = [(i, ds) for i, ds in found if ds]
     assert [d.command for _, ds in hits for d in ds] == [Command.STOP]
-    block = len(next(blocks(loud)))
-    assert max(decoded) > 5 * block, "the utterance was decoded a second time"
+    block_len = len(next(blocks(loud)))
+    assert max(decoded) > 5 * block_len, "the utterance was decoded a second time"
     last = decoded[hits[0][0]]
     if early:
-        assert last <= 2 * block, "the block that ends the utterance decodes only itself"
+        assert last <= 2 * block_len, "the block that ends the utterance decodes only itself"
     else:
-        assert last > 5 * block   # the old way: decoded again when the utterance ends
+        assert last > 5 * block_len   # the old way: decoded again when the utterance ends
 
 
 class Stalls:
@@ -657,7 +657,7 @@ class Stalls:
         self.seen: list[int] = []
         self.resets = 0
 
-    def accept(self, block: np.ndarray) -> list[Detection]:  # type: ignore[type-arg]
+    def accept(self, block: np.ndarray) -> list[Detection]:
         self.seen.append(int(block[0]))
         if len(self.seen) == 1:
             self.busy.set()
@@ -847,8 +847,8 @@ class _SpanRecognizer:
         return []
 
 
-def _room_with_user(rng: np.random.Generator, echo: np.ndarray, user: tuple[float, float] | None,  # type: ignore[type-arg]
-                    ref: np.ndarray, span: tuple[float, float]) -> tuple[Pipeline, list[Detection]]:  # type: ignore[type-arg]
+def _room_with_user(rng: np.random.Generator, echo: np.ndarray, user: tuple[float, float] | None,
+                    ref: np.ndarray, span: tuple[float, float]) -> tuple[Pipeline, list[Detection]]:
     """The microphone: ``echo``, a user's voice over ``user`` (start, seconds) at the echo's level,
     and a quiet room; fed with the coach's ``ref`` through a pipeline whose recogniser says "stop"
     over ``span``. The pipeline, and what it let through."""

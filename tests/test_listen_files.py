@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import struct
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def one_second(tmp_path: Path) -> bytes:
     return f.read_bytes()
 
 
-CASES = {
+CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
     "empty": (lambda full: b"", "the file is empty", "record or export it again"),
     "no samples": (lambda full: riff(data=b""), "it holds no sound (0 samples)", "record or export it again"),
     "header only": (lambda full: full[:44], "it is cut short: its header says 1.00 s of sound, the file holds 0.00 s",

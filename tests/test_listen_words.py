@@ -5,6 +5,7 @@ the listening process as ``("words", Words)``."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -40,7 +41,7 @@ class _Stage:
     options = _Options()
 
     def __init__(self) -> None:
-        self.on_judgement = None
+        self.on_judgement: Callable[[_Judgement, float, float], None] | None = None
 
     def accept(self, block: object) -> list[Detection]:
         return []
@@ -64,11 +65,13 @@ class _Echo:
 
 
 def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> None:
-    stage, got = _Stage(), []
+    stage = _Stage()
+    got: list[Words] = []
     earlier: list[str] = []
     stage.on_judgement = lambda j, s, e: earlier.append(j.free)   # a hook already there is kept
     assert report_words(stage, _Echo(-12.34, -30.0, 3.21), got.append)
     hook = stage.on_judgement
+    assert hook is not None
     hook(_Judgement(None, " Two. "), 1.0, 1.5)
     hook(_Judgement(Command.NEXT, "Next."), 2.0, 2.4)       # a command goes as a detection, not here
     hook(_Judgement(None, ""), 3.0, 3.1)                    # nothing written down
@@ -80,15 +83,17 @@ def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> 
 
 
 def test_without_the_coachs_voice_there_are_no_echo_figures() -> None:
-    stage, got = _Stage(), []
+    stage = _Stage()
+    got: list[Words] = []
     report_words(stage, _Echo(None, None, None), got.append)
+    assert stage.on_judgement is not None
     stage.on_judgement(_Judgement(None, "Tennis."), 0.5, 1.0)
     assert [replace(w, ended_at=None) for w in got] == [Words("Tennis.", 0.5, 1.0)]
 
 
 def test_the_second_of_two_stages_is_the_one_hooked_and_spotters_have_none() -> None:
     first, second = scripted([]), _Stage()
-    assert transcribing_stage(TwoStage(first, second)) is second   # type: ignore[arg-type]
+    assert transcribing_stage(TwoStage(first, second)) is second
     assert transcribing_stage(scripted([])) is None
     assert not report_words(scripted([]), None, lambda w: None)
     assert transcribing_stage(scripted([], transcribes=True)) is not None

@@ -35,7 +35,8 @@ class Tmux:
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> None:
         full = coach_env(self.tmp_path)
-        keep = {k: full[k] for k in ("COACH_DATA", "COACH_CONFIG", "NO_COLOR", "PATH", "HOME") if k in full}
+        names = ("COACH_DATA", "COACH_CONFIG", "NO_COLOR", "PATH", "HOME")
+        keep: dict[str, str] = {k: full[k] for k in names if k in full}
         keep["PYTHONPATH"] = str(ROOT)
         keep.update(env or {})
         command = shlex.join(["env", *(f"{k}={v}" for k, v in keep.items()), sys.executable, "-m", "coach", *args])

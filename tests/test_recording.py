@@ -19,13 +19,14 @@ def test_both_sides_are_written_block_for_block(tmp_path: Path) -> None:
     rec = AudioRecorder(tmp_path / "new" / "folder")
     rng = np.random.default_rng(1)
     mics = [rng.integers(-3000, 3000, 320).astype(np.int16) for _ in range(5)]
-    played = [rng.integers(-3000, 3000, 320).astype(np.int16) for _ in range(4)] + [None]
+    sounds = [rng.integers(-3000, 3000, 320).astype(np.int16) for _ in range(4)]
+    played = [*sounds, None]
     for m, p in zip(mics, played, strict=True):
         rec.write(m, p)
     rec.close()
     assert np.array_equal(read_wav(tmp_path / "new" / "folder" / "mic.wav"), np.concatenate(mics))
     out = read_wav(tmp_path / "new" / "folder" / "played.wav")
-    assert np.array_equal(out[:1280], np.concatenate(played[:4])) and not out[1280:].any() and len(out) == 1600
+    assert np.array_equal(out[:1280], np.concatenate(sounds)) and not out[1280:].any() and len(out) == 1600
 
 
 def test_the_files_are_readable_without_being_closed(tmp_path: Path) -> None:

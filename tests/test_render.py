@@ -25,7 +25,7 @@ class Item:
     step: int = 0
 
 
-def tone(item: object) -> np.ndarray:   # type: ignore[type-arg]
+def tone(item: object) -> np.ndarray:
     return np.full(SAMPLE_RATE, 9000, np.int16)   # 1 s
 
 

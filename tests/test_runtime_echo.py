@@ -10,7 +10,7 @@ from typing import Any
 
 from coach.commands import Command
 from coach.routine import find
-from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _OwnWords
+from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _Item, _OwnWords
 from coach.session import Heard, Phase, Say, Session, Start
 from coach.speech.base import TONE_ID, Played
 from coach.speech.fake import PrintSpeaker
@@ -46,8 +46,8 @@ def runtime(tmp_path: Path) -> tuple[Runtime, PlayingSpeaker]:
     return rt, speaker
 
 
-def queued(rt: Runtime) -> list[object]:
-    out: list[object] = []
+def queued(rt: Runtime) -> list[_Item]:
+    out: list[_Item] = []
     while not rt._queue.empty():
         out.append(rt._queue.get_nowait())
     return out
@@ -330,7 +330,7 @@ def test_over_the_coachs_voice_words_with_no_more_sound_than_its_echo_are_its_ow
                excess_db=-0.2, ended_ago=0.3)
     items = queued(rt)
     assert [type(i) for i in items] == [_OwnWords, _OwnWords, _OwnWords, Heard] and speaker.stops == 0
-    assert items[-1].rejected and items[-1].utterance == 3   # type: ignore[union-attr]
+    assert isinstance(items[-1], Heard) and items[-1].rejected and items[-1].utterance == 3
     for item in items:
         rt._take(item)
     rt.log.close()
@@ -428,7 +428,7 @@ def test_a_judgement_taken_for_the_coachs_voice_undoes_the_pause_of_its_guess(tm
     speaker.playing(99, 0.4, 0.5)
     rt.command(Command.STOP, "stop", confirmed=True, utterance=7, transcript="I'm going to go to the top.")
     items = queued(rt)
-    assert [type(i) for i in items] == [_OwnWords, Heard] and items[1].rejected   # type: ignore[union-attr]
+    assert [type(i) for i in items] == [_OwnWords, Heard] and isinstance(items[1], Heard) and items[1].rejected
     for item in items:
         rt._take(item)
     assert rt.session.phase is not Phase.PAUSED
@@ -467,7 +467,7 @@ def test_a_judgement_of_the_coachs_own_words_undoes_the_pause_of_its_guess(tmp_p
     speaker.playing(99, 0.6, 2.0)
     rt.command(Command.STOP, "stop", confirmed=True, utterance=8, transcript="stop")
     items = queued(rt)
-    assert [type(i) for i in items] == [_OwnWords, Heard] and items[1].rejected   # type: ignore[union-attr]
+    assert [type(i) for i in items] == [_OwnWords, Heard] and isinstance(items[1], Heard) and items[1].rejected
     for item in items:
         rt._take(item)
     assert rt.session.phase is not Phase.PAUSED
@@ -526,7 +526,7 @@ def test_a_stop_only_fitted_over_the_coachs_voice_needs_surely_another_voice(tmp
                excess_db=0.8)
     items = queued(rt)
     assert isinstance(items[0], _OwnWords) and "only fitted" in items[0].reason
-    assert all(i.rejected for i in items[1:])   # type: ignore[union-attr]   (only undoes a guess, if any)
+    assert all(isinstance(i, Heard) and i.rejected for i in items[1:])   # (only undoes a guess, if any)
     rt.command(Command.PAIN, "ouch", confirmed=True, utterance=4, echo_db=(-7.2, -120.0), transcript="Ouch!",
                excess_db=0.8)   # written down: the user's (a stop or pain word must work)
     assert [type(i) for i in queued(rt)] == [Heard]

@@ -1204,7 +1204,7 @@ def test_ended_session_only_logs_what_it_heard() -> None:
     d = Driver()
     st_ended(d)
     out = d.hear(Command.HARDER, "harder")
-    assert [e.type for e in out] == ["heard"]
+    assert len(out) == 1 and isinstance(out[0], Log) and out[0].type == "heard"
     assert out[0].data["ignored"] == "session ended" if isinstance(out[0], Log) else False
 
 

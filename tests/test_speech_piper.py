@@ -41,7 +41,7 @@ def joe() -> piper.PiperVoiceFile:
     return {v.id: v for v in piper.find_voices()}[JOE]
 
 
-def rms(x: np.ndarray) -> float:   # type: ignore[type-arg]
+def rms(x: np.ndarray) -> float:
     return float(np.sqrt(np.mean(x.astype(np.float64) ** 2))) if len(x) else 0.0
 
 
@@ -269,7 +269,7 @@ def test_say_speaks_with_the_profile_engine(joe: piper.PiperVoiceFile, pulse: Pu
     assert (windows > 300).sum() > 20
 
 
-def _render(tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], np.ndarray]:  # type: ignore[type-arg]
+def _render(tmp_path: Path, config: str, monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], np.ndarray]:
     engines = _engines(monkeypatch)
     (tmp_path / "config.toml").write_text(config)
     (tmp_path / "tiny.toml").write_text(TINY)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from pulse import PulseServer, pulse_fixture  # tests/ is on sys.path under pytest (rootdir-relative)
 
@@ -44,7 +45,8 @@ def inproc(pulse: PulseServer) -> Iterator[PulseServer]:
 def loud(x: np.ndarray, threshold: int = 300) -> np.ndarray:
     """Which 10 ms windows have sound."""
     x = x[: len(x) // 160 * 160].astype(np.int32)
-    return np.abs(x).reshape(-1, 160).max(axis=1) > threshold
+    peaks: npt.NDArray[np.int32] = np.abs(x).reshape(-1, 160).max(axis=1)
+    return peaks > threshold
 
 
 class Done:

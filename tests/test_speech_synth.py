@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from coach.config import VOICES_DIR
 from coach.errors import ConfigError
 from coach.listen.base import SAMPLE_RATE
 from coach.speech.base import Earcon
 from coach.speech.earcons import earcon_pcm
 from coach.speech.synth import EngineVoice, Synth, VoiceSettings, installed_voices
-from coach.speech.voices import VOICES_DIR, choose_voice, load_profile, load_profiles
+from coach.speech.voices import choose_voice, load_profile, load_profiles
 
 pytestmark = pytest.mark.audio
 
