@@ -37,7 +37,7 @@ from coach.session import (
     Tone,
     voice_fields,
 )
-from coach.speech.base import Earcon, Played, Speaker
+from coach.speech.base import TONE_ID, Earcon, Played, Speaker
 from coach.store import SessionLog
 from coach.transcript import Transcript
 
@@ -473,12 +473,16 @@ class Runtime(Output):
         elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
               and item.command not in SAFE_WHILE_SPEAKING and not item.rejected
               and not (item.confirmed and item.echo_db is not None and item.echo_db[0] >= USER_OVER_VOICE_DB
-                       and self._transcribed(item))):
+                       and self._transcribed(item))
+              and not (item.confirmed and item.echo_db is None and item.over == TONE_ID and self._transcribed(item))):
             # Over its own voice a recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then, and those a verifying stage judged
             # whole that the echo figures show to be the user's voice (USER_OVER_VOICE_DB; the
             # own-words check above still applies to them) and whose words it wrote down; the rest
-            # is logged.
+            # is logged. Words that ended over an earcon, with no echo figures (a step's start, the
+            # canceller still learning the room), are the user's when written down: a tone holds
+            # no words (barge-in, 2026-12-03: a user's "softer" over the first earcon was dropped;
+            # no detection of the coach's own voice ended over an earcon in 40 minutes of soak).
             self._write_log("heard", {"text": item.text, "command": item.command.value, "source": "voice",
                                       "ignored": "the coach was speaking", "confirmed": item.confirmed,
                                       **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})

@@ -577,3 +577,29 @@ def test_a_strong_guess_is_not_undone_by_its_rejection(tmp_path: Path) -> None:
     rt.command(Command.STOP, "stop", confirmed=False, utterance=2)   # no figures, nothing playing: not strong
     rt.command(Command.STOP, "judged nothing", confirmed=True, utterance=2, rejected=True)
     assert [type(i) for i in queued(rt)] == [Heard, Heard]
+
+
+def test_a_written_command_that_ended_over_an_earcon_is_taken_while_the_coach_speaks(tmp_path: Path) -> None:
+    """Barge-in, 2026-12-03: a user's "softer" said over the session's first earcon, judged and
+    written down by Whisper, had no echo figures (the canceller had nothing to compare with yet) and
+    was dropped as said while the coach was speaking. A tone holds no words: written down, it is
+    taken. Only fitted (not written), or ended over a line rather than the earcon, it still is not."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    level = rt.session.level
+    speaker.lines = [Played(TONE_ID, time.monotonic() - 0.1, 0.24)]
+    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=3, transcript="Uh, a little.")  # only fitted
+    speaker.lines = [Played(TONE_ID, time.monotonic() - 1.0, 2.0)]
+    rt.command(Command.HARDER, "harder", confirmed=True, utterance=4, transcript="Harder.")  # over the earcon
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level + 1
+    speaker.playing(7, 1.0, 2.5)                                          # over a line, no figures
+    rt.command(Command.HARDER, "harder", confirmed=True, utterance=5, transcript="Harder.")
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level + 1
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    heard = [(r["text"], r.get("ignored")) for r in rows if r["type"] == "heard" and r["source"] == "voice"]
+    assert heard[1] == ("harder", None) and heard[0][1] is not None and heard[2][1] == "the coach was speaking"
