@@ -472,9 +472,9 @@ class Runtime(Output):
             self._print(f"not understood: {item.text!r}. {self.key_hint}")
         elif (isinstance(item, Heard) and item.source == "voice" and self.session.speaking
               and item.command not in SAFE_WHILE_SPEAKING and not item.rejected
-              and not (item.confirmed and item.echo_db is not None and item.echo_db[0] >= USER_OVER_VOICE_DB
-                       and self._transcribed(item))
-              and not (item.confirmed and item.echo_db is None and item.over == TONE_ID and self._transcribed(item))):
+              and not (item.confirmed and self._transcribed(item) and (
+                  (item.echo_db is not None and item.echo_db[0] >= USER_OVER_VOICE_DB)
+                  or (item.echo_db is None and item.over == TONE_ID)))):
             # Over its own voice a recogniser can mistake the coach's words for commands. Only the
             # commands that make things safer are taken then, and those a verifying stage judged
             # whole that the echo figures show to be the user's voice (USER_OVER_VOICE_DB; the
