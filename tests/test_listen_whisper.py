@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -107,6 +108,22 @@ def test_the_decision_from_a_judgements_figures() -> None:
     assert decide(j("My neck is fine.", -7.0, -2.0), WhisperOptions(margin=6.0))[0] is Command.HARDER
     no_fit = Judgement(None, "Order.", -1.0, "", "Order.", -1.0, 0.1, 0.0, None)
     assert decide(no_fit, o) == (None, "Order."), "no phrase: nothing fits"
+    # beam search's hypotheses count only when they agree with the best-fitting phrase
+    beam = replace(j("Order.", -12.0, -2.0), alternatives=("Order.", "Harder.", "Softer."))
+    assert decide(beam, o) == (Command.HARDER, "harder")
+    assert decide(replace(beam, alternatives=("Order.", "Softer.")), o) == (None, "Order."), "disagrees"
+    assert decide(replace(beam, no_speech=0.9), o)[0] is None, "no speech wins"
+    assert decide(replace(beam, fits=None), o)[0] is None, "no phrase fitted at all"
+
+
+def test_beam_hypotheses_are_kept_only_when_the_free_transcription_is_no_command(
+        judge: WhisperJudge, tmp_path: Path) -> None:
+    heard = judge.judge(speech(tmp_path, "stop"))
+    assert heard.command is Command.STOP and heard.alternatives == (), heard
+    chat = judge.judge(speech(tmp_path, "the weather is really nice outside"))
+    assert chat.command is None and len(chat.alternatives) == judge.options.nbest, chat
+    off = WhisperJudge(options=WhisperOptions(nbest=1)).judge(speech(tmp_path, "the weather is really nice outside"))
+    assert off.alternatives == ()
 
 
 def test_a_missing_model_names_the_package_to_install(tmp_path: Path) -> None:
