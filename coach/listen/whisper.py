@@ -114,8 +114,8 @@ class WhisperOptions:
     # Beam search's hypotheses, looked at when the free transcription is no command: one that is a
     # command phrase counts when its command is also the best-fitting core phrase's. On the tuning
     # voices (2026-12-03), 4 heard 7 more of 216 commands (clean, white 20 dB, pink 10 dB, white 5 dB,
-    # babble, reverb) with no more wrong commands or false accepts; without the agreement with the
-    # phrase scores, 3 more wrong. 1 turns it off; it costs about 0.06 s a judgement.
+    # babble, reverb) with no more wrong commands or false accepts; a beam in place of the greedy
+    # transcription, 3 more wrong. 1 turns it off; it costs about 0.06 s a judgement.
     nbest: int = 4
 
 
@@ -224,7 +224,8 @@ class WhisperJudge:
             free_ids = tok.encode(" " + free)
         no_speech = float(gen.no_speech_prob)
         alternatives: tuple[str, ...] = ()
-        if self.options.nbest > 1 and no_speech <= self.options.max_no_speech and _spot(free, self.options) is None:
+        if (self.options.nbest > 1 and no_speech <= self.options.max_no_speech
+                and _spot(free, self.options, self.language) is None):
             beam = model.generate(ct2.StorageView.from_array(encoded), [self._prompt], beam_size=self.options.nbest,
                                   num_hypotheses=self.options.nbest, max_length=2 * FREE_TOKENS)[0]
             alternatives = tuple(tok.decode([i for i in ids if i < tok.eot]).strip() for ids in beam.sequences_ids)
