@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
 import os
 import signal
 import subprocess
@@ -31,6 +30,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from tomlw import toml_value
 
 from coach.cli import main
 from coach.config import load_config
@@ -229,24 +229,6 @@ values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.di
                                                                                            max_size=3), max_leaves=6)
 
 
-def _string(s: str) -> str:
-    return json.dumps(s)   # a JSON string is a TOML basic string (\\u escapes of control characters too)
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else ("inf" if v > 0 else "-inf") if math.isinf(v) else repr(v)
-    if isinstance(v, str):
-        return _string(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    return "{" + ", ".join(f"{_string(k)} = {_value(x)}" for k, x in v.items()) + "}"
-
-
 #: nesting deeper than the stack: the issue's 500 overflowed it, but hypothesis raises the recursion limit
 #: by 2000 frames while a test runs, so 500 would pass unnoticed here
 DEEP = 5000
@@ -264,12 +246,12 @@ def config_texts(draw: st.DrawFn) -> bytes:
     lines = []
     for section in draw(st.lists(st.sampled_from([*CONFIG_KEYS, "sound"]), unique=True, max_size=3)):
         if draw(st.integers(0, 9)) == 0:
-            lines.append(f"{section} = {_value(draw(values))}")
+            lines.append(f"{section} = {toml_value(draw(values))}")
             continue
         lines.append(f"[{section}]")
         for key in draw(st.lists(st.sampled_from([*CONFIG_KEYS.get(section, []), "volume"]), unique=True,
                                  max_size=4)):
-            lines.append(f"{key} = {_value(draw(values))}")
+            lines.append(f"{key} = {toml_value(draw(values))}")
     return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
 
 
@@ -332,17 +314,17 @@ good_values: dict[str, Any] = {
 def routine_texts(draw: st.DrawFn) -> bytes:
     if draw(st.integers(0, 9)) == 0:
         return draw(st.sampled_from([*RAW, GOOD_ROUTINE.encode().replace(b"Hold", b"H\xe9ld")]))
-    lines = [f"{k} = {_value(draw(good_values.get(k, values)))}"
+    lines = [f"{k} = {toml_value(draw(good_values.get(k, values)))}"
              for k in draw(st.lists(st.sampled_from(ROUTINE_TOP), unique=True, min_size=4))]
     for _ in range(draw(st.integers(0, 3))):
         lines.append("[[steps]]")
-        lines += [f"{k} = {_value(draw(good_values.get(k, values)))}"
+        lines += [f"{k} = {toml_value(draw(good_values.get(k, values)))}"
                   for k in draw(st.lists(st.sampled_from(STEP_KEYS), unique=True, min_size=2))]
         if draw(st.booleans()):
             lines.append("[steps.levels]")
-            lines += [f'{n} = {_value(draw(st.just("words") | scalars))}' for n in range(draw(st.integers(0, 6)))]
+            lines += [f'{n} = {toml_value(draw(st.just("words") | scalars))}' for n in range(draw(st.integers(0, 6)))]
         for _ in range(draw(st.integers(0, 2))):
-            lines += ["[[steps.cues]]", f"at = {_value(draw(st.integers(-1, 40) | scalars))}", 'say = "Now."']
+            lines += ["[[steps.cues]]", f"at = {toml_value(draw(st.integers(-1, 40) | scalars))}", 'say = "Now."']
     return "\n".join(lines).encode("utf-8", "surrogatepass") + b"\n"
 
 

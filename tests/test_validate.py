@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tomlw import to_toml, toml_value
 
 from coach.cli import main
 from coach.routine import Problem, validate_file, validate_text
@@ -358,47 +358,6 @@ routines = st.fixed_dictionaries(
 ).flatmap(lambda d: st.dictionaries(keys, values, max_size=2).map(lambda extra: {**extra, **d}))
 
 
-def _string(s: str) -> str:
-    out = []
-    for ch in s:
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else repr(v)
-    if isinstance(v, str):
-        return _string(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    assert isinstance(v, dict)
-    return "{" + ", ".join(f"{_string(k)} = {_value(x)}" for k, x in v.items()) + "}"
-
-
-def to_toml(doc: dict[str, Any]) -> str:
-    """A tiny TOML writer: plain keys first, then [tables], then [[arrays of tables]]."""
-    plain = [f"{_string(k)} = {_value(v)}" for k, v in doc.items()
-             if not isinstance(v, dict) and not (isinstance(v, list) and v and all(isinstance(x, dict) for x in v))]
-    parts = ["\n".join(plain)]
-    for k, v in doc.items():
-        if isinstance(v, dict):
-            parts.append(f"[{_string(k)}]\n" + "\n".join(f"{_string(a)} = {_value(b)}" for a, b in v.items()))
-        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
-            for item in v:
-                parts.append(f"[[{_string(k)}]]\n" + "\n".join(f"{_string(a)} = {_value(b)}" for a, b in item.items()))
-    return "\n\n".join(parts) + "\n"
-
-
 def _only_problems(text: str) -> None:
     routine, problems = validate_text(text, Path("fuzz.toml"))
     assert all(isinstance(p, Problem) and p.line >= 1 and p.message for p in problems)
@@ -430,7 +389,7 @@ def test_any_value_in_a_good_routine_only_ever_gives_problems(index: int, value:
     lines = GOOD.splitlines()
     key, sep, _ = lines[index].partition(" = ")
     if sep:
-        lines[index] = f"{key} = {_value(value)}"
+        lines[index] = f"{key} = {toml_value(value)}"
     _only_problems("\n".join(lines))
 
 
