@@ -67,6 +67,9 @@ $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
+	@# EfficientWord-Net's word-vector model (Apache-2.0), Whisper's second opinion; --no-deps, since
+	@# its own dependencies (pyaudio, twine, ...) serve its microphone demo, not the model
+	$(BIN)/python -m pip install -q --no-deps 'efficientword-net==1.0.5'
 	@touch $@
 
 clean:

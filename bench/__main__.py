@@ -4,6 +4,8 @@
 `python -m bench barge` runs one; `python -m bench curve` gives the second stage's commands heard
 against false accepts over a grid of thresholds. soak and barge are live: whole `coach run` sessions against a
 private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
+`python -m bench wordrefs` is no benchmark: it makes the word vectors' references again
+(``coach/listen/wordvec_refs.npz``) from the corpus's tuning voices, and runs only when named.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import importlib
 import sys
 
 SUITES = ("speech", "listen", "curve", "duck", "soak", "barge")
+MAKERS = ("wordrefs",)
 
 
 def main(argv: list[str]) -> int:
     chosen = argv or list(SUITES)
     for name in chosen:
-        if name not in SUITES:
-            print(f"bench: no suite '{name}'; choose from {', '.join(SUITES)}", file=sys.stderr)
+        if name not in SUITES + MAKERS:
+            print(f"bench: no suite '{name}'; choose from {', '.join(SUITES + MAKERS)}", file=sys.stderr)
             return 2
         print(f"== {name} ==", flush=True)
         module = importlib.import_module(f"bench.{name}")

@@ -5,11 +5,13 @@ player's own stop latency on a tone."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,23 @@ def _rtf(synth: Any) -> str:
     return f"{spent / sound:.3f} ({spent:.1f} s for {sound:.0f} s of speech)"
 
 
+def _stop_trial(pa: Any, done: threading.Event, play: Callable[[], object], wait: float,
+                stop: Callable[[], object]) -> tuple[np.ndarray, float, float]:
+    """One stop-latency trial: record the sink monitor while ``play`` starts a sound and ``stop``
+    cuts it ``wait`` seconds later. The recording, and when play and stop were asked (monotonic)."""
+    rec = pa.start_recording("coach_out.monitor")
+    time.sleep(0.2)
+    done.clear()
+    t_play = time.monotonic()
+    play()
+    time.sleep(wait)
+    t_stop = time.monotonic()
+    stop()
+    done.wait(5)
+    time.sleep(0.3)
+    return rec.stop(), t_play, t_stop
+
+
 def _engine(pa: Any, name: str, synth: Any) -> None:
     from coach.listen.base import SAMPLE_RATE
     from coach.speech.player import Player
@@ -131,16 +150,8 @@ def _engine(pa: Any, name: str, synth: Any) -> None:
         long_line = RTF_LINES[0] + " " + RTF_LINES[1]
         synth.render(long_line)
         for trial in range(TRIALS):
-            rec = pa.start_recording("coach_out.monitor")
-            time.sleep(0.2)
-            done.clear()
-            speaker.say(1000 + trial, long_line)
-            time.sleep(1.5 + 0.037 * trial)
-            t_stop = time.monotonic()
-            speaker.stop()
-            done.wait(5)
-            time.sleep(0.3)
-            x = rec.stop()
+            x, _t_play, t_stop = _stop_trial(pa, done, functools.partial(speaker.say, 1000 + trial, long_line),
+                                             1.5 + 0.037 * trial, speaker.stop)
             played = [p for p in speaker.played() if p.id == 1000 + trial]
             start, end = _first_loud(x), _last_loud(x)
             if not played or start is None or end is None:
@@ -174,17 +185,8 @@ def main() -> None:
         player = Player(lambda uid, i: player_done.set())
         try:
             for trial in range(TRIALS):
-                rec = pa.start_recording("coach_out.monitor")
-                time.sleep(0.2)
-                player_done.clear()
-                t_play = time.monotonic()
-                player.play(trial, tone)
-                time.sleep(0.6 + 0.037 * trial)
-                t_stop = time.monotonic()
-                player.stop()
-                player_done.wait(5)
-                time.sleep(0.3)
-                x = rec.stop()
+                x, t_play, t_stop = _stop_trial(pa, player_done, functools.partial(player.play, trial, tone),
+                                                0.6 + 0.037 * trial, player.stop)
                 start, end = _first_loud(x), _last_loud(x)
                 if start is None or end is None:
                     continue

@@ -29,6 +29,7 @@ from coach.listen.whisper import (
     _once,
     decide,
     find_model,
+    wants_second,
 )
 
 pytestmark = pytest.mark.skipif(find_model() is None, reason="the Whisper model package is not installed: "
@@ -114,6 +115,27 @@ def test_the_decision_from_a_judgements_figures() -> None:
     assert decide(replace(beam, alternatives=("Order.", "Softer.")), o) == (None, "Order."), "disagrees"
     assert decide(replace(beam, no_speech=0.9), o)[0] is None, "no speech wins"
     assert decide(replace(beam, fits=None), o)[0] is None, "no phrase fitted at all"
+
+
+def test_a_second_opinion_counts_only_when_it_names_the_phrase_that_fits() -> None:
+    """decide()'s last rule: a core phrase that fits too poorly for Whisper alone (but above
+    ``second_min_score``) is a command when the word vectors find the same command most alike, with
+    at least ``second_similarity``; wants_second() says when asking could change anything."""
+    o = WhisperOptions(min_score=-8.0, margin=4.0, second_min_score=-16.0, second_similarity=0.48)
+    unsure = Judgement(None, "Software now.", -11.0, "Softer.", "Software now.", -2.0, 0.2, 0.0, Command.SOFTER)
+    assert decide(unsure, o) == (None, "Software now.")
+    assert wants_second(unsure, o)
+    agree = replace(unsure, second=(Command.SOFTER, 0.6))
+    assert decide(agree, o) == (Command.SOFTER, "softer")
+    assert not wants_second(agree, o), "asked already"
+    assert decide(replace(unsure, second=(Command.HARDER, 0.9)), o)[0] is None, "they disagree"
+    assert decide(replace(unsure, second=(Command.SOFTER, 0.47)), o)[0] is None, "not alike enough"
+    assert decide(replace(agree, score=-17.0), o)[0] is None, "the phrase fits too poorly"
+    assert decide(replace(agree, no_speech=0.9), o)[0] is None, "no speech wins"
+    assert decide(replace(agree, fits=None), o)[0] is None
+    assert not wants_second(replace(unsure, score=-17.0), o)
+    assert not wants_second(replace(unsure, no_speech=0.9), o)
+    assert not wants_second(replace(unsure, command=Command.SOFTER), o), "already a command"
 
 
 def test_beam_hypotheses_are_kept_only_when_the_free_transcription_is_no_command(

@@ -60,6 +60,14 @@ class Detection:
     transcript: str | None = None
 
 
+class SecondOpinion(Protocol):
+    """A model that tells how much an utterance sounds like each command (a cosine similarity,
+    higher is more alike), asked when Whisper alone is not sure (:mod:`coach.listen.wordvec`)."""
+
+    def similarity(self, audio: Block) -> dict[Command, float]:
+        """Each command's similarity to ``audio`` (16 kHz mono int16)."""
+
+
 class Recognizer(Protocol):
     """Fed 16 kHz mono int16 blocks; yields the commands it hears, and nothing else."""
 

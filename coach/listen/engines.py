@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from coach.errors import ModelError
-from coach.listen.base import Recognizer
+from coach.listen.base import Recognizer, SecondOpinion
 
 LANGUAGE_NAMES = {"en": "English", "ko": "Korean"}
 #: The engines a person can choose (``--engine``, ``[listen] engine``).
@@ -129,8 +129,23 @@ def _two_stage(language: str, err: TextIO) -> Recognizer:
     from coach.listen.whisper import WhisperJudge, WhisperRecognizer
 
     t = time.perf_counter()
-    judge = WhisperJudge(language=language)
+    second, also = _word_vectors(err)
+    judge = WhisperJudge(language=language, second=second)
     first = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))
-    print(f"listening with Whisper tiny.en, pocketsphinx for a fast stop ({LANGUAGE_NAMES.get(language, language)}; "
-          f"loaded in {time.perf_counter() - t:.1f} s)", file=err, flush=True)
+    print(f"listening with Whisper tiny.en{also}, pocketsphinx for a fast stop "
+          f"({LANGUAGE_NAMES.get(language, language)}; loaded in {time.perf_counter() - t:.1f} s)",
+          file=err, flush=True)
     return TwoStage(first, WhisperRecognizer(judge))
+
+
+def _word_vectors(err: TextIO) -> tuple[SecondOpinion | None, str]:
+    """EfficientWord-Net's word vectors as Whisper's second opinion, with words for the line that
+    says what listens; without them (not installed), Whisper alone, and a line that says so."""
+    from coach.listen.wordvec import WordVectors
+
+    try:
+        return WordVectors(), " and word vectors"
+    except ModelError as e:
+        print(f"coach: {e.message}: Whisper judges alone, and hears fewer commands in noise; to add them: {e.fix}",
+              file=err, flush=True)
+        return None, ""
