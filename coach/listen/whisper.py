@@ -21,7 +21,10 @@ pocketsphinx's spotter uses: polite words and at most one stray word around it),
 phrase fits the audio well (``min_score``) and not much worse than what Whisper itself heard
 (``margin``): "my neck is fine" transcribes as itself, far better than "Next." fits it. Failing
 both, a beam hypothesis that is a command phrase counts when the best-fitting core phrase is the
-same command ("Order." freely, "Harder." in the beam, "Harder." fitting best).
+same command ("Order." freely, "Harder." in the beam, "Harder." fitting best). Failing that too, a
+second opinion (:class:`coach.listen.base.SecondOpinion`: the word vectors of
+:mod:`coach.listen.wordvec`), asked only then, makes it the best-fitting phrase's command when it
+finds that command the most alike.
 
 :class:`WhisperRecognizer` puts a voice-activity gate in front (WebRTC's, as pocketsphinx uses)
 and judges each utterance when it ends, or every ``step`` seconds over the last ``window`` seconds
