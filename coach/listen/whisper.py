@@ -125,7 +125,7 @@ class WhisperOptions:
     # the phrase's command counts when it is also the one the word vectors find most alike, with a
     # similarity of at least ``second_similarity``. Chosen on the tuning voices (2026-12-03): 0.48 is
     # the lowest similarity that took no more sentences of theirs for commands than Whisper alone
-    # (5 in 360); commands heard rose from 113 to 149 of 216 there, and from 106 to 139 for the
+    # (5 in 360); commands heard rose from 113 to 149 of 216 there, and from 126 to 139 for the
     # held-out voices, with no more wrong commands.
     second_min_score: float = -16.0
     second_similarity: float = 0.48
