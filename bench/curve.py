@@ -15,8 +15,10 @@ a row per setting gives:
 
 This is the second stage alone: the first stage's fast guesses of "stop" and pain words, and the
 runtime's guards against the coach's own voice, are not in it (``python -m bench listen`` has the
-whole). espeak-ng's voices are left out, as in the listening rows. The row marked ``*`` is the
-setting the coach uses; "free only" takes only transcribed command phrases. ``BENCH_CONDITIONS=clean,pink10``
+whole). espeak-ng's voices are left out, as in the listening rows. The grid is Whisper alone; the
+rows "word vectors >= S" add the second opinion (:mod:`coach.listen.wordvec`) at the coach's
+``min_score`` and ``margin``, with ``second_similarity`` S. The row marked ``*`` is what the coach
+uses; "free only" takes only transcribed command phrases. ``BENCH_CONDITIONS=clean,pink10``
 limits the corpus's conditions, as for ``python -m bench listen``. Thresholds are chosen
 on the tuning voices ("tuned" columns): the held-out voices are shown apart and never chose them.
 """
@@ -32,12 +34,16 @@ from bench.corpus import COACH_VOICES, Item, generate
 from bench.listen import audio_files, read_audio
 from coach.commands import Command
 from coach.config import ListenConfig
-from coach.listen.base import Block
+from coach.errors import ModelError
+from coach.listen.base import Block, SecondOpinion
 from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.whisper import Judgement, WhisperJudge, WhisperOptions, WhisperRecognizer, decide
+from coach.listen.wordvec import WordVectors
 
 MIN_SCORES = (-4.0, -6.0, -8.0, -10.0, -12.0)
+#: similarities of the second opinion weighed at the coach's min_score and margin
+SIMILARITIES = (0.40, 0.45, 0.48, 0.50, 0.55)
 MARGINS = (0.0, 2.0, 4.0, 6.0, 8.0)
 LOUD = ("white20", "pink10", "babble10", "reverb", "echo")
 
@@ -53,25 +59,38 @@ class Judged:
     judgements: tuple[Judgement, ...]
 
 
-def judge_all(rec: WhisperRecognizer, audio: Block, reference: Block | None) -> tuple[Judgement, ...]:
-    """Every judgement Whisper makes of one file through the live path."""
-    made: list[Judgement] = []
-    rec.on_judgement = lambda j, _s, _e: made.append(j)
+def judge_all(rec: WhisperRecognizer, audio: Block, reference: Block | None,
+              second: SecondOpinion | None = None) -> tuple[Judgement, ...]:
+    """Every judgement Whisper makes of one file through the live path; with ``second``, each that
+    a core phrase fits above ``second_min_score`` also carries the second opinion of its words,
+    whatever Whisper alone made of it, so that any setting can be weighed with it."""
+    made: list[tuple[Judgement, float, float]] = []
+    rec.on_judgement = lambda j, s, e: made.append((j, s, e))
     rec.reset()
     level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
     run_blocks(Pipeline(rec, denoise=denoiser(level)), audio, reference)
-    return tuple(made)
+    out = []
+    o = rec.options
+    for j, s, e in made:
+        if (second is not None and j.fits is not None and j.no_speech <= o.max_no_speech
+                and j.score >= o.second_min_score):
+            alike = second.similarity(audio[int(s * 16000):int(e * 16000)])
+            most = max(alike, key=lambda c: alike[c])
+            j = replace(j, second=(most, round(alike[most], 3)))
+        out.append(j)
+    return tuple(out)
 
 
-def collect(rec: WhisperRecognizer, items: list[Item], folder: str | None) -> list[Judged]:
+def collect(rec: WhisperRecognizer, items: list[Item], folder: str | None,
+            second: SecondOpinion | None = None) -> list[Judged]:
     out = []
     for it in items:
         ref = read_wav(it.reference) if it.reference else None
         out.append(Judged(it.command, it.condition, it.group, it.end - it.start,
-                          judge_all(rec, read_wav(it.path), ref)))
+                          judge_all(rec, read_wav(it.path), ref, second)))
     for f in audio_files(folder) if folder else []:
         audio = read_audio(f)
-        out.append(Judged("", "real", "real", len(audio) / 16000, judge_all(rec, audio, None)))
+        out.append(Judged("", "real", "real", len(audio) / 16000, judge_all(rec, audio, None, second)))
     return out
 
 
@@ -79,12 +98,13 @@ def commands(judgements: Iterable[Judgement], options: WhisperOptions) -> list[C
     return [c for c in (decide(j, options)[0] for j in judgements) if c is not None]
 
 
-def row(files: list[Judged], options: WhisperOptions) -> dict[str, float]:
-    """Heard and wrong % per group, and false accepts an hour, for one setting."""
+def row(files: list[Judged], options: WhisperOptions, second: bool = False) -> dict[str, float]:
+    """Heard and wrong % per group, and false accepts an hour, for one setting (with the second
+    opinion where the judgements carry it, or Whisper alone)."""
     heard: dict[str, list[int]] = {}
     wrong, fa, hours = [0, 0], {"synthetic": 0, "real": 0}, {"synthetic": 0.0, "real": 0.0}
     for f in files:
-        found = commands(f.judgements, options)
+        found = commands(f.judgements if second else (replace(j, second=None) for j in f.judgements), options)
         if f.command:
             kind = "clean" if f.condition == "clean" else "5dB" if f.condition == "white5" else "loud"
             for key in (kind, f"{kind}/{f.group}"):
@@ -112,8 +132,13 @@ def main() -> None:
     if only:
         items = [i for i in items if i.condition in only.split(",")]
     folder = os.environ.get("BENCH_REAL_NEGATIVES") or None
-    judge = WhisperJudge()
-    files = collect(WhisperRecognizer(judge), items, folder)
+    judge = WhisperJudge()   # alone: the second opinion is asked of every judgement it could change
+    try:
+        second: SecondOpinion | None = WordVectors()
+    except ModelError as e:
+        print(f"bench: {e.message}; the rows with word vectors are left out ({e.fix})")
+        second = None
+    files = collect(WhisperRecognizer(judge), items, folder, second)
     n = sum(len(f.judgements) for f in files)
     print(f"{len(files)} files, {n} judgements ({time.time() - t:.0f} s); heard % of commands, wrong %, "
           "false accepts an hour (FA/h); tuned: the voices that chose the thresholds")
@@ -122,9 +147,12 @@ def main() -> None:
     base = judge.options
     settings = [(f"{m:g} / {g:g}", replace(base, min_score=m, margin=g)) for m in MIN_SCORES for g in MARGINS]
     settings.append(("free only", replace(base, min_score=float("inf"))))
-    for name, options in settings:
-        r = row(files, options)
-        mark = " *" if (options.min_score, options.margin) == (base.min_score, base.margin) else ""
+    rows = [(name, options, False) for name, options in settings]
+    if second is not None:
+        rows += [(f"word vectors >= {sim:g}", replace(base, second_similarity=sim), True) for sim in SIMILARITIES]
+    for name, options, with_second in rows:
+        r = row(files, options, with_second)
+        mark = " *" if options == base and (with_second or second is None) else ""
         print(f"{name + mark:<22}{r.get('clean', 0):>7.1f}{r.get('loud', 0):>8.1f}{r.get('loud/tuned', 0):>7.1f}"
               f"{r.get('loud/held-out', 0):>7.1f}{r.get('5dB', 0):>6.1f}{r['wrong']:>7.1f}"
               f"{r['fa_synthetic']:>7.0f}{r['fa_real']:>7.1f}")
