@@ -38,7 +38,15 @@ from coach.errors import ModelError
 from coach.listen.base import Block, SecondOpinion
 from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
-from coach.listen.whisper import Judgement, WhisperJudge, WhisperOptions, WhisperRecognizer, decide
+from coach.listen.whisper import (
+    Judgement,
+    WhisperJudge,
+    WhisperOptions,
+    WhisperRecognizer,
+    decide,
+    fits_for_second,
+    with_second,
+)
 from coach.listen.wordvec import WordVectors
 
 MIN_SCORES = (-4.0, -6.0, -8.0, -10.0, -12.0)
@@ -69,16 +77,8 @@ def judge_all(rec: WhisperRecognizer, audio: Block, reference: Block | None,
     rec.reset()
     level = int(os.environ.get("BENCH_DENOISE", ListenConfig.noise_suppression))
     run_blocks(Pipeline(rec, denoise=denoiser(level)), audio, reference)
-    out = []
-    o = rec.options
-    for j, s, e in made:
-        if (second is not None and j.fits is not None and j.no_speech <= o.max_no_speech
-                and j.score >= o.second_min_score):
-            alike = second.similarity(audio[int(s * 16000):int(e * 16000)])
-            most = max(alike, key=lambda c: alike[c])
-            j = replace(j, second=(most, round(alike[most], 3)))
-        out.append(j)
-    return tuple(out)
+    return tuple(with_second(j, second, audio[int(s * 16000):int(e * 16000)])
+                 if second is not None and fits_for_second(j, rec.options) else j for j, s, e in made)
 
 
 def collect(rec: WhisperRecognizer, items: list[Item], folder: str | None,
@@ -150,9 +150,9 @@ def main() -> None:
     rows = [(name, options, False) for name, options in settings]
     if second is not None:
         rows += [(f"word vectors >= {sim:g}", replace(base, second_similarity=sim), True) for sim in SIMILARITIES]
-    for name, options, with_second in rows:
-        r = row(files, options, with_second)
-        mark = " *" if options == base and (with_second or second is None) else ""
+    for name, options, asked in rows:
+        r = row(files, options, asked)
+        mark = " *" if options == base and (asked or second is None) else ""
         print(f"{name + mark:<22}{r.get('clean', 0):>7.1f}{r.get('loud', 0):>8.1f}{r.get('loud/tuned', 0):>7.1f}"
               f"{r.get('loud/held-out', 0):>7.1f}{r.get('5dB', 0):>6.1f}{r['wrong']:>7.1f}"
               f"{r['fa_synthetic']:>7.0f}{r['fa_real']:>7.1f}")

@@ -171,11 +171,23 @@ def decide(j: Judgement, options: WhisperOptions, language: str = "en") -> tuple
     return None, j.free
 
 
+def fits_for_second(j: Judgement, options: WhisperOptions) -> bool:
+    """Whether a core phrase fits this judgement well enough for :func:`decide`'s last rule (the
+    second opinion's), whatever the rules before it made of it."""
+    return j.fits is not None and j.no_speech <= options.max_no_speech and j.score >= options.second_min_score
+
+
 def wants_second(j: Judgement, options: WhisperOptions) -> bool:
     """Whether a second opinion could make this judgement a command (it is none so far, and a core
     phrase fits well enough for :func:`decide`'s last rule)."""
-    return (j.command is None and j.second is None and j.fits is not None
-            and j.no_speech <= options.max_no_speech and j.score >= options.second_min_score)
+    return j.command is None and j.second is None and fits_for_second(j, options)
+
+
+def with_second(j: Judgement, second: SecondOpinion, audio: Block) -> Judgement:
+    """``j`` carrying ``second``'s most alike command for ``audio`` (the judged words), and its similarity."""
+    alike = second.similarity(audio)
+    most = max(alike, key=lambda c: alike[c])
+    return replace(j, second=(most, round(alike[most], 3)))
 
 
 def _spot(text: str, options: WhisperOptions, language: str = "en") -> tuple[Command, str] | None:
@@ -264,9 +276,7 @@ class WhisperJudge:
         command, heard = decide(figures, self.options, self.language)
         figures = replace(figures, command=command, heard=heard)
         if self.second is not None and wants_second(figures, self.options):
-            alike = self.second.similarity(audio)
-            most = max(alike, key=lambda c: alike[c])
-            figures = replace(figures, second=(most, round(alike[most], 3)))
+            figures = with_second(figures, self.second, audio)
             command, heard = decide(figures, self.options, self.language)
             figures = replace(figures, command=command, heard=heard)
         return replace(figures, seconds=time.perf_counter() - t)
