@@ -8,13 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_listen_engines import render
+from test_listen_whisper import speech
 
 from coach.commands import Command
 from coach.errors import ModelError
-from coach.listen.base import Block
 from coach.listen.engines import make_recognizer
-from coach.listen.listener import read_wav
 from coach.listen.whisper import WhisperJudge, find_model
 from coach.listen.wordvec import REFERENCES, WordVectors
 
@@ -27,10 +25,6 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def vectors() -> WordVectors:
     return WordVectors()
-
-
-def speech(tmp: Path, text: str, voice: str) -> Block:
-    return read_wav(render(tmp, text, voice, name=text.replace(" ", "_")))
 
 
 def test_the_references_cover_the_commands_whisper_scores() -> None:
