@@ -2,7 +2,8 @@
 
 `python -m bench speech`, `python -m bench listen`, `python -m bench duck`, `python -m bench soak` or
 `python -m bench barge` runs one; `python -m bench curve` gives the second stage's commands heard
-against false accepts over a grid of thresholds. soak and barge are live: whole `coach run` sessions against a
+against false accepts over a grid of thresholds, and `python -m bench wordcost` what one opinion of the
+word vectors costs. soak and barge are live: whole `coach run` sessions against a
 private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
 `python -m bench wordrefs` is no benchmark: it makes the word vectors' references again
 (``coach/listen/wordvec_refs.npz``) from the corpus's tuning voices, and runs only when named.
@@ -11,9 +12,14 @@ private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
-SUITES = ("speech", "listen", "curve", "duck", "soak", "barge")
+# numpy's BLAS on one thread, as in the coach's listening process (coach.listen.process.child_env):
+# OpenBLAS's spare threads spin after each product and would double the processor time measured
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+SUITES = ("speech", "listen", "curve", "wordcost", "duck", "soak", "barge")
 MAKERS = ("wordrefs",)
 
 

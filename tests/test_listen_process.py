@@ -26,7 +26,7 @@ from coach.listen.base import SAMPLE_RATE, Detection
 from coach.listen.engines import make_recognizer
 from coach.listen.fake import scripted
 from coach.listen.listener import BLOCK_SAMPLES, blocks, read_wav
-from coach.listen.process import ListenerProcess, ListeningLost
+from coach.listen.process import ListenerProcess, ListeningLost, child_env
 
 SILENCE = np.zeros(BLOCK_SAMPLES, np.int16)
 
@@ -65,6 +65,22 @@ def test_what_the_child_hears_comes_back() -> None:
     assert [(d.command, d.heard) for d in heard] == [(Command.STOP, "stop"), (Command.HARDER, "harder")]
     assert heard[0].at == pytest.approx(0.3, abs=0.031)
     assert listener.lost.total == 0 and not alive(listener.pid)
+
+
+def test_the_childs_blas_runs_on_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """OpenBLAS's spare threads spin after each product: the child is started with one (unless
+    the user chose otherwise), and finds its package whatever the current directory."""
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    listener = ListenerProcess(partial(scripted, []), lambda d: None).start()
+    try:
+        assert listener.pid is not None
+        environ = Path(f"/proc/{listener.pid}/environ").read_bytes().split(b"\0")
+    finally:
+        listener.stop()
+    assert b"OPENBLAS_NUM_THREADS=1" in environ
+    assert any(e.startswith(b"PYTHONPATH=" + str(Path(__file__).resolve().parents[1]).encode()) for e in environ)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert child_env(os.environ)["OPENBLAS_NUM_THREADS"] == "2"
 
 
 def test_pocketsphinx_in_the_child_hears_a_spoken_stop(tmp_path: Path) -> None:

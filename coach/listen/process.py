@@ -42,7 +42,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, TextIO
@@ -259,9 +259,7 @@ class ListenerProcess:
         """Start a child and send it what to build; it has not said yet whether it could."""
         blocks_r, blocks_w = os.pipe()
         results_r, results_w = os.pipe()
-        env = dict(os.environ)
-        here = str(Path(__file__).resolve().parents[2])   # the directory that holds the package
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+        env = child_env(os.environ)
         try:
             proc = subprocess.Popen([sys.executable, "-m", "coach.listen.process", str(blocks_r), str(results_w)],
                                     pass_fds=(blocks_r, results_w), stdin=subprocess.DEVNULL,
@@ -404,6 +402,19 @@ class ListenerProcess:
         else:
             self._say(f"coach: {lost}")
         return False
+
+
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """The listening child's environment: ``environ``, with this package first on its path, and
+    numpy's BLAS on one thread. OpenBLAS's extra threads spin on after each small product (the
+    filter banks of Whisper's and the word vectors' features), which doubled the processor time
+    of a word-vector opinion here for no gain in wall time (``python -m bench wordcost``); a
+    session's other work runs in Whisper's and onnxruntime's own threads."""
+    env = dict(environ)
+    here = str(Path(__file__).resolve().parents[2])   # the directory that holds the package
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (here, env.get("PYTHONPATH", "")) if p)
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
+    return env
 
 
 def _end(proc: subprocess.Popen[bytes], timeout: float) -> int | None:
