@@ -14,15 +14,10 @@ import time
 
 import numpy as np
 
-from coach.listen.wordvec import HOP, WINDOW, WordVectors
+from coach.listen.wordvec import WINDOW, WordVectors, window_starts
 
 LENGTHS = (0.8, 1.5, 2.0, 3.0)   # seconds of utterance
 REPEATS = 15
-
-
-def windows(samples: int) -> int:
-    """How many windows :meth:`WordVectors.vectors` runs the model on for ``samples`` of audio."""
-    return 1 if samples <= WINDOW else -(-(samples - WINDOW) // HOP) + 1
 
 
 def main() -> None:
@@ -41,7 +36,7 @@ def main() -> None:
             vectors.similarity(audio)
             cpu.append((time.process_time() - c) * 1000)
             wall.append((time.perf_counter() - w) * 1000)
-        print(f"{seconds:.1f} s | {windows(len(audio))} | {_spread(cpu)} | {_spread(wall)}")
+        print(f"{seconds:.1f} s | {len(window_starts(max(len(audio), WINDOW)))} | {_spread(cpu)} | {_spread(wall)}")
 
 
 def _spread(ms: list[float]) -> str:

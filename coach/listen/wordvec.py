@@ -37,6 +37,15 @@ WINDOW = int(1.5 * SAMPLE_RATE)   # the model's input: 1.5 s
 HOP = int(0.15 * SAMPLE_RATE)     # windows over a longer utterance start this far apart
 
 
+def window_starts(samples: int) -> list[int]:
+    """Where the windows over ``samples`` (at least ``WINDOW``) of audio start: every ``HOP``
+    samples, and the last one ending with the audio. One pass of the model each."""
+    starts = list(range(0, samples - WINDOW + 1, HOP))
+    if starts[-1] != samples - WINDOW:
+        starts.append(samples - WINDOW)
+    return starts
+
+
 class WordVectors:
     """Loads the model and the references once; :meth:`similarity` compares an utterance with them."""
 
@@ -80,11 +89,8 @@ class WordVectors:
         if len(x) < WINDOW:
             before = (WINDOW - len(x)) // 2
             x = np.concatenate([np.zeros(before), x, np.zeros(WINDOW - len(x) - before)])
-        starts = list(range(0, len(x) - WINDOW + 1, HOP))
-        if starts[-1] != len(x) - WINDOW:
-            starts.append(len(x) - WINDOW)
         out = []
-        for s in starts:
+        for s in window_starts(len(x)):
             feats = self._logfbank(x[s:s + WINDOW], samplerate=SAMPLE_RATE, winlen=0.025, winstep=0.01,
                                    nfilt=64, nfft=512, preemph=0.0)
             out.append(self._session.run(None, {self._input: np.float32(feats[None, None])})[0][0])
