@@ -2,7 +2,8 @@
 
 Whisper's judge asks :class:`coach.listen.wordvec.WordVectors` about an utterance only when its
 best-fitting core phrase missed its own thresholds but not looser ones. Each time, the model runs
-once per 1.5 s window (one window for a short utterance, one more every 0.15 s beyond 1.5 s), on
+once per 1.5 s window (one window for a short utterance, one more every 0.15 s beyond 1.5 s, five at
+most), on
 one thread as in a session. This prints the time to load the model and the references, and the
 processor time and wall time of one opinion for utterances of several lengths (the model's cost
 does not depend on what is said, so the audio is quiet noise). Run it on an otherwise idle machine.

@@ -14,7 +14,7 @@ from coach.commands import Command
 from coach.errors import ModelError
 from coach.listen.engines import make_recognizer
 from coach.listen.whisper import WhisperJudge, find_model
-from coach.listen.wordvec import REFERENCES, WordVectors
+from coach.listen.wordvec import MAX_WINDOWS, REFERENCES, WINDOW, WordVectors, window_starts
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("eff_word_net") is None or find_model() is None,
@@ -48,8 +48,23 @@ def test_a_command_word_is_most_like_its_own_references(vectors: WordVectors, tm
 
 def test_windows_cover_a_long_utterance_to_its_end(vectors: WordVectors) -> None:
     assert len(vectors.vectors(np.zeros(8000, np.int16))) == 1          # shorter than a window: one, centred
+    assert window_starts(32000) == [0, 2400, 4800, 7200, 8000]             # 2 s: every 0.15 s, the last at the end
     v = vectors.vectors(np.zeros(16000 * 3 + 123, np.int16))
-    assert len(v) == 12 and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
+    # 3 s (a window Whisper judges over a gate held open): five windows spread evenly, not twelve
+    assert len(v) == MAX_WINDOWS and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-3)
+    starts = window_starts(16000 * 3 + 123)
+    assert starts[0] == 0 and starts[-1] + WINDOW == 16000 * 3 + 123 and len(set(np.diff(starts)) - {6030, 6031}) == 0
+
+
+@pytest.mark.parametrize(("text", "command"), [("harder", Command.HARDER), ("next", Command.NEXT)])
+def test_a_command_at_either_end_of_a_long_window_is_still_found(vectors: WordVectors, tmp_path: Path,
+                                                                 text: str, command: Command) -> None:
+    """With the windows spread out over 3 s, a command at its start or its end still lies whole in one."""
+    word = speech(tmp_path, text, "flite:slt")
+    quiet = np.zeros(3 * 16000 - len(word), np.int16)
+    for audio in (np.concatenate([word, quiet]), np.concatenate([quiet, word])):
+        alike = vectors.similarity(audio)
+        assert max(alike, key=lambda c: alike[c]) is command, alike
 
 
 def test_the_second_opinion_turns_a_phrase_whisper_only_fitted_into_a_command(

@@ -6,12 +6,12 @@ of audio into 2,048 numbers, and two sayings of one word point the same way, who
 Only its model file and its filter bank are used; the wheel is installed with ``--no-deps``, since
 its own dependencies serve a microphone demo.
 
-:class:`WordVectors` slides a 1.5 s window over an utterance and gives each command the best
-cosine similarity between a window and its reference sayings. The references are the command
-phrases said by the listening benchmark's tuning voices, stored in ``wordvec_refs.npz`` beside
-this file (``python -m bench wordrefs`` makes it again). Whisper's judge asks for this second
-opinion only about utterances whose best-fitting core phrase missed its own thresholds but not
-looser ones (:func:`coach.listen.whisper.decide` weighs the two).
+:class:`WordVectors` slides a 1.5 s window over an utterance (at most ``MAX_WINDOWS`` of them) and
+gives each command the best cosine similarity between a window and its reference sayings. The
+references are the command phrases said by the listening benchmark's tuning voices, stored in
+``wordvec_refs.npz`` beside this file (``python -m bench wordrefs`` makes it again). Whisper's
+judge asks for this second opinion only about utterances whose best-fitting core phrase missed its
+own thresholds but not looser ones (:func:`coach.listen.whisper.decide` weighs the two).
 """
 
 from __future__ import annotations
@@ -34,15 +34,24 @@ MODEL_FILE = "models/resnet_50_arc/slim_93%_accuracy_72.7390%_qint8.onnx"
 REFERENCES = Path(__file__).with_name("wordvec_refs.npz")
 
 WINDOW = int(1.5 * SAMPLE_RATE)   # the model's input: 1.5 s
-HOP = int(0.15 * SAMPLE_RATE)     # windows over a longer utterance start this far apart
+HOP = int(0.15 * SAMPLE_RATE)     # windows over a longer utterance start this far apart ...
+#: ... but never more windows than this: spread evenly over a longer span instead. A command phrase
+#: is at most 1.4 s of speech (the listening benchmark's), so five windows (2.1 s at ``HOP``) cover
+#: an utterance of one phrase; the rest are Whisper's 3 s windows over a gate held open, mostly by
+#: the coach's own voice, where 11 windows cost about 200 ms of processor time a judgement and the
+#: listener fell behind 53 times in a 30-minute soak (2026-12-03), against 10 without the vectors.
+MAX_WINDOWS = 5
 
 
 def window_starts(samples: int) -> list[int]:
     """Where the windows over ``samples`` (at least ``WINDOW``) of audio start: every ``HOP``
-    samples, and the last one ending with the audio. One pass of the model each."""
+    samples, and the last one ending with the audio; or, when that makes more than
+    ``MAX_WINDOWS``, that many spread evenly from the start to the end. One pass of the model each."""
     starts = list(range(0, samples - WINDOW + 1, HOP))
     if starts[-1] != samples - WINDOW:
         starts.append(samples - WINDOW)
+    if len(starts) > MAX_WINDOWS:
+        starts = [round(i * (samples - WINDOW) / (MAX_WINDOWS - 1)) for i in range(MAX_WINDOWS)]
     return starts
 
 
