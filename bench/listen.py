@@ -40,7 +40,7 @@ from coach.listen.base import Block, Detection, Recognizer
 from coach.listen.denoise import denoiser
 from coach.listen.listener import Pipeline, read_wav, run_blocks
 from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
-from coach.listen.twostage import acted
+from coach.listen.twostage import TwoStage, acted
 
 #: commands acted on at the first stage's guess, whose latency is reported apart
 FAST = {Command.STOP.value, Command.PAIN.value}
@@ -53,17 +53,26 @@ class TimedPipeline(Pipeline):
     is idle, or else when the blocks before it are done: a slow step (a second decoding) delays
     the blocks behind it too. ``done`` is the time (on the audio's clock, in seconds) at which the
     last block was finished.
+
+    A two-stage recogniser's second stage works in a thread of its own in a session
+    (:meth:`coach.listen.twostage.TwoStage.start`): here it is a lane of its own (see
+    :class:`TimedStage`), whose time does not hold up the first, and ``second_done`` is when it
+    finished its last block. The second stage's detections (confirmed) are out then.
     """
 
-    heard = 0.0   # seconds of audio fed so far
+    heard = 0.0         # seconds of audio fed so far
     done = 0.0
+    second_heard = 0.0  # seconds of audio the second stage took so far
+    second_done = 0.0
+    _second_spent = 0.0  # processor-bound seconds of the step under way spent in the second lane
 
     def _timed(self, seconds: float, step: Callable[[], list[Detection]]) -> list[Detection]:
         self.heard += seconds
         start = max(self.heard, self.done)
+        self._second_spent = 0.0
         t = time.perf_counter()
         out = step()
-        self.done = start + time.perf_counter() - t
+        self.done = start + time.perf_counter() - t - self._second_spent
         return out
 
     def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
@@ -71,6 +80,59 @@ class TimedPipeline(Pipeline):
 
     def flush(self) -> list[Detection]:
         return self._timed(0.0, super().flush)
+
+    def in_second_lane(self, seconds: float, step: Callable[[], list[Detection]]) -> list[Detection]:
+        """Run ``step``, the second stage taking ``seconds`` of audio, on the second lane's clock."""
+        self.second_heard += seconds
+        start = max(self.second_heard, self.second_done)
+        t = time.perf_counter()
+        out = step()
+        spent = time.perf_counter() - t
+        self.second_done = start + spent
+        self._second_spent += spent
+        return out
+
+    def out_at(self, d: Detection) -> float:
+        """When ``d`` was out, on the simulated clock."""
+        return self.second_done if (d.confirmed and isinstance(self.recognizer, TwoStage)) else self.done
+
+
+class TimedStage:
+    """A two-stage recogniser's second stage, timed on :class:`TimedPipeline`'s second lane."""
+
+    def __init__(self, inner: Recognizer) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.pipeline: TimedPipeline | None = None
+
+    @property
+    def judged(self) -> list[tuple[float, float, Command | None]]:
+        spans: list[tuple[float, float, Command | None]] = getattr(self.inner, "judged", [])
+        return spans
+
+    def accept(self, block: Block) -> list[Detection]:
+        if self.pipeline is None:
+            return self.inner.accept(block)
+        return self.pipeline.in_second_lane(len(block) / 16000, lambda: self.inner.accept(block))
+
+    def flush(self) -> list[Detection]:
+        flush = getattr(self.inner, "flush", None)
+        if not callable(flush):
+            return []
+        if self.pipeline is None:
+            return list(flush())
+        return self.pipeline.in_second_lane(0.0, lambda: list(flush()))
+
+    def reset(self) -> None:
+        self.inner.reset()
+
+
+def timed(rec: Recognizer, pipeline: TimedPipeline) -> None:
+    """Time ``rec``'s second stage on ``pipeline``'s second lane, when it has two."""
+    if isinstance(rec, TwoStage):
+        if not isinstance(rec.second, TimedStage):
+            rec.second = TimedStage(rec.second)
+        rec.second.pipeline = pipeline
 
 
 def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = False) -> dict[str, dict[str, float]]:
@@ -88,12 +150,14 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
         t0 = time.process_time()
         if pipeline is None or not session:
             pipeline = TimedPipeline(rec, denoise=denoiser(level))
+            timed(rec, pipeline)
         out_at: dict[int, float] = {}  # detection -> when it was out, on the simulated clock
 
         def took(d: Detection, p: TimedPipeline = pipeline, c: dict[int, float] = out_at) -> None:
-            c[id(d)] = p.done
+            c[id(d)] = p.out_at(d)
 
-        found: list[Detection] = acted(run_blocks(pipeline, audio, ref, on_detection=took))
+        every = run_blocks(pipeline, audio, ref, on_detection=took)
+        found: list[Detection] = acted(every)
         cpu = time.process_time() - t0
         keys = [it.condition + ("" if aec or not it.reference else "-noaec") + (" in a session" if session else "")]
         keys = [k for k in keys if it.group != "espeak"] + [keys[0] + "/" + it.group]
@@ -108,7 +172,9 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
                 s["right"].append(1 if right else 0)
                 s["wrong"].append(1 if wrong else 0)
                 if right:
-                    lat = out_at[id(right[0])] - offset - it.end
+                    # the first out of a guess and its confirmation (on two lanes, either may be first)
+                    lat = min(out_at[id(d)] for d in every
+                              if d.command.value == it.command and not d.rejected) - offset - it.end
                     s["lat"].append(lat)
                     s["lat_fast" if it.command in FAST else "lat_rest"].append(lat)
             else:

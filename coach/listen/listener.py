@@ -251,7 +251,7 @@ class Pipeline:
         if b <= a:
             return None
         covered, before, after = 0, 0.0, 0.0
-        for s, e, mic, out, _ref in self._echo_blocks:
+        for s, e, mic, out, _ref in list(self._echo_blocks):
             if e > a and s < b:
                 covered += min(e, b) - max(s, a)
                 before += mic
@@ -282,14 +282,15 @@ class Pipeline:
         delay = self.echo.delay or 0
         span_mic = span_ref = back_mic = back_ref = 0.0
         wanted, back_n = int(ECHO_LOOKBACK * SAMPLE_RATE), 0
-        for s, e, mic, _out, _ref in reversed(self._echo_blocks):
+        echo_blocks = list(self._echo_blocks)   # a copy: the judging thread reads it too
+        for s, e, mic, _out, _ref in reversed(echo_blocks):
             if e > a and s < b:
                 span_mic += mic
             elif e <= a and back_n < wanted:
                 back_mic += mic
                 back_n += e - s
         back_ref_n = 0
-        for s, e, _mic, _out, ref in reversed(self._echo_blocks):
+        for s, e, _mic, _out, ref in reversed(echo_blocks):
             if e > a - delay and s < b - delay:
                 span_ref += ref
             elif e <= a - delay and back_ref_n < wanted:
@@ -304,8 +305,8 @@ class Pipeline:
         the recogniser's clock): the sound per sample of the part without its voice against the part
         with it (dB), and where that part begins and ends (seconds); None without both parts."""
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
-        inside = [(max(s, a), min(e, b), mic) for s, e, mic, _out, _ref in self._echo_blocks if e > a and s < b]
-        outside = [(max(s, a), min(e, b), mic) for s, e, mic in self._quiet_blocks if e > a and s < b]
+        inside = [(max(s, a), min(e, b), mic) for s, e, mic, _out, _ref in list(self._echo_blocks) if e > a and s < b]
+        outside = [(max(s, a), min(e, b), mic) for s, e, mic in list(self._quiet_blocks) if e > a and s < b]
         n_in = sum(e - s for s, e, _ in inside)
         n_out = sum(e - s for s, e, _ in outside)
         energy_in = sum(mic for _s, _e, mic in inside)
@@ -330,7 +331,8 @@ class Pipeline:
         the coach spoke, of what the echo canceller left; None for less than 0.3 s of them."""
         b = self._origin + int(before * SAMPLE_RATE)
         a = b - int(ECHO_LOOKBACK * SAMPLE_RATE)
-        left = [_db(out, mic) for s, e, mic, out, _ref in self._echo_blocks if e <= b and s >= a and mic > 0.0]
+        left = [_db(out, mic) for s, e, mic, out, _ref in list(self._echo_blocks)
+                if e <= b and s >= a and mic > 0.0]
         if len(left) * BLOCK_SAMPLES < 0.3 * SAMPLE_RATE:
             return None
         return float(np.median(left))

@@ -114,6 +114,7 @@ def _child(blocks: Connection, results: Connection) -> None:
     root.setLevel(logging.WARNING)
     from coach.listen.denoise import denoiser
     from coach.listen.listener import Listener
+    from coach.listen.twostage import TwoStage
     from coach.listen.words import report_words
 
     try:
@@ -131,6 +132,8 @@ def _child(blocks: Connection, results: Connection) -> None:
     listener = Listener(recognizer, lambda d: send("heard", d), denoise=denoise,
                         on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on))
     send("transcribes", report_words(recognizer, listener.pipeline, lambda w: send("words", w)))
+    if isinstance(recognizer, TwoStage):
+        recognizer.start()   # live: a judgement never holds up the spotter's stop
     listener.start()
     send("ready", None)
     try:
@@ -143,6 +146,8 @@ def _child(blocks: Connection, results: Connection) -> None:
         pass   # the parent is gone
     finally:
         listener.stop()
+        if isinstance(recognizer, TwoStage):
+            recognizer.close()
 
 
 class ListenerProcess:

@@ -391,6 +391,12 @@ class WhisperRecognizer:
         self._last = None
         self._recent = []
 
+    def skip_to(self, seconds: float) -> None:
+        """Audio went by unheard up to ``seconds`` on this recogniser's clock (the judging fell behind
+        and skipped it): the utterance under way is dropped, and the clock runs on from there."""
+        self.reset()
+        self._pos = self._utt_start = self._judged_to = round(seconds * SAMPLE_RATE)
+
     def flush(self) -> list[Detection]:
         """End of input: judge the utterance in progress."""
         out = self._end() if self._gate.in_speech else []
