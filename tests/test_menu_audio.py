@@ -45,7 +45,7 @@ def _menu(log: Path, event: str) -> list[dict[str, Any]]:
 
 
 def _say_until(pulse: PulseServer, speech: np.ndarray | list[np.ndarray], done: Callable[[], bool],
-               tries: int = 3, wait: float = 5.0) -> bool:
+               tries: int = 5, wait: float = 5.0) -> bool:
     """Play ``speech`` (or each of a list in turn) into the room up to ``tries`` times, ``wait``
     seconds apart, until ``done()``."""
     said = speech if isinstance(speech, list) else [speech]
