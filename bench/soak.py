@@ -395,23 +395,29 @@ def describe(record: dict[str, Any], said: dict[int, str]) -> str:
     return text
 
 
-#: the warning the listener logs when it skips audio to catch up
-BEHIND = re.compile(r"fell behind.*skipped (\d+(?:\.\d+)?) s")
+#: the warning the listener logs when it skips audio to catch up (neither stage hears that audio)
+BEHIND = re.compile(r"listening fell behind.*skipped (\d+(?:\.\d+)?) s")
+#: ... and the one the second stage logs when it skips ahead (the first stage's stop heard it all)
+JUDGING_BEHIND = re.compile(r"judging fell behind.*skipped (\d+(?:\.\d+)?) s")
 
 
 def summarise(warnings: list[dict[str, Any]]) -> list[str]:
     """A session's warnings: how often listening fell behind and how much audio it skipped, in one
     line; any other warning as it is."""
-    lines, skipped, times = [], 0.0, []
+    lines = []
+    found: dict[str, tuple[float, list[float]]] = {"listening": (0.0, []), "judging": (0.0, [])}
     for r in warnings:
-        if m := BEHIND.search(r["text"]):
-            skipped += float(m.group(1))
-            times.append(r["t"])
+        for which, pattern in (("listening", BEHIND), ("judging", JUDGING_BEHIND)):
+            if m := pattern.search(r["text"]):
+                skipped, times = found[which]
+                found[which] = (skipped + float(m.group(1)), [*times, r["t"]])
+                break
         else:
             lines.append(f"t={r['t']:.1f}  warning: {r['text']}")
-    if times:
-        lines.insert(0, f"listening fell behind {len(times)} times and skipped {skipped:.0f} s of audio "
-                        f"(from t={times[0]:.0f} to t={times[-1]:.0f})")
+    for which, (skipped, times) in reversed(found.items()):
+        if times:
+            lines.insert(0, f"{which} fell behind {len(times)} times and skipped {skipped:.0f} s of audio "
+                            f"(from t={times[0]:.0f} to t={times[-1]:.0f})")
     return lines
 
 
@@ -429,6 +435,8 @@ class Result:
     main_cpu: float
     behind: int         # times listening fell behind and skipped audio
     skipped: float      # seconds of audio it skipped
+    judge_behind: int = 0       # times the second stage alone fell behind and skipped ahead
+    judge_skipped: float = 0.0  # seconds of audio it skipped
 
 
 def _routines() -> list[str]:
@@ -460,10 +468,13 @@ def _session(pa: PulseServer, meter: SpeechMeter, folder: Path, routine: str, ta
     records = coach.log.records
     heard = voice_heard(records)
     skips = [float(m.group(1)) for r in records if r["type"] == "warning" and (m := BEHIND.search(r["text"]))]
+    judged = [float(m.group(1)) for r in records
+              if r["type"] == "warning" and (m := JUDGING_BEHIND.search(r["text"]))]
     wall = coach.wall()
     result = Result(routine, wall, meter.spoken() - before, sum(1 for r in heard if acted_on(r)),
                     Counter(r["ignored"] for r in heard if "ignored" in r),
-                    sum(coach.cpu_listen.values()) / wall, coach.cpu_main / wall, len(skips), sum(skips))
+                    sum(coach.cpu_listen.values()) / wall, coach.cpu_main / wall, len(skips), sum(skips),
+                    len(judged), sum(judged))
     return result, coach, reached
 
 
@@ -526,4 +537,6 @@ def main() -> None:
     print(f"listening averages {100 * listen:.0f}% of one core (the coach process itself {100 * main_cpu:.0f}%)")
     print(f"listening fell behind {sum(res.behind for res in results)} times and skipped "
           f"{sum(res.skipped for res in results):.0f} s of audio (not listened to at all)")
+    print(f"judging (the second stage, in its own thread) fell behind {sum(res.judge_behind for res in results)} "
+          f"times and skipped {sum(res.judge_skipped for res in results):.0f} s of audio (the spotter heard it)")
     print(f"session logs, stdout and stderr kept in {tmp}")
