@@ -222,12 +222,12 @@ def test_only_stop_and_pain_guesses_go_out_before_the_judgement() -> None:
 
 
 def test_a_judgement_of_the_same_words_confirms_the_guess_and_others_get_their_own_number() -> None:
-    first = Scripted("spotter", {2: [Detection(Command.PAIN, "ouch", 0.9, 0.06, 0.2, 0.5)]})
-    second = Scripted("judge", {4: [Detection(Command.PAIN, "ouch", 0.7, 0.12, 0.1, 0.7),
-                                    Detection(Command.NEXT, "next", 0.7, 0.12, 0.1, 0.7)],
-                                9: [Detection(Command.PAIN, "ouch", 0.7, 0.3, 2.0, 2.5)]})
+    first = Scripted("spotter", {2: [Detection(Command.PAIN, "ouch", 0.9, 0.06, 0.02, 0.05)]})
+    second = Scripted("judge", {4: [Detection(Command.PAIN, "ouch", 0.7, 0.12, 0.0, 0.1),
+                                    Detection(Command.NEXT, "next", 0.7, 0.12, 0.0, 0.1)],
+                                90: [Detection(Command.PAIN, "ouch", 0.7, 2.7, 2.0, 2.5)]})
     two = TwoStage(first, second)
-    out = [d for _ in range(10) for d in two.accept(block())]
+    out = [d for _ in range(100) for d in two.accept(block())]
     assert [(d.command, d.confirmed, d.utterance) for d in out] == [
         (Command.PAIN, False, 1), (Command.PAIN, True, 1), (Command.NEXT, True, 2), (Command.PAIN, True, 3)]
     assert [d.command for d in acted(out)] == [Command.PAIN, Command.NEXT, Command.PAIN]
