@@ -736,9 +736,12 @@ class Session:
         nothing said or done since, is undone; easing off after a pain word is kept (it is safe)."""
         key = (event.utterance if event.utterance is not None else -1, event.command)
         acted = key in self.acted
-        self.acted.discard(key)
         undo = (acted and event.command is Command.STOP and self.phase is Phase.PAUSED and self.paused_by_stop
                 and self.paused_by == event.utterance and self.asking_end is None)
+        if undo:
+            self.acted.discard(key)
+        # else what the guess did stays, and a later judgement of the same words (the recogniser
+        # gives it the guess's number) confirms it rather than acting again: one "ouch" is not two
         self._log("heard", text=event.command.value, source=event.source, rejects=event.utterance,
                   why=event.text, undone=undo)
         if undo:

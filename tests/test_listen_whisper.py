@@ -315,3 +315,27 @@ def test_a_guess_after_the_judgement_of_the_same_words_takes_its_number_and_is_n
     assert [(d.command, d.confirmed, d.rejected, d.utterance) for d in out] == [
         (Command.STOP, True, False, 1), (Command.STOP, False, False, 1)]
     assert [d.command for d in acted(out)] == [Command.STOP]   # the same words, acted on once
+
+
+def test_a_later_judgement_of_a_rejected_guess_s_words_takes_the_guess_s_number() -> None:
+    """Barge-in, 2026-12-04: a user's one "ouch" over the coach. The spotter's guess was judged
+    nothing, then the utterance running on was judged "ouch". As a new number it was a second pain
+    word (the coach paused and asked whether to end); it is the guess's words, so the guess's number."""
+    first = Scripted("spotter", {10: [Detection(Command.PAIN, "ouch", 0.9, 0.3, 0.2, 0.28)]})
+    second = Judging({40: [Detection(Command.PAIN, "ouch", 0.5, 1.2, 0.15, 1.0)]},
+                     {12: (0.15, 0.35, None), 40: (0.15, 1.0, Command.PAIN)})
+    two = TwoStage(first, second)
+    out = [d for _ in range(100) for d in two.accept(block())]
+    assert [(d.command, d.confirmed, d.rejected, d.utterance) for d in out] == [
+        (Command.PAIN, False, False, 1), (Command.PAIN, True, True, 1), (Command.PAIN, True, False, 1)]
+
+
+def test_a_judgement_well_after_a_rejected_guess_is_words_of_its_own() -> None:
+    first = Scripted("spotter", {10: [Detection(Command.PAIN, "ouch", 0.9, 0.3, 0.2, 0.28)]})
+    second = Judging({120: [Detection(Command.PAIN, "ouch", 0.5, 3.6, 3.0, 3.4)]},
+                     {12: (0.15, 0.35, None), 120: (3.0, 3.4, Command.PAIN)})
+    two = TwoStage(first, second)
+    out = [d for _ in range(150) for d in two.accept(block())]
+    assert [(d.command, d.rejected, d.utterance) for d in out] == [
+        (Command.PAIN, False, 1), (Command.PAIN, True, 1), (Command.PAIN, False, 2)]
+    assert [d.command for d in acted(out)] == [Command.PAIN, Command.PAIN]

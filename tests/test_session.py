@@ -864,6 +864,30 @@ def test_a_rejection_undoes_nothing_once_the_user_has_acted_since() -> None:
     assert d2.s.level == 2 and not says(out)   # easing off is kept: it is safe
 
 
+def test_a_rejected_guess_judged_again_later_is_the_same_words_not_a_second_one() -> None:
+    """One "ouch": the guess eased off, its rejection kept that, then a longer utterance was judged
+    "ouch" under the guess's number. That is no second pain word: no pause, no question."""
+    d = Driver(pain_window=120, start_level=4)
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.PAIN, "ouch", confirmed=False, utterance=5))
+    d.send(Heard(d.now + 0.3, Command.PAIN, "judged nothing", confirmed=True, utterance=5, rejected=True))
+    out = d.send(Heard(d.now + 1.1, Command.PAIN, "ouch", confirmed=True, utterance=5))
+    assert d.s.phase is Phase.RUNNING and d.s.asking_end is None and d.s.level == 2
+    assert logs(out, "heard")[0].data["confirms"] == 5 and not logs(out, "command")
+    out = d.send(Heard(d.now + 20, Command.PAIN, "ouch", confirmed=True, utterance=6))   # a second one
+    assert d.s.phase is Phase.PAUSED and d.s.asking_end == "pain"
+
+
+def test_an_undone_stop_judged_again_later_pauses_again() -> None:
+    d = Driver()
+    st_running_timed(d)
+    d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=4))
+    d.send(Heard(d.now + 0.8, Command.STOP, "judged nothing", confirmed=True, utterance=4, rejected=True))
+    assert d.s.phase is Phase.RUNNING
+    d.send(Heard(d.now + 1.5, Command.STOP, "stop", confirmed=True, utterance=4))
+    assert d.s.phase is Phase.PAUSED
+
+
 def test_a_rejected_guess_that_waited_says_again_what_it_cut_off() -> None:
     d = Driver(pain_window=120)
     st_running_timed(d)

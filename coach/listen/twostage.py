@@ -61,6 +61,9 @@ class TwoStage:
         self._guesses: list[tuple[int, Command, float, float]] = []   # (id, command, start, end)
         #: recent judgements sent up, (id, command, start, end): a guess may come after them
         self._judgements: list[tuple[int, Command, float, float]] = []
+        #: recent guesses the second stage rejected: a later judgement of the same command over
+        #: the same words is theirs (the session may have kept what the guess did)
+        self._rejected: list[tuple[int, Command, float, float]] = []
         self._backlog: list[Block] = []   # blocks the second stage has yet to take
         self._clock = 0.0                 # seconds of audio the first stage took
         self._second_clock = 0.0          # ... and the second (in one thread)
@@ -133,6 +136,7 @@ class TwoStage:
             self.second.reset()
         self._guesses.clear()
         self._judgements.clear()
+        self._rejected.clear()
         self._backlog.clear()
         self._clock = self._second_clock = 0.0
 
@@ -224,6 +228,7 @@ class TwoStage:
     def _reject(self, guess: tuple[int, Command, float, float], why: str) -> Detection:
         """The second stage did not confirm ``guess``: a detection that says so."""
         self._guesses.remove(guess)
+        self._rejected.append(guess)
         ident, command, start, end = guess
         log.info("first-stage %s (utterance %d) not confirmed: %s", command.value, ident, why)
         return Detection(command, why, 0.0, self._clock, start, end, confirmed=True, utterance=ident, rejected=True)
@@ -264,15 +269,25 @@ class TwoStage:
             start, end = _span(d)
             same = [g for g in self._guesses
                     if g[1] is d.command and g[2] < end + SLACK and g[3] > start - SLACK and g[3] <= clock]
+            again = [g for g in self._rejected if g[1] is d.command and g[2] < end + SLACK and g[3] > start - SLACK]
             if same:
                 self._guesses.remove(same[0])
                 ident = same[0][0]
+            elif again:
+                # the words of a guess it rejected, judged again over a longer utterance and found
+                # to be the guess's command after all (barge-in, 2026-12-04: a user's one "ouch"
+                # over the coach, its guess judged nothing, then the utterance running on judged
+                # "ouch": as a new number it was a second pain word, and the coach asked whether
+                # to end): the same number, so that the session does not act twice
+                self._rejected.remove(again[0])
+                ident = again[0][0]
             else:
                 self._ids += 1
                 ident = self._ids
             out.append(replace(d, confirmed=True, utterance=ident))
             self._judgements.append((ident, d.command, start, end))
         self._judgements = [j for j in self._judgements if j[3] > clock - JUDGED_KEPT]
+        self._rejected = [g for g in self._rejected if g[3] > clock - JUDGED_KEPT]
         return out
 
 
