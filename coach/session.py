@@ -738,13 +738,13 @@ class Session:
         acted = key in self.acted
         undo = (acted and event.command is Command.STOP and self.phase is Phase.PAUSED and self.paused_by_stop
                 and self.paused_by == event.utterance and self.asking_end is None)
-        if undo:
-            self.acted.discard(key)
-        # else what the guess did stays, and a later judgement of the same words (the recogniser
-        # gives it the guess's number) confirms it rather than acting again: one "ouch" is not two
         self._log("heard", text=event.command.value, source=event.source, rejects=event.utterance,
                   why=event.text, undone=undo)
+        # what the guess did stays unless undone here, and so does its key: a later judgement of the
+        # same words (the recogniser gives it the guess's number) confirms it rather than acting
+        # again (one "ouch" is not two pain words)
         if undo:
+            self.acted.discard(key)
             self._silence()
             self._say("Sorry, I thought I heard stop.")
             self._unpause()

@@ -47,6 +47,8 @@ BEHIND = 6.0
 CATCH_UP = 0.5
 
 Span = tuple[float, float, Command | None]
+#: a guess or a judgement sent up: (utterance number, command, start, end)
+Sent = tuple[int, Command, float, float]
 _RESET, _FLUSH, _END = "reset", "flush", "end"
 
 
@@ -58,12 +60,12 @@ class TwoStage:
         self.second = second
         self.name = f"{first.name} + {second.name}"
         self._ids = 0
-        self._guesses: list[tuple[int, Command, float, float]] = []   # (id, command, start, end)
+        self._guesses: list[Sent] = []   # (id, command, start, end)
         #: recent judgements sent up, (id, command, start, end): a guess may come after them
-        self._judgements: list[tuple[int, Command, float, float]] = []
+        self._judgements: list[Sent] = []
         #: recent guesses the second stage rejected: a later judgement of the same command over
         #: the same words is theirs (the session may have kept what the guess did)
-        self._rejected: list[tuple[int, Command, float, float]] = []
+        self._rejected: list[Sent] = []
         self._backlog: list[Block] = []   # blocks the second stage has yet to take
         self._clock = 0.0                 # seconds of audio the first stage took
         self._second_clock = 0.0          # ... and the second (in one thread)
@@ -225,7 +227,7 @@ class TwoStage:
                 log.exception("the second stage's reset failed")
             return None
 
-    def _reject(self, guess: tuple[int, Command, float, float], why: str) -> Detection:
+    def _reject(self, guess: Sent, why: str) -> Detection:
         """The second stage did not confirm ``guess``: a detection that says so."""
         self._guesses.remove(guess)
         self._rejected.append(guess)
@@ -239,7 +241,7 @@ class TwoStage:
             if d.command not in FAST:
                 continue
             start, end = _span(d)
-            judged = [j for j in self._judgements if j[1] is d.command and j[2] < end + SLACK and j[3] > start - SLACK]
+            judged = [j for j in self._judgements if j[1] is d.command and _near(j, start, end)]
             if judged:
                 # the second stage judged these words already, the same command, over a longer span
                 # (live, Piper's voice: Whisper's utterance ran 2.9 s over the coach's voice and the
@@ -260,7 +262,7 @@ class TwoStage:
         # only guesses of words it has heard (in the background, the first stage runs ahead of it)
         heard = [g for g in self._guesses if g[3] <= clock]
         for start, end, command in spans:
-            for g in [g for g in heard if g in self._guesses and g[2] < end + SLACK and g[3] > start - SLACK]:
+            for g in [g for g in heard if g in self._guesses and _near(g, start, end)]:
                 if command is not g[1] and (g[1], start, end) not in confirmed:
                     out.append(self._reject(g, f"judged {command.value if command else 'nothing'}"))
         for g in [g for g in self._guesses if g[3] < clock - UNJUDGED]:
@@ -268,8 +270,8 @@ class TwoStage:
         for d in found:
             start, end = _span(d)
             same = [g for g in self._guesses
-                    if g[1] is d.command and g[2] < end + SLACK and g[3] > start - SLACK and g[3] <= clock]
-            again = [g for g in self._rejected if g[1] is d.command and g[2] < end + SLACK and g[3] > start - SLACK]
+                    if g[1] is d.command and _near(g, start, end) and g[3] <= clock]
+            again = [g for g in self._rejected if g[1] is d.command and _near(g, start, end)]
             if same:
                 self._guesses.remove(same[0])
                 ident = same[0][0]
@@ -289,6 +291,11 @@ class TwoStage:
         self._judgements = [j for j in self._judgements if j[3] > clock - JUDGED_KEPT]
         self._rejected = [g for g in self._rejected if g[3] > clock - JUDGED_KEPT]
         return out
+
+
+def _near(sent: Sent, start: float, end: float) -> bool:
+    """Whether ``sent``'s words lie within ``SLACK`` of ``start``-``end``: the same words."""
+    return sent[2] < end + SLACK and sent[3] > start - SLACK
 
 
 def _span(d: Detection) -> tuple[float, float]:
