@@ -6,7 +6,7 @@ against false accepts over a grid of thresholds, and `python -m bench wordcost` 
 word vectors costs. soak and barge are live: whole `coach run` sessions against a
 private PulseAudio server (SOAK_MINUTES, default 30; BARGE_TRIALS, default 5).
 `python -m bench wordrefs` is no benchmark: it makes the word vectors' references again
-(``coach/listen/wordvec_refs.npz``) from the corpus's tuning voices, and runs only when named.
+(``coach/listen/judge/wordvec_refs.npz``) from the corpus's tuning voices, and runs only when named.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Whisper judges every utterance of the listening corpus once, through the live path (echo
 cancellation, noise suppression, the voice gate), and every judgement's figures are kept. Then
-:func:`coach.listen.whisper.decide` weighs them again under a grid of thresholds (``min_score``:
+:func:`coach.listen.judge.whisper.decide` weighs them again under a grid of thresholds (``min_score``:
 how well a core phrase must fit; ``margin``: how far below the free transcription it may be), and
 a row per setting gives:
 
@@ -16,7 +16,7 @@ a row per setting gives:
 This is the second stage alone: the first stage's fast guesses of "stop" and pain words, and the
 runtime's guards against the coach's own voice, are not in it (``python -m bench listen`` has the
 whole). espeak-ng's voices are left out, as in the listening rows. The grid is Whisper alone; the
-rows "word vectors >= S" add the second opinion (:mod:`coach.listen.wordvec`) at the coach's
+rows "word vectors >= S" add the second opinion (:mod:`coach.listen.judge.wordvec`) at the coach's
 ``min_score`` and ``margin``, with ``second_similarity`` S. The row marked ``*`` is what the coach
 uses; "free only" takes only transcribed command phrases. ``BENCH_CONDITIONS=clean,pink10``
 limits the corpus's conditions, as for ``python -m bench listen``. Thresholds are chosen
@@ -36,9 +36,8 @@ from coach.commands import Command
 from coach.config import ListenConfig
 from coach.errors import ModelError
 from coach.listen.base import Block, SecondOpinion
-from coach.listen.denoise import denoiser
-from coach.listen.listener import Pipeline, read_wav, run_blocks
-from coach.listen.whisper import (
+from coach.listen.capture.denoise import denoiser
+from coach.listen.judge.whisper import (
     Judgement,
     WhisperJudge,
     WhisperOptions,
@@ -47,7 +46,8 @@ from coach.listen.whisper import (
     fits_for_second,
     with_second,
 )
-from coach.listen.wordvec import WordVectors
+from coach.listen.judge.wordvec import WordVectors
+from coach.listen.listener import Pipeline, read_wav, run_blocks
 
 MIN_SCORES = (-4.0, -6.0, -8.0, -10.0, -12.0)
 #: similarities of the second opinion weighed at the coach's min_score and margin

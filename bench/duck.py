@@ -3,7 +3,7 @@
 The benchmark's "echo" files (the coach talking, the user's command or chat 4.6 s in) are made
 from the user's speech and the coach's voice through a small room (``bench.corpus.room_echo``), so
 both can be remixed. Each file is first run as it is, which also gives the moments at which the
-live pipeline says the user is talking over the coach (``coach.listen.bargein``). It is then made
+live pipeline says the user is talking over the coach (``coach.listen.capture.bargein``). It is then made
 again with the coach's voice 10 dB lower (the speaker's ``duck``) from ``LOOP`` seconds after each
 such moment until ``LOOP`` seconds after the talking ends, the reference lowered with it, as a
 session does; and run again. Printed: commands heard, wrong commands and false accepts, both ways,
@@ -16,9 +16,9 @@ import numpy as np
 
 from bench.corpus import SR, generate, room_echo
 from coach.config import ListenConfig
-from coach.listen.denoise import denoiser
+from coach.listen.capture.denoise import denoiser
+from coach.listen.detect.sphinx import SphinxRecognizer
 from coach.listen.listener import Pipeline, read_wav, run_blocks
-from coach.listen.sphinx import SphinxRecognizer
 from coach.speech.player import DUCK_GAIN
 
 #: from the pipeline noticing the user to the coach's voice being lower in the room: the message

@@ -37,10 +37,10 @@ from bench.corpus import COACH_VOICES, Item, generate
 from coach.commands import Command
 from coach.config import ListenConfig
 from coach.listen.base import Block, Detection, Recognizer
-from coach.listen.denoise import denoiser
+from coach.listen.capture.denoise import denoiser
+from coach.listen.detect.sphinx import SphinxOptions, SphinxRecognizer
+from coach.listen.judge.twostage import TwoStage, acted
 from coach.listen.listener import Pipeline, read_wav, run_blocks
-from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
-from coach.listen.twostage import TwoStage, acted
 
 #: commands acted on at the first stage's guess, whose latency is reported apart
 FAST = {Command.STOP.value, Command.PAIN.value}
@@ -55,7 +55,7 @@ class TimedPipeline(Pipeline):
     last block was finished.
 
     A two-stage recogniser's second stage works in a thread of its own in a session
-    (:meth:`coach.listen.twostage.TwoStage.start`): here it is a lane of its own (see
+    (:meth:`coach.listen.judge.twostage.TwoStage.start`): here it is a lane of its own (see
     :class:`TimedStage`), whose time does not hold up the first, and ``second_done`` is when it
     finished its last block. The second stage's detections (confirmed) are out then.
     """

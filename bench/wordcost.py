@@ -1,6 +1,6 @@
 """`python -m bench wordcost`: what one second opinion of the word vectors costs.
 
-Whisper's judge asks :class:`coach.listen.wordvec.WordVectors` about an utterance only when its
+Whisper's judge asks :class:`coach.listen.judge.wordvec.WordVectors` about an utterance only when its
 best-fitting core phrase missed its own thresholds but not looser ones. Each time, the model runs
 once per 1.5 s window (one window for a short utterance, one more every 0.15 s beyond 1.5 s, five at
 most), on
@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from coach.listen.wordvec import WINDOW, WordVectors, window_starts
+from coach.listen.judge.wordvec import WINDOW, WordVectors, window_starts
 
 LENGTHS = (0.8, 1.5, 2.0, 3.0)   # seconds of utterance
 REPEATS = 15

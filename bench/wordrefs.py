@@ -1,8 +1,8 @@
-"""`python -m bench wordrefs`: the reference sayings of the word vectors (:mod:`coach.listen.wordvec`).
+"""`python -m bench wordrefs`: the reference sayings of the word vectors (:mod:`coach.listen.judge.wordvec`).
 
 Each command phrase of the listening corpus, said by its tuning voices in clean speech (the
 words alone, without the silence around them), becomes a vector; the vectors are stored per
-command in ``coach/listen/wordvec_refs.npz`` (16-bit floats). The held-out voices are never used.
+command in ``coach/listen/judge/wordvec_refs.npz`` (16-bit floats). The held-out voices are never used.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from bench.corpus import COACH_VOICES, generate
+from coach.listen.judge.wordvec import REFERENCES, WordVectors
 from coach.listen.listener import read_wav
-from coach.listen.wordvec import REFERENCES, WordVectors
 
 
 def main() -> None:

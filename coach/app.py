@@ -25,7 +25,7 @@ from coach.config import Config
 from coach.errors import AudioDeviceError, CoachError, ConfigError, ModelError
 from coach.keyboard import KeyReader, is_terminal
 from coach.listen.base import Detection
-from coach.listen.words import Words
+from coach.listen.judge.words import Words
 from coach.menu import KEYS as MENU_KEYS_AT_ONCE
 from coach.menu import Choice, Item, Menu, MenuOptions, Offer
 from coach.menuloop import MenuLoop
@@ -112,9 +112,9 @@ def build_audio(plan: AudioPlan, config: Config, hooks: Hooks, warn: TextIO) -> 
     recogniser loads. ``hooks.error`` is called when the sound device is lost, ``hooks.lost`` when
     the listening process has died and could not be started again.
     """
+    from coach.listen.capture.recording import AudioRecorder
     from coach.listen.engines import make_recognizer
     from coach.listen.process import ListenerProcess
-    from coach.listen.recording import AudioRecorder
     from coach.speech.speaker import open_speaker
 
     # The recogniser loads in its own process (pocketsphinx holds Python's GIL while it decodes,

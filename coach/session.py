@@ -764,7 +764,7 @@ class Session:
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again. A
         judgement acted on is remembered too: a first-stage guess of the same words can come after
-        it (see coach.listen.twostage), and is not acted on again either."""
+        it (see coach.listen.judge.twostage), and is not acted on again either."""
         if key is not None and not self._deferred:
             self.acted.add(key)
 

@@ -32,7 +32,7 @@ pytestmark = pytest.mark.audio
 # machine the duplex stream underran, and each underrun moved the echo path: for seconds after each
 # move the canceller took out only 5-13 dB, and its residue ran into the user's "stop" ("you stop at
 # law") or was heard as a command. Two changes ended it. The canceller follows a moving delay and
-# keeps its room model (coach/listen/echo.py). And listening runs in its own process
+# keeps its room model (coach/listen/capture/echo.py). And listening runs in its own process
 # (coach/listen/process.py): pocketsphinx holds the GIL while it decodes, which had held up the
 # sound callback and caused the underruns. With three busy programs loading both cores, each test
 # passed 6 runs of 6 (recorded with --record-audio, the echo path stayed where it was first found

@@ -17,14 +17,14 @@ import pytest
 from coach.cli import main
 from coach.commands import Command
 from coach.errors import ModelError
-from coach.listen import echo as echo_module
 from coach.listen.base import MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection
-from coach.listen.echo import EchoCanceller
+from coach.listen.capture import echo as echo_module
+from coach.listen.capture.echo import EchoCanceller
+from coach.listen.detect.kaldi import VoskRecognizer, installed_models
+from coach.listen.detect.sphinx import SphinxOptions, SphinxRecognizer
 from coach.listen.engines import find_vosk_models, make_recognizer
 from coach.listen.fake import ScriptedRecognizer
-from coach.listen.kaldi import VoskRecognizer, installed_models
 from coach.listen.listener import BLOCK_SAMPLES, Listener, Pipeline, blocks, read_wav, run_blocks
-from coach.listen.sphinx import SphinxOptions, SphinxRecognizer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,8 +106,8 @@ def test_pocketsphinx_rejects_chat(sphinx: SphinxRecognizer, tmp_path: Path, tex
 
 def test_language_model_built_from_scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A fresh build (as on a new machine) has the general model's real values, and the boosts on top."""
-    from coach.listen import sphinx_lm
-    from coach.listen.sphinx import model_dir
+    from coach.listen.detect import sphinx_lm
+    from coach.listen.detect.sphinx import model_dir
 
     monkeypatch.setenv("COACH_CACHE", str(tmp_path))
     told: list[str] = []

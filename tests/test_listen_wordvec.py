@@ -13,8 +13,8 @@ from test_listen_whisper import speech
 from coach.commands import Command
 from coach.errors import ModelError
 from coach.listen.engines import make_recognizer
-from coach.listen.whisper import WhisperJudge, find_model
-from coach.listen.wordvec import MAX_WINDOWS, REFERENCES, WINDOW, WordVectors, window_starts
+from coach.listen.judge.whisper import WhisperJudge, find_model
+from coach.listen.judge.wordvec import MAX_WINDOWS, REFERENCES, WINDOW, WordVectors, window_starts
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("eff_word_net") is None or find_model() is None,
@@ -103,7 +103,7 @@ def test_the_listening_line_says_whether_the_word_vectors_are_there(
     def missing(*_a: object, **_k: object) -> WordVectors:
         raise ModelError("the word-vector model (efficientword-net) is not installed", "pip install it")
 
-    monkeypatch.setattr("coach.listen.wordvec.WordVectors", missing)
+    monkeypatch.setattr("coach.listen.judge.wordvec.WordVectors", missing)
     err = io.StringIO()
     rec = make_recognizer("auto", "en", cache=tmp_path, err=err)
     lines = err.getvalue().splitlines()

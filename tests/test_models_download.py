@@ -22,9 +22,9 @@ import pytest
 
 from coach.cli import main
 from coach.errors import ModelError
+from coach.listen.detect.kaldi import installed_models
 from coach.listen.download import Steps, clean_stale, install
 from coach.listen.engines import find_vosk_models
-from coach.listen.kaldi import installed_models
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME = "vosk-model-small-ko-0.22"

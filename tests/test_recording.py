@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from coach.cli import main
+from coach.listen.capture.recording import AudioRecorder
 from coach.listen.listener import read_wav
-from coach.listen.recording import AudioRecorder
 
 
 def test_both_sides_are_written_block_for_block(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ class FullDisk:
 def test_a_full_disk_ends_the_recording_once_and_quietly(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     rec = AudioRecorder(tmp_path)
     rec._mic = FullDisk()  # type: ignore[assignment]
-    with caplog.at_level(logging.WARNING, logger="coach.listen.recording"):
+    with caplog.at_level(logging.WARNING, logger="coach.listen.capture.recording"):
         for _ in range(3):
             rec.write(np.zeros(320, np.int16), None)
         rec.close()

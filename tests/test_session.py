@@ -818,7 +818,7 @@ def test_the_confirmation_of_a_guess_already_acted_on_does_nothing_more() -> Non
 
 def test_a_guess_that_comes_after_its_judgement_does_nothing_more() -> None:
     """The second stage judged the words first and the spotter's guess of them came after, under
-    the same number (coach.listen.twostage): one stop, not "stop, stop"."""
+    the same number (coach.listen.judge.twostage): one stop, not "stop, stop"."""
     d = Driver()
     st_running_timed(d)
     d.send(Heard(d.now, Command.STOP, "stop", confirmed=True, utterance=3))

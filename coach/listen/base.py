@@ -62,7 +62,7 @@ class Detection:
 
 class SecondOpinion(Protocol):
     """A model that tells how much an utterance sounds like each command (a cosine similarity,
-    higher is more alike), asked when Whisper alone is not sure (:mod:`coach.listen.wordvec`)."""
+    higher is more alike), asked when Whisper alone is not sure (:mod:`coach.listen.judge.wordvec`)."""
 
     def similarity(self, audio: Block) -> dict[Command, float]:
         """Each command's similarity to ``audio`` (16 kHz mono int16)."""

@@ -48,7 +48,7 @@ def language_of(path: Path) -> str:
 
 def find_vosk_models(extra: str | Path | None = None, cache: Path | None = None) -> list[ModelInfo]:
     """Every vosk model found: ``extra`` first, then the user's cache, then installed packages."""
-    from coach.listen.kaldi import installed_models
+    from coach.listen.detect.kaldi import installed_models
 
     found: list[ModelInfo] = []
     if extra:
@@ -69,12 +69,12 @@ def list_models(extra: str | Path | None = None, cache: Path | None = None) -> l
     """Every model this machine has, pocketsphinx's built-in English first."""
     out: list[ModelInfo] = []
     try:
-        from coach.listen.sphinx import model_dir
+        from coach.listen.detect.sphinx import model_dir
 
         out.append(ModelInfo("pocketsphinx", "en", f"built in ({model_dir()})"))
     except ModelError:
         pass
-    from coach.listen.whisper import find_model
+    from coach.listen.judge.whisper import find_model
 
     whisper = find_model()
     if whisper is not None:
@@ -90,13 +90,13 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
     if engine not in ENGINES:
         raise ModelError(f"unknown engine '{engine}'", "use " + ", ".join(ENGINES[:-1]) + " or " + ENGINES[-1])
     if engine == "whisper" or (engine == "auto" and language == "en" and not model):
-        from coach.listen.whisper import find_model
+        from coach.listen.judge.whisper import find_model
 
         if engine == "whisper" or find_model() is not None:
             return _two_stage(language, err)
     if engine in ("auto", "vosk"):
         if model:
-            from coach.listen.kaldi import VoskRecognizer, check_model_dir
+            from coach.listen.detect.kaldi import VoskRecognizer, check_model_dir
 
             check_model_dir(model)
             print(f"listening with vosk ({lang_name}, model {model})", file=err, flush=True)
@@ -104,7 +104,7 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
         candidates = find_vosk_models(None, cache)
         match = [m for m in candidates if m.language == language]
         if match:
-            from coach.listen.kaldi import VoskRecognizer
+            from coach.listen.detect.kaldi import VoskRecognizer
 
             print(f"listening with vosk ({lang_name}, model {match[0].where})", file=err, flush=True)
             return VoskRecognizer(match[0].where, language)
@@ -113,7 +113,7 @@ def make_recognizer(engine: str = "auto", language: str = "en", model: str | Pat
             raise ModelError(f"no vosk model for {lang_name} found (looked in {where} and installed packages)",
                              f"run `coach models download {_EXAMPLE_MODEL.get(language, 'NAME')}` (names are at "
                              "https://alphacephei.com/vosk/models), or pass --model DIR, or use --engine pocketsphinx")
-    from coach.listen.sphinx import SphinxRecognizer
+    from coach.listen.detect.sphinx import SphinxRecognizer
 
     recognizer = SphinxRecognizer(language, on_build=lambda msg: print(f"coach: {msg}", file=err, flush=True))
     print(f"listening with pocketsphinx ({lang_name}, built in)", file=err, flush=True)
@@ -124,9 +124,9 @@ def _two_stage(language: str, err: TextIO) -> Recognizer:
     """pocketsphinx's spotter for fast "stop" and pain guesses, Whisper tiny.en judging every utterance."""
     import time
 
-    from coach.listen.sphinx import SphinxRecognizer
-    from coach.listen.twostage import TwoStage
-    from coach.listen.whisper import WhisperJudge, WhisperRecognizer
+    from coach.listen.detect.sphinx import SphinxRecognizer
+    from coach.listen.judge.twostage import TwoStage
+    from coach.listen.judge.whisper import WhisperJudge, WhisperRecognizer
 
     t = time.perf_counter()
     second, also = _word_vectors(err)
@@ -141,7 +141,7 @@ def _two_stage(language: str, err: TextIO) -> Recognizer:
 def _word_vectors(err: TextIO) -> tuple[SecondOpinion | None, str]:
     """EfficientWord-Net's word vectors as Whisper's second opinion, with words for the line that
     says what listens; without them (not installed), Whisper alone, and a line that says so."""
-    from coach.listen.wordvec import WordVectors
+    from coach.listen.judge.wordvec import WordVectors
 
     try:
         return WordVectors(), " and word vectors"

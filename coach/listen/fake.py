@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from coach.commands import parse
 from coach.listen.base import SAMPLE_RATE, Block, Detection
-from coach.listen.whisper import Judgement
+from coach.listen.judge.whisper import Judgement
 
 
 class ScriptedRecognizer:

@@ -22,11 +22,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from coach.listen.bargein import BargeIn
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
-from coach.listen.denoise import Denoiser
-from coach.listen.echo import EchoCanceller
-from coach.listen.losses import Losses
+from coach.listen.capture.bargein import BargeIn
+from coach.listen.capture.denoise import Denoiser
+from coach.listen.capture.echo import EchoCanceller
+from coach.listen.capture.losses import Losses
 
 log = logging.getLogger(__name__)
 

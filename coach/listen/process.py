@@ -24,7 +24,7 @@ Parent to child: ``(make, noise_suppression)`` first, then ``(mic, reference_or_
 - ``("log", (logger, level, text))``: a warning from the child, logged again in the parent.
 - ``("talk", bool)``: the user started (True) or stopped (False) talking over the coach.
 - ``("transcribes", bool)``, before ``ready``: whether the recogniser writes words down, and then
-  ``("words", Words)`` for each utterance it heard that held no command (:mod:`coach.listen.words`).
+  ``("words", Words)`` for each utterance it heard that held no command (:mod:`coach.listen.judge.words`).
 
 The child ignores Ctrl-C (the terminal sends it to the whole process group; the parent decides
 what it means) and ends when its pipe closes, so it never outlives the session, even when the
@@ -49,8 +49,8 @@ from typing import Any, TextIO
 
 from coach.errors import CoachError, ModelError
 from coach.listen.base import Block, Detection, Recognizer
-from coach.listen.losses import Losses
-from coach.listen.words import Words
+from coach.listen.capture.losses import Losses
+from coach.listen.judge.words import Words
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +112,10 @@ def _child(blocks: Connection, results: Connection) -> None:
     root = logging.getLogger()
     root.addHandler(_Forward(send))
     root.setLevel(logging.WARNING)
-    from coach.listen.denoise import denoiser
+    from coach.listen.capture.denoise import denoiser
+    from coach.listen.judge.twostage import TwoStage
+    from coach.listen.judge.words import report_words
     from coach.listen.listener import Listener
-    from coach.listen.twostage import TwoStage
-    from coach.listen.words import report_words
 
     try:
         make, noise_suppression = blocks.recv()

@@ -18,10 +18,10 @@ from typing import TextIO
 from coach.config import ListenConfig, load_config
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Detection, Recognizer
-from coach.listen.denoise import denoiser
+from coach.listen.capture.denoise import denoiser
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
+from coach.listen.judge.twostage import Acted, acted
 from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
-from coach.listen.twostage import Acted, acted
 from coach.paths import expand
 
 
@@ -178,7 +178,7 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
 
 def _live(settings: ListenConfig, out: TextIO) -> int:
     """Listen to the microphone, with the recogniser in a child process as in a session."""
-    from coach.listen.microphone import Microphone
+    from coach.listen.capture.microphone import Microphone
     from coach.listen.process import ListenerProcess
 
     new = Acted()

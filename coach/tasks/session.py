@@ -65,7 +65,7 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
         return None
     if args.text:
         raise CoachError("--record-audio records the sound, and --text has none", "leave out one of them")
-    from coach.listen.recording import prepare_folder
+    from coach.listen.capture.recording import prepare_folder
     from coach.paths import expand
 
     return prepare_folder(str(expand(args.record_audio, "--record-audio")))

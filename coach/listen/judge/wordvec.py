@@ -11,7 +11,7 @@ gives each command the best cosine similarity between a window and its reference
 references are the command phrases said by the listening benchmark's tuning voices, stored in
 ``wordvec_refs.npz`` beside this file (``python -m bench wordrefs`` makes it again). Whisper's
 judge asks for this second opinion only about utterances whose best-fitting core phrase missed its
-own thresholds but not looser ones (:func:`coach.listen.whisper.decide` weighs the two).
+own thresholds but not looser ones (:func:`coach.listen.judge.whisper.decide` weighs the two).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class WordVectors:
                     self.references = {Command(k): np.asarray(saved[k], dtype=np.float32) for k in saved.files}
         except (OSError, ValueError, KeyError) as e:
             raise ModelError(f"the reference word vectors in {references} could not be read: {e}",
-                             "restore the file from the repository (git checkout -- coach/listen/wordvec_refs.npz)"
+                             "restore it from the repository: git checkout -- coach/listen/judge/wordvec_refs.npz"
                              ) from e
         self.load_seconds = time.perf_counter() - t
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.errors import AudioDeviceError
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block
-from coach.listen.losses import Losses
+from coach.listen.capture.losses import Losses
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 log = logging.getLogger(__name__)

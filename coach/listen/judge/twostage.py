@@ -3,7 +3,7 @@
 The first stage (pocketsphinx's keyword spotter) hears "stop" and pain words within a few hundred
 milliseconds of the end of speech; those guesses go out at once, marked unconfirmed, because what
 they do (pause, ease off) is safe and can be undone. Every other command of the first stage is
-dropped. The second stage (:class:`coach.listen.whisper.WhisperRecognizer` in practice) judges every
+dropped. The second stage (:class:`coach.listen.judge.whisper.WhisperRecognizer` in practice) judges every
 utterance whole and gives the commands that count, confirmed. When it confirms a guess already
 sent, its detection carries the guess's ``utterance`` number, so that the session does not act
 twice. When it judges the words of a guess to be something else or nothing (or its gate never

@@ -2,12 +2,12 @@
 
 How it rejects everything that is not a command, in three layers:
 
-1. **Voice-activity gating.** pocketsphinx's WebRTC VAD and :class:`coach.listen.gate.SpeechGate`
+1. **Voice-activity gating.** pocketsphinx's WebRTC VAD and :class:`coach.listen.detect.gate.SpeechGate`
    cut the stream into utterances, without holding audio back. Silence never reaches the search,
    and each utterance starts afresh, so the language model sees "<s> harder </s>" for a command
    said on its own. Under steady noise the gate stays open; utterances then end where the search
-   itself hears a pause. WebRTC noise suppression (:mod:`coach.listen.denoise`) runs before this.
-2. **Competition with ordinary English** (:mod:`coach.listen.sphinx_lm`). The search runs over
+   itself hears a pause. WebRTC noise suppression (:mod:`coach.listen.capture.denoise`) runs before this.
+2. **Competition with ordinary English** (:mod:`coach.listen.detect.sphinx_lm`). The search runs over
    20,000 common words with their real frequencies and bigram context. The command words are
    boosted, most of all as a phrase of their own. "the stock went up" is decoded as itself, not
    as "stop".
@@ -66,8 +66,8 @@ import numpy as np
 from coach.commands import ANSWERS, PRIORITY, Command, find_all, phrases, vocabulary
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Block, Detection
-from coach.listen.gate import SpeechGate
-from coach.listen.sphinx_lm import POLITE, WEAK, build
+from coach.listen.detect.gate import SpeechGate
+from coach.listen.detect.sphinx_lm import POLITE, WEAK, build
 
 FRAME_RATE = 100  # pocketsphinx frames per second
 # Words never taken as commands by ear (they stay typeable, and their longer phrases are heard:

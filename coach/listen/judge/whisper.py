@@ -23,7 +23,7 @@ phrase fits the audio well (``min_score``) and not much worse than what Whisper 
 both, a beam hypothesis that is a command phrase counts when the best-fitting core phrase is the
 same command ("Order." freely, "Harder." in the beam, "Harder." fitting best). Failing that too, a
 second opinion (:class:`coach.listen.base.SecondOpinion`: the word vectors of
-:mod:`coach.listen.wordvec`), asked only then, makes it the best-fitting phrase's command when it
+:mod:`coach.listen.judge.wordvec`), asked only then, makes it the best-fitting phrase's command when it
 finds that command the most alike.
 
 :class:`WhisperRecognizer` puts a voice-activity gate in front (WebRTC's, as pocketsphinx uses)
@@ -47,7 +47,7 @@ import numpy as np
 from coach.commands import Command
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Block, Detection, SecondOpinion
-from coach.listen.gate import SpeechGate
+from coach.listen.detect.gate import SpeechGate
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class WhisperOptions:
     # babble, reverb) with no more wrong commands or false accepts; a beam in place of the greedy
     # transcription, 3 more wrong. 1 turns it off; it costs about 0.06 s a judgement.
     nbest: int = 4
-    # A second opinion (the word vectors of :mod:`coach.listen.wordvec`), asked when none of the
+    # A second opinion (the word vectors of :mod:`coach.listen.judge.wordvec`), asked when none of the
     # above makes the utterance a command but a core phrase still fits above ``second_min_score``:
     # the phrase's command counts when it is also the one the word vectors find most alike, with a
     # similarity of at least ``second_similarity``. Chosen on the tuning voices (2026-12-03): 0.48 is
@@ -192,7 +192,7 @@ def with_second(j: Judgement, second: SecondOpinion, audio: Block) -> Judgement:
 
 def _spot(text: str, options: WhisperOptions, language: str = "en") -> tuple[Command, str] | None:
     """The command ``text`` is as a phrase of its own (polite words around it at most), with its words."""
-    from coach.listen.sphinx import spot
+    from coach.listen.detect.sphinx import spot
 
     words = [(w, i, i + 1) for i, w in enumerate(_words(text))]
     spotted = spot(words, language, gap_frames=1_000_000, strays=options.strays) if words else []

@@ -1,6 +1,6 @@
 """Words heard that hold no command, for the menu (numbers and routine names).
 
-A transcribing recogniser's stage (Whisper's, :class:`coach.listen.whisper.WhisperRecognizer`)
+A transcribing recogniser's stage (Whisper's, :class:`coach.listen.judge.whisper.WhisperRecognizer`)
 judges every utterance and tells ``on_judgement(judgement, start, end)`` about each one, command or
 not. :func:`report_words` hooks that, without changing the recogniser: each utterance it judged to
 hold speech but no command is handed on as :class:`Words`, with the echo figures of the pipeline
