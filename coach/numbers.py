@@ -14,7 +14,11 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from coach.routine import MAX_LEVEL, MIN_LEVEL
+#: The pressure levels a routine and the command line's ``--level`` may name. They live here, in
+#: the module that imports no other part of the coach, so that ``config`` and ``routine`` can both
+#: take them without an import circle (numbers <- config <- routine).
+MIN_LEVEL = 1
+MAX_LEVEL = 5
 
 
 def _num(value: float) -> str:

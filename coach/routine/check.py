@@ -1,126 +1,24 @@
-"""Routines: the data a session follows. A routine is only data; nothing in it is ever executed.
+"""Checking a routine file's text, field by field, into a :class:`~coach.routine.model.Routine`.
 
-A routine is a TOML file in ``scripts/`` (see docs/routines.md for the format). This module
-holds the frozen model; :func:`load` reads and validates a file into it and
-:func:`validate_file` lists every problem as ``file:line: message``.
+A routine file is parsed with tomllib and then checked field by field; every problem is collected
+(never just the first) with the line it stands on, as a :class:`Problem` (``file:line: message``).
+Nothing from the file is ever evaluated: values are only compared and copied.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from coach.commands import languages
-from coach.errors import CoachError, RoutineError
-from coach.tomlsource import TomlProblem, key_lines, line_of, parse, read_bounded
-
-MIN_LEVEL = 1
-MAX_LEVEL = 5
-Role = Literal["self", "partner"]
-
-#: Plain names for the pressure levels, spoken with the level number.
-LEVEL_NAMES = {1: "very light", 2: "light", 3: "medium", 4: "firm", 5: "deep"}
-
-
-@dataclass(frozen=True)
-class Cue:
-    """Something to say ``at`` seconds into a timed step (or before repetition ``at``)."""
-
-    at: float
-    say: str
-
-
-@dataclass(frozen=True)
-class Step:
-    """One step of a routine: timed (``seconds``) or counted (``reps`` at ``pace`` seconds each)."""
-
-    title: str
-    say: str
-    seconds: float | None = None
-    reps: int | None = None
-    pace: float = 2.0
-    cues: tuple[Cue, ...] = ()
-    pressure: bool = True
-    #: what to say at each pressure level, as (level, words) pairs sorted by level
-    levels: tuple[tuple[int, str], ...] = ()
-    #: seconds counted down aloud at the end of a timed step (0: none)
-    countdown: int = 0
-    #: line of the step's ``[[steps]]`` header in its file (0 when built in code)
-    line: int = 0
-
-    @property
-    def timed(self) -> bool:
-        return self.seconds is not None
-
-    @property
-    def duration(self) -> float:
-        """Seconds the step's timer or count runs (not counting the spoken instruction)."""
-        if self.seconds is not None:
-            return self.seconds
-        return (self.reps or 0) * self.pace
-
-    def level_cue(self, level: int) -> str:
-        """The words for ``level``: its own, else the nearest level below that has words."""
-        best = ""
-        for n, words in self.levels:
-            if n <= level:
-                best = words
-        return best or (self.levels[0][1] if self.levels else "")
-
-
-@dataclass(frozen=True)
-class Routine:
-    """A whole routine, as loaded from one file."""
-
-    id: str
-    title: str
-    description: str
-    role: Role
-    steps: tuple[Step, ...]
-    start_level: int = 2
-    max_level: int = 4
-    language: str = "en"
-    equipment: tuple[str, ...] = ()
-    safety: tuple[str, ...] = ()
-    contraindications: tuple[str, ...] = ()
-    aftercare: tuple[str, ...] = ()
-    #: preferred voice profile name, e.g. "calm" for routines done lying down
-    voice: str | None = None
-    path: Path | None = field(default=None, compare=False)
-
-    @property
-    def duration(self) -> float:
-        return sum(s.duration for s in self.steps)
-
-    @property
-    def safety_fingerprint(self) -> str:
-        """Changes whenever what the introduction says about safety changes (its notes, the cases
-        in which to skip the routine, and what is needed)."""
-        import hashlib
-
-        text = "\n".join([*self.safety, "--", *self.contraindications, "--", *self.equipment])
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-    def paced(self, pace: float) -> Routine:
-        """The routine with every hold ``pace`` times as long: a timed step's seconds and its cues'
-        moments, a counted step's seconds per repetition (the pace setting, WCAG 2.2.1)."""
-        if pace == 1.0:
-            return self
-        steps = tuple(replace(s, seconds=s.seconds * pace, cues=tuple(replace(c, at=c.at * pace) for c in s.cues))
-                      if s.seconds is not None else replace(s, pace=s.pace * pace) for s in self.steps)
-        return replace(self, steps=steps)
-
-
-# ---------------------------------------------------------------------------------------------
-# Loading and validation. A routine file is parsed with tomllib and then checked field by
-# field; every problem is collected (never just the first) with the line it stands on.
-# Nothing from the file is ever evaluated: values are only compared and copied.
-# ---------------------------------------------------------------------------------------------
+from coach.config import voice_fix, voice_problem
+from coach.numbers import MAX_LEVEL, MIN_LEVEL
+from coach.routine.model import Cue, Routine, Step
+from coach.tomlsource import TomlProblem, key_lines, line_of, parse
 
 
 @dataclass(frozen=True)
@@ -306,11 +204,8 @@ class _Checker:
             else:
                 language = value
         voice = self.text(data, "voice", (), required=False)
-        if voice is not None:
-            from coach.config import voice_fix, voice_problem
-
-            if (why := voice_problem(voice)) is not None:
-                self.add(("voice",), f"'voice' is {voice!r}: {why}; {voice_fix()}")
+        if voice is not None and (why := voice_problem(voice)) is not None:
+            self.add(("voice",), f"'voice' is {voice!r}: {why}; {voice_fix()}")
 
         start = self.level(data, "start_level")
         top = self.level(data, "max_level")
@@ -507,122 +402,3 @@ def validate_text(text: str, path: Path) -> tuple[Routine | None, list[Problem]]
     routine = checker.routine(data)
     problems = sorted(checker.problems, key=lambda p: p.line)
     return (routine if not problems else None), problems
-
-
-def validate_file(path: Path) -> tuple[Routine | None, list[Problem]]:
-    """Read and check one routine file. Missing, unreadable or non-UTF-8 files are problems too."""
-    path = Path(path)
-    try:
-        raw = read_bounded(path)
-    except TomlProblem as e:
-        return None, [Problem(path, e.line, f"{e.message}; {e.fix}")]
-    except FileNotFoundError:
-        return None, [Problem(path, 1, "no such file; check the name and the folder")]
-    except IsADirectoryError:
-        return None, [Problem(path, 1, "this is a folder, not a routine file; give the path of a .toml file")]
-    except (OSError, ValueError) as e:   # ValueError: a NUL in the path
-        return None, [Problem(path, 1, f"cannot read the file: {getattr(e, 'strerror', None) or e}; check that it "
-                                       "exists and that you may read it")]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw.count(b"\n", 0, e.start) + 1
-        return None, [Problem(path, line, f"not UTF-8 text (byte 0x{raw[e.start]:02x} cannot be read); "
-                                          "save the file with UTF-8 encoding")]
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return validate_text(text, path)
-
-
-def _error(path: Path, problems: Sequence[Problem]) -> RoutineError:
-    listed = "\n".join(f"  {p}" for p in problems)
-    count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-    return RoutineError(f"{path}: the routine cannot be used ({count}):\n{listed}",
-                        f"run `coach validate {path}` after fixing, to check it")
-
-
-def load(path: Path) -> Routine:
-    """The routine in ``path``; a :class:`RoutineError` listing every problem if it is not valid."""
-    routine, problems = validate_file(Path(path))
-    if routine is None:
-        raise _error(Path(path), problems)
-    return routine
-
-
-def builtin_dir() -> Path:
-    """The routines that ship with the coach."""
-    from coach.config import ROOT
-
-    return ROOT / "scripts"
-
-
-def user_dir() -> Path:
-    """The user's own routines (``$COACH_ROUTINES`` overrides)."""
-    if env := os.environ.get("COACH_ROUTINES"):
-        return Path(env)
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("coach")) / "routines"
-
-
-def _files() -> list[Path]:
-    """Routine files by id; a user's file replaces a built-in one with the same id."""
-    by_id: dict[str, Path] = {}
-    for folder in (builtin_dir(), user_dir()):
-        try:
-            files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-        except OSError:
-            files = []
-        for f in files:
-            by_id[f.stem] = f
-    return [by_id[k] for k in sorted(by_id)]
-
-
-def scan() -> tuple[list[Routine], list[tuple[Path, list[Problem]]]]:
-    """Every routine that loads, and every routine file that does not (with its problems), by id."""
-    good: list[Routine] = []
-    broken: list[tuple[Path, list[Problem]]] = []
-    for f in _files():
-        routine, problems = validate_file(f)
-        if routine is not None:
-            good.append(routine)
-        else:
-            broken.append((f, problems))
-    return good, broken
-
-
-def available() -> list[Routine]:
-    """The built-in and user routines that load, sorted by id (broken files are left out)."""
-    return scan()[0]
-
-
-def find(name_or_path: str) -> Routine:
-    """A routine by id (see :func:`available`) or by the path of a ``.toml`` file."""
-    if name_or_path.endswith(".toml") or "/" in name_or_path or os.sep in name_or_path:
-        from coach.paths import expand
-
-        return load(expand(name_or_path, "the routine"))
-    files = {f.stem: f for f in _files()}
-    if name_or_path in files:
-        return load(files[name_or_path])
-    ids = sorted(files)
-    close = difflib.get_close_matches(name_or_path, ids, n=1, cutoff=0.5)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    listing = ", ".join(ids) if ids else "none found"
-    raise RoutineError(f"no routine called '{name_or_path}'. Available routines: {listing}",
-                       f"{hint}run `coach list` to hear the routines, or give the path of a .toml file")
-
-
-#: who a routine of each role is spoken to
-ROLE_NAMES = {"self": "someone massaging themselves", "partner": "someone massaging a partner"}
-
-
-def wrong_role(routine: Routine, asked: str) -> CoachError:
-    """The error for running ``routine`` with ``--role asked``, which is not the role its lines are
-    written for (they would speak to the wrong person): names the routines written for that role."""
-    where = f" in {routine.path}" if routine.path else ""
-    other = [r.id for r in available() if r.role != routine.role]
-    kind = "yourself" if routine.role == "partner" else "a partner"
-    fix = "run it without --role" + (f", or pick a routine for {kind}: {', '.join(other)}" if other else "")
-    return CoachError(f"{routine.id} is written for {ROLE_NAMES[routine.role]} (role = \"{routine.role}\"{where}); "
-                      f"--role {asked} would have its lines speak to the wrong person", fix)
