@@ -10,8 +10,9 @@ ROUTINE ?=
 
 # Debian/Ubuntu packages the coach needs at run time and in its tests. flite and festival (with two
 # voices) only speak the listening tests' and benchmark's commands: voices made from recordings of
-# people, which pocketsphinx hears far more like a person than espeak-ng's formant voices.
-SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv \
+# people, which pocketsphinx hears far more like a person than espeak-ng's formant voices. strace: the
+# offline test (tests/test_offline.py) watches every coach command for internet sockets with it.
+SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv strace \
 	flite festival festvox-kallpc16k festvox-us-slt-hts
 
 .PHONY: run test setup sysdeps lint typecheck unit bench clean help

@@ -15,6 +15,10 @@ import importlib
 import os
 import sys
 
+# the coach's offline switches (no onnxruntime telemetry, no model hub), set on import of the package,
+# before any benchmark loads onnxruntime or faster-whisper
+import coach  # noqa: F401
+
 # numpy's BLAS on one thread, as in the coach's listening process (coach.listen.process.child_env):
 # OpenBLAS's spare threads spin after each product and would double the processor time measured
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
