@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pytest
 from logtools import process_state, wait_for
 from logtools import records as log_records
 from pulse import PulseServer, user_speech
@@ -25,8 +24,6 @@ from pulse import PulseServer, user_speech
 from coach.commands import normalise
 from coach.listen.listener import read_wav
 from coach.nativelines import is_native
-
-pytestmark = pytest.mark.audio
 
 # The two tests below were known failures until 2026-11-22. Through PortAudio on this loaded 2-core
 # machine the duplex stream underran, and each underrun moved the echo path: for seconds after each

@@ -19,8 +19,6 @@ import pytest
 from logtools import wait_for
 from pulse import PulseServer, user_speech
 
-pytestmark = pytest.mark.audio
-
 
 class Live:
     """A running `coach listen` process whose output lines are collected as they come."""

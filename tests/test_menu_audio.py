@@ -19,12 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from logtools import records as log_records
 from logtools import wait_for
 from pulse import PulseServer, user_speech
-
-pytestmark = pytest.mark.audio
 
 
 def _coach(pulse: PulseServer, tmp_path: Path, log: Path, *more: str) -> subprocess.Popen[str]:

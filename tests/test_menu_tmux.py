@@ -151,7 +151,6 @@ def test_in_a_session_m_gives_more_time_and_question_mark_helps(tmux: Tmux, tmp_
     wait_for(tmux.dead, "Ctrl-C to end it")
 
 
-@pytest.mark.audio
 def test_the_spoken_menu_on_a_terminal_takes_a_number_key_while_it_speaks(tmux: Tmux, tmp_path: Path,
                                                                           pulse: PulseServer) -> None:
     """The audio menu (a private PulseAudio server) in a real terminal: the key 2, pressed while the

@@ -23,8 +23,6 @@ from coach.speech.base import Synthesizer
 from coach.speech.synth import Synth, VoiceSettings
 from coach.speech.voices import find_profile, load_profile, load_profiles, make_synth
 
-pytestmark = pytest.mark.audio
-
 SENTENCE = "Settle onto the balls and let your breath slow down. Then roll a little higher for thirty seconds."
 WORDS = len(SENTENCE.split())
 JOE = "en_US-joe-medium"

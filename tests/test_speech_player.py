@@ -26,8 +26,6 @@ from coach.speech.synth import Synth, VoiceSettings
 from coach.tasks.speech import mix_plan
 from coach.timeline import Planned
 
-pytestmark = pytest.mark.audio
-
 LONG = "Roll slowly from the top of your shoulders down to the middle of your back, and breathe out as you go"
 
 

@@ -16,8 +16,6 @@ from coach.speech.earcons import earcon_pcm
 from coach.speech.synth import EngineVoice, Synth, VoiceSettings, installed_voices
 from coach.speech.voices import choose_voice, load_profile, load_profiles
 
-pytestmark = pytest.mark.audio
-
 SENTENCE = "Settle onto the balls and let your breath slow down"
 
 
