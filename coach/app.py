@@ -415,10 +415,7 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
             holder[0].speech_done(uid, interrupted)
 
     def on_command(detection: Detection) -> None:
-        ago = None if detection.end is None else max(0.0, detection.at - detection.end)
-        holder[0].command(detection.command, detection.heard, detection.confidence, "voice", detection.echo_db, ago,
-                          detection.confirmed, detection.utterance, detection.rejected, detection.transcript,
-                          detection.excess_db)
+        holder[0].detected(detection)
 
     def on_echo(detection: Detection, left_db: float) -> None:
         holder[0].echo(detection.command, detection.heard, left_db)
@@ -541,8 +538,7 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
 
     def on_command(d: Detection) -> None:
         if holder:
-            holder[0].command(d.command, d.heard, d.confidence, "voice", d.echo_db, d.confirmed, d.utterance,
-                              d.rejected, d.transcript, d.excess_db)
+            holder[0].detected(d)
 
     def on_words(words: Words) -> None:
         if holder:

@@ -24,6 +24,7 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from coach.commands import Command, canonical, normalise, parse
+from coach.listen.policy import ECHO_TAIL
 from coach.menuwords import Match, is_command_phrase, match, title_words, words_apart
 from coach.session import (
     Effect,
@@ -136,23 +137,9 @@ NO_ANSWER = "no answer"
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To choose a routine instead, say no, "
                    "or press n.")
 CLOSING = "Closing the menu. To start it again, run coach."
-#: Spoken words heard over the menu's own voice are its echo unless the echo figures show another
-#: voice: the session's rules (coach.runtime: USER_OVER_VOICE_DB, MIN_EXCESS_DB, SURE_EXCESS_DB).
-#: Whisper writes the coach's voice down as something (live, through PulseAudio: "for two feet." for
-#: "Two: Partner back massage, for two people", with 10 dB left after echo cancellation but 11 dB
-#: less sound in the room than the echo alone would bring), so words that could choose a routine
-#: are taken over the menu's voice only when the room had clearly more sound than its echo.
-OVER_VOICE_DB = -15.0
-MIN_EXCESS_DB = 0.7
-SURE_EXCESS_DB = 2.0
 #: The menu's utterance ids count up from here, apart from the session's (from 1), which then uses
 #: the same speaker: its own-words check looks the lines the speaker played lately up by id
 FIRST_ID = 1_000_001
-#: A line's echo can still be in the room this long (seconds) after the speaker reported it done
-ECHO_TAIL = 0.8
-#: ... and a command's words all found in a line the menu finished less than this long ago are its
-#: own when they were heard over its voice (commands carry no time of their own)
-ECHO_AFTER = 2.5
 
 
 class Menu:
@@ -348,16 +335,8 @@ class Menu:
         self.quiet_since = None if self.outstanding else self.now
 
     def _heard(self, event: Heard) -> None:
+        # whose voice it was, the listening policy has weighed (coach.listen.policy, in the loop)
         fields = _fields(event)
-        if event.rejected or (event.source == "voice" and not event.confirmed and event.utterance is not None):
-            # a first-stage guess (its judgement follows), or the judgement that it was nothing
-            self._log("heard", text=event.text, command=event.command.value, source=event.source,
-                      ignored="a guess the second stage judges", **fields)
-            return
-        if event.source == "voice" and self._own_voice(event.text, event.echo_db, event.excess_db):
-            self._log("heard", text=event.text, command=event.command.value, source="voice",
-                      ignored="the menu's own voice", **fields)
-            return
         if (event.source == "voice" and event.transcript and self.phase is Phase.LIST
                 and not is_command_phrase(event.transcript, self.options.language)
                 and match(words_apart(event.transcript, self._lately(self.now)), self._titles()).items):
@@ -369,12 +348,9 @@ class Menu:
         self._command(event.command, event.source)
 
     def _spoken(self, event: Spoken) -> None:
+        # whose voice it was, the listening policy has weighed (coach.listen.policy, in the loop)
         fields = _fields(event)
         ended = self.now - (event.ended_ago or 0.0)
-        if self._own_voice(event.text, event.echo_db, event.excess_db, words_ended=ended):
-            self._log("heard", text=event.text, command=None, source="voice", ignored="the menu's own voice",
-                      **fields)
-            return
         # words over its voice that another voice was there for: only theirs, not the menu's own
         text = words_apart(event.text, self._lately(ended))
         alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
@@ -545,31 +521,6 @@ class Menu:
         return words[0] if words else "one"
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _own_voice(self, text: str, echo_db: tuple[float, float] | None, excess_db: float | None,
-                   words_ended: float | None = None) -> bool:
-        """Whether spoken words are the menu's own voice coming back from the room: heard over it
-        with no more sound in the room than its echo brings, or little left after echo cancellation,
-        or (words, ``words_ended`` then) heard while a line went out, or (a command) all of them words
-        of a line it was saying or has just said; unless the echo figures show another voice."""
-        if excess_db is not None and excess_db >= SURE_EXCESS_DB:
-            return False
-        if excess_db is not None and excess_db < MIN_EXCESS_DB:
-            return True
-        if echo_db is not None and echo_db[0] < OVER_VOICE_DB:
-            return True
-        if words_ended is not None:
-            return self.speaking or any(finished is not None and words_ended <= finished + ECHO_TAIL
-                                        for _line, finished in self._lines.values())
-        words = set(normalise(text).split())
-        if not words:
-            return False
-        for line, finished in self._lines.values():
-            # a line going out now; or one that finished just now, when the words were heard over it
-            lately = finished is None or (echo_db is not None and self.now - finished <= ECHO_AFTER)
-            if lately and words <= set(line.split()):
-                return True
-        return False
 
     def _lately(self, ended: float) -> list[str]:
         """The lines the menu was saying about when words that ``ended`` then were said: the one

@@ -337,30 +337,6 @@ def test_other_answers_to_the_resume_question_ask_it_again() -> None:
     assert d.choice is None and d.menu.phase is Phase.RESUME
 
 
-def test_guesses_awaiting_judgement_and_rejections_are_not_acted_on() -> None:
-    d = menu()
-    n = len(d.said)
-    d.hear(Command.STOP, confirmed=False, utterance=4)
-    d.hear(Command.STOP, rejected=True, utterance=4)
-    assert len(d.said) == n
-    assert [r["ignored"] for r in d.logs("heard")] == ["a guess the second stage judges"] * 2
-    d.hear(Command.NEXT, confirmed=False)   # a single-stage spotter's word (no utterance number) counts
-    assert d.said[-1].startswith("One: Gentle lower back")
-
-
-def test_the_menus_own_voice_coming_back_is_not_taken() -> None:
-    d = menu()
-    d.now += 0.1
-    d.feed(Typed(d.now, "n"), play=False)   # "One: Gentle lower back, ... Say yes to choose it, or next." going out
-    d.words("Gentle lower back")
-    assert d.choice is None
-    assert d.logs("heard")[-1]["ignored"] == "the menu's own voice"
-    d.words("Tennis", echo_db=(-30.0, -35.0))   # little left after echo cancellation
-    assert d.choice is None
-    d.words("Tennis", echo_db=(-30.0, -35.0), excess_db=6.0)   # another voice was there
-    assert d.choice == Choice("run", "r3", "voice")
-
-
 def test_words_after_a_line_ended_are_the_users() -> None:
     d = menu()
     d.key("n")   # played to its end
@@ -390,32 +366,6 @@ def test_nothing_happens_after_the_choice() -> None:
     d.key("2")
     d.wait(100)
     assert len(d.effects) == n
-
-
-def test_words_heard_while_a_line_went_out_are_its_own_unless_another_voice_was_there() -> None:
-    """Live, Whisper wrote "Two: Partner back massage, for two people" down as "for two feet.": with
-    no echo figures that say otherwise, words over the menu's voice are not taken."""
-    d = menu()
-    d.now += 0.1
-    d.feed(Typed(d.now, "?"), play=False)   # help going out
-    d.feed(Spoken(d.now, "for two feet."))
-    d.words("three", echo_db=(-10.4, -19.8), excess_db=-11.0)   # less sound than the echo alone
-    assert d.choice is None
-    assert [r.get("ignored") for r in d.logs("heard")[-2:]] == ["the menu's own voice"] * 2
-    d.words("three", echo_db=(-9.0, -30.0), excess_db=8.0)      # a voice over it
-    assert d.choice == Choice("run", "r2", "voice")
-
-
-def test_words_that_ended_in_a_lines_echo_tail_are_its_own_and_later_ones_the_users() -> None:
-    d = menu()
-    d.key("n")   # the line finished at d.now
-    finished = d.now
-    d.now = finished + 1.5
-    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 0.5 s after the line: its echo
-    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "the menu's own voice"
-    d.now = finished + 2.5
-    d.feed(Spoken(d.now, "two", ended_ago=1.0))   # ended 1.5 s after it: the user's
-    assert d.choice == Choice("run", "r1", "voice")
 
 
 def test_the_menu_logs_when_it_starts_waiting_for_an_answer() -> None:

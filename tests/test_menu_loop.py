@@ -5,17 +5,20 @@ were heard (a stop before the first line had played once printed every queued li
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from coach.commands import Command
+from coach.listen.policy import Reason
 from coach.menu import Item, Menu
 from coach.menuloop import MenuLoop
 from coach.routine import find
 from coach.runtime import Clock, Runtime
-from coach.session import Session
-from coach.speech.base import Earcon
+from coach.session import Say, Session, Start
+from coach.speech.base import Earcon, Played
 from coach.store import SessionLog
 
 
@@ -83,7 +86,10 @@ def test_a_stop_during_the_introduction_prints_no_line_it_dropped(tmp_path: Path
     speaker.done = runtime.speech_done
     thread = threading.Thread(target=runtime.run, daemon=True)
     thread.start()
-    _until(lambda: out.getvalue() != "")
+    # every line of the introduction handed to the speaker (a stop typed while the loop still hands
+    # them over leaves the later ones playing, and printed, until the loop takes the stop)
+    lines = sum(isinstance(e, Say) for e in Session(find("tennis-balls")).handle(Start(0.0)))
+    _until(lambda: len(speaker.queued) >= lines)
     runtime.text("x")
     _until(lambda: "Stopped." in out.getvalue())
     runtime.interrupt("test over")
@@ -91,3 +97,41 @@ def test_a_stop_during_the_introduction_prints_no_line_it_dropped(tmp_path: Path
     lines = out.getvalue().splitlines()
     assert len(lines) == 2 and lines[0].startswith("Tennis balls, lying down.") and lines[1].startswith("Stopped."), \
         lines
+
+
+class PlayedSpeaker(DroppingSpeaker):
+    """Says which lines went out lately and when, like the real speaker."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[Played] = []
+
+    def played(self) -> list[Played]:
+        return self.lines
+
+
+def _drain(loop: MenuLoop) -> None:
+    while not loop._queue.empty():
+        loop._take(loop._queue.get_nowait())
+
+
+def test_the_menu_weighs_what_it_hears_by_the_sessions_policy(tmp_path: Path) -> None:
+    """The menu's loop is the session's: words heard over its voice are dropped, with the policy's
+    reason in the log, unless another voice was surely there; guesses wait for their judgement."""
+    speaker = PlayedSpeaker()
+    log = tmp_path / "log.jsonl"
+    loop = MenuLoop(Menu(ITEMS), speaker, SessionLog([log]), Clock())
+    loop._perform(loop.menu.handle(Start(loop.clock.now())))   # the list going out
+    speaker.lines = [Played(min(loop.menu.outstanding), time.monotonic() - 1.0, 4.0)]
+    loop.words("for two feet.")                                            # its own voice, written down
+    loop.words("two", echo_db=(-10.4, -19.8), excess_db=-11.0)              # less sound than its echo
+    loop.command(Command.STOP, "stop", confirmed=False, utterance=3)       # a guess: its judgement decides
+    _drain(loop)
+    assert loop.result is None and loop.menu.phase.value == "list"
+    loop.words("Swedish", echo_db=(-9.0, -30.0), excess_db=8.0)             # a voice over it
+    _drain(loop)
+    loop.log.close()
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    ignored = [r.get("ignored") for r in rows if r["type"] == "heard"]
+    assert ignored[:3] == [Reason.WORDS_OVER_VOICE, Reason.NO_OTHER_VOICE, Reason.GUESS_IN_MENU]
+    assert loop.menu.choice is not None and loop.menu.choice.routine == "b"

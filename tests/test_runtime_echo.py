@@ -9,8 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands import Command
+from coach.listen.policy import ECHO_TAIL, WORD_EARLY, WORD_LATE
+from coach.listen.policy import OVER_VOICE_DB as IN_LINE_ECHO_DB
+from coach.loop import Detected
+from coach.loop import Dropped as _OwnWords
 from coach.routine import find
-from coach.runtime import ECHO_TAIL, IN_LINE_ECHO_DB, WORD_EARLY, WORD_LATE, Clock, Runtime, _Item, _OwnWords
+from coach.runtime import Clock, Runtime
 from coach.session import Heard, Phase, Say, Session, Start
 from coach.speech.base import TONE_ID, Played
 from coach.speech.fake import PrintSpeaker
@@ -46,10 +50,12 @@ def runtime(tmp_path: Path) -> tuple[Runtime, PlayingSpeaker]:
     return rt, speaker
 
 
-def queued(rt: Runtime) -> list[_Item]:
-    out: list[_Item] = []
+def queued(rt: Runtime) -> list[Any]:
+    """What the loop would take from its queue now: each detection as the policy weighs it."""
+    out: list[Any] = []
     while not rt._queue.empty():
-        out.append(rt._queue.get_nowait())
+        item = rt._queue.get_nowait()
+        out.extend(rt.weigh(item) if isinstance(item, Detected) else [item])
     return out
 
 

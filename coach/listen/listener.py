@@ -27,6 +27,7 @@ from coach.listen.capture.bargein import BargeIn
 from coach.listen.capture.denoise import Denoiser
 from coach.listen.capture.echo import EchoCanceller
 from coach.listen.capture.losses import Losses
+from coach.listen.policy import SETTLE_AFTER_SKIP, echo_only
 
 log = logging.getLogger(__name__)
 
@@ -37,21 +38,6 @@ ECHO_HISTORY = 1000   # blocks (30 s) of echo-cancellation figures kept for judg
 #: (dB) or more out of its words, and no less than it typically takes out of the coach's voice alone
 #: (the median over the ``ECHO_LOOKBACK`` seconds before the words). The user's voice adds sound
 #: that the canceller cannot take out, so their words keep more than the echo around them.
-#: On the benchmark's echo files (2026-11-21) the user's commands kept -1.5 to -11.8 dB; the four
-#: commands heard in the coach's voice alone ("stop", "repeat", "easier" twice) kept -21 to -40 dB,
-#: 9-17 dB less than the echo around them. With pink noise for both voices, a user 15 dB quieter
-#: than the echo at the microphone keeps -23 dB, well above the echo alone, and is heard.
-#: Words that kept this little (dB) are the coach's own voice whatever the echo around them kept.
-#: In live sessions (2026-11-22) the echo suppression silenced most blocks of the coach's voice, so
-#: the median above was -120 dB and a "pain" heard in the echo at -28 dB passed. A user 16 dB or
-#: more quieter than the echo at the microphone falls below this (pink noise: -15 dB keeps -23).
-ECHO_SURE_DB = -25.0
-#: After audio was skipped to catch up, the echo canceller's view of what the coach played lags for
-#: a moment: commands heard over the coach's voice this long (seconds) after a skip are not trusted
-#: (live, 2026-11-30: 0.5 s after a skip the canceller took 1.7 dB out of the coach's voice instead
-#: of 34, and Whisper heard "stop" in it).
-SETTLE_AFTER_SKIP = 1.5
-ECHO_RESIDUAL_DB = -20.0
 ECHO_LOOKBACK = 3.0
 #: Words heard partly over the coach's voice (for less than half of their span, so with no echo
 #: figures) were all in that part when the rest of their span had this much less sound per sample
@@ -218,8 +204,7 @@ class Pipeline:
                 left = self.residual_db(d.start, d.end)
                 typical = self.typical_residual_db(d.start)
             settling = d.start is not None and self._origin + int(d.start * SAMPLE_RATE) < self._settle_until
-            if left is not None and (settling or left <= ECHO_SURE_DB or (
-                    typical is not None and left <= min(ECHO_RESIDUAL_DB, typical))):
+            if left is not None and echo_only(left, typical, settling):
                 self.echoes += 1
                 log.info("heard %r in the coach's own voice (%.1f dB left after echo cancellation; "
                          "%s dB typical)", d.heard, left, typical)

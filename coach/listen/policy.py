@@ -1,0 +1,350 @@
+"""Whose voice is it? The one listening policy: act on a detection, wait for its judgement, or drop it.
+
+The coach hears its own voice come back from the room. Every detection (a command, or words that
+hold none) arrives here with all the evidence the listening pipeline and the loop gathered about it,
+and :func:`decide` says what to do with it, with the reason that goes in the session log. PURE: no
+audio, no threads, no clock reads; the session's runtime and the menu run through the same loop
+(:mod:`coach.loop`), which calls it for both, so a rule added for one holds for the other.
+
+The evidence, in the order the rules weigh it:
+
+- ``excess_db``: how much louder the microphone was, for what the coach played, during the words
+  than in the seconds before. Near 0 nothing but the coach's voice was in the room; another voice
+  adds sound the echo canceller cannot take out.
+- ``echo_db``: what the echo canceller left of the words, and of the coach's voice before them.
+- ``own_words``: all the heard words are words of a line the coach said about when they were heard
+  (see :func:`said_then`).
+- ``transcript``/``written``: what the second stage (Whisper) wrote down, and whether it reads as
+  the command, rather than the command's phrase only fitting the sound.
+- ``over``/``spoke_lately``/``speaking``: what the coach was playing.
+
+Every threshold lives here once, with the data that chose it. The table test
+(``tests/test_policy.py``) holds one row per incident that shaped a rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from coach.commands import Command, parse
+
+#: The earcon's id among the lines the speaker played (:data:`coach.speech.base.TONE_ID`).
+TONE_ID = -1
+
+# ---------------------------------------------------------------------------------------------
+# thresholds
+
+
+#: Spoken commands acted on even while the coach is talking: they only ever make things safer.
+SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
+
+#: Any other command heard while the coach is talking is acted on only when the second stage judged
+#: it whole and the echo canceller left this much (dB) of its words or more: the user's voice adds
+#: sound the canceller cannot take out. Users' commands over the coach kept -10.4 dB or more on the
+#: benchmark's files and -9.9 dB live; the coach's own voice heard as "next" in the live soak
+#: (2026-11-30, the listener starved by a busy core) kept -19.1 dB, and other misheard coach words
+#: -18.7 to -23.9 dB. The same figure tells a line's own words apart (live, 2026-11-22: the coach's
+#: "...came with a fever, a fall..." heard as "pain", a word of the same line said 2 s before, at
+#: -21.6 dB; four such in all, -18.7 to -23.9 dB).
+OVER_VOICE_DB = -15.0
+
+#: Spoken words over the coach's voice are its own when the microphone had less than this much more
+#: sound (dB), for what the coach played, than in the seconds before: the room gives its voice back
+#: at a steady level, and only another voice adds to it. Replayed barge-in trials (2026-11-30, 41
+#: detections): the users' commands 0.9 to 19.2 dB (those judged over a 3 s window, where the
+#: command is a short part, 0.9-2.0); the coach's own voice taken for commands, also where the
+#: canceller had lost the echo path (-0.3 dB left), -2.2 to 0.5 dB.
+MIN_EXCESS_DB = 0.7
+
+#: ... and with this much more (dB), another voice was surely there: a command Whisper only found
+#: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
+#: written "herder" at 2.1 dB and "pause" written "or a pass." at 14.6 dB were dropped without it)
+SURE_EXCESS_DB = 2.0
+
+#: A first-stage guess over the coach's voice acts at once only with this much more sound (dB): the
+#: spotter's span is the word's own, where a user's voice stands out far more (a user's "stop" over
+#: Piper's voice, live: 20.5 dB), and the coach's own voice once came out at 3.5 dB (the soak,
+#: 2026-12-02, the machine loaded: an "ouch" guess eased off and Whisper judged nothing there).
+GUESS_EXCESS_DB = 6.0
+
+#: Words that kept this little (dB) after echo cancellation are the coach's own voice whatever the
+#: echo around them kept. On the benchmark's echo files (2026-11-21) the user's commands kept -1.5
+#: to -11.8 dB; the four commands heard in the coach's voice alone ("stop", "repeat", "easier"
+#: twice) kept -21 to -40 dB, 9-17 dB less than the echo around them. A user 16 dB or more quieter
+#: than the echo at the microphone falls below this (pink noise: -15 dB keeps -23). In live sessions
+#: (2026-11-22) the echo suppression silenced most blocks of the coach's voice, so the typical figure
+#: was -120 dB and a "pain" heard in the echo at -28 dB passed without this floor.
+ECHO_SURE_DB = -25.0
+#: ... and words that kept no more than this and no more than the echo typically keeps are its own
+#: too (the same files: the coach's own words kept 9-17 dB less than the echo around them).
+ECHO_RESIDUAL_DB = -20.0
+#: After audio was skipped to catch up, the echo canceller's view of what the coach played lags for
+#: a moment: commands heard over the coach's voice this long (seconds) after a skip are not trusted
+#: (live, 2026-11-30: 0.5 s after a skip the canceller took 1.7 dB out of the coach's voice instead
+#: of 34, and Whisper heard "stop" in it).
+SETTLE_AFTER_SKIP = 1.5
+
+#: A line's echo can still be in the room (and in the recogniser) this long (seconds) after it ended.
+ECHO_TAIL = 0.8
+#: A word of a line the coach sent out lately is its echo if the coach said that word about when the
+#: heard words ended: no more than ``WORD_EARLY`` seconds after it (where the coach says a word is
+#: estimated from where it stands in the line's text: within 0.27 s for every "stop" and "pain" in
+#: the built-in routines, rendered by espeak-ng, 2026-11-22) and no more than ``WORD_LATE`` seconds
+#: before it (the way out of the speaker, through the room and into the microphone, and a
+#: recogniser running behind the audio; the coach's own "pain" heard seconds later, in the next
+#: line, is still its own).
+WORD_EARLY = 0.5
+WORD_LATE = 2.0
+
+# ---------------------------------------------------------------------------------------------
+# the reasons that go in the log
+
+
+class Reason(StrEnum):
+    OWN_WORDS = "the coach was saying it"
+    NO_OTHER_VOICE = "no voice but the coach's (no more sound in the room than its echo)"
+    GUESS_LITTLE_LEFT = ("waits for the second stage (heard over the coach's voice, little left after echo "
+                         "cancellation)")
+    GUESS_NOT_SURE = "waits for the second stage (heard over the coach's voice, not surely another voice)"
+    GUESS_IN_MENU = "a guess the second stage judges"
+    FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
+    SPEAKING = "the coach was speaking"
+    STRONG_GUESS_KEPT = ("a rejection of a guess heard with surely another voice over the coach's: what the "
+                         "guess did stays")
+    WORDS_OVER_VOICE = "the coach's own voice (words heard while it spoke)"
+    WORDS_LITTLE_LEFT = "the coach's own voice (little left after echo cancellation)"
+
+
+def echo_reason(left_db: float) -> str:
+    """The log's reason for a detection :func:`echo_only` took for the coach's voice."""
+    return f"the coach's own voice ({left_db:.0f} dB left after echo cancellation)"
+
+
+class Verdict(StrEnum):
+    ACT = "act"     # carry it out (a rejection: undo what its guess did)
+    WAIT = "wait"   # a first-stage guess: its judgement, a moment later, decides
+    DROP = "drop"   # the coach's own voice, or not surely the user's
+
+
+@dataclass(frozen=True)
+class Decision:
+    verdict: Verdict
+    reason: str = ""
+    #: a judgement taken for the coach's own voice also stands against the first stage's guess of the
+    #: same words: what the guess did that can be undone is undone (the soak: a stop guess over the
+    #: count "five" paused, and its judgement, "I'm going to go to the top.", was not taken)
+    undo_guess: bool = False
+    #: a first-stage guess acted on with surely another voice there: a later rejection leaves it be
+    strong: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One detection and what is known about it. Defaults describe a command typed at the keys."""
+
+    #: the command; None for words that hold none (the menu's numbers and names)
+    command: Command | None
+    text: str = ""
+    source: Literal["voice", "key"] = "voice"
+    #: a second stage judged the whole utterance (keys: always)
+    confirmed: bool = True
+    #: the recogniser's number for the utterance: pairs a first-stage guess with its judgement
+    utterance: int | None = None
+    #: the second stage judged the guess ``utterance`` to be something else or nothing
+    rejected: bool = False
+    #: what the second stage wrote down of the whole utterance; None: a one-stage recogniser
+    transcript: str | None = None
+    #: what the echo canceller left of the words, and of the coach's voice before them (dB)
+    echo_db: tuple[float, float] | None = None
+    #: how much more sound the room had during the words than the coach's echo brings (dB)
+    excess_db: float | None = None
+    #: every heard word is a word the coach was saying about then (:func:`said_then`)
+    own_words: bool = False
+    #: the line the coach was playing when the words were heard (``TONE_ID``: an earcon), or None
+    over: int | None = None
+    #: seconds from the end of the coach's last line to the end of the words (0 while one went out);
+    #: None: no line went out lately
+    after_line: float | None = None
+    #: the state machine has a line going out (the session, or the menu)
+    speaking: bool = False
+    #: this utterance's guess was acted on as strong (see :attr:`Decision.strong`)
+    strong_guess: bool = False
+    #: which state machine it is for: the menu acts on no guess (it has nothing to keep safe and
+    #: nothing to undo)
+    context: Literal["session", "menu"] = "session"
+
+    @property
+    def guess(self) -> bool:
+        """A first-stage guess whose judgement is still to come."""
+        return not self.confirmed and self.utterance is not None
+
+    @property
+    def spoke_lately(self) -> bool:
+        """The coach's voice went out in the ``WORD_LATE`` seconds before the words ended (so that
+        they may hold it: the soak's count "seven" heard as "Okay." and judged stop)."""
+        return self.after_line is not None and self.after_line <= WORD_LATE
+
+
+def decide(e: Evidence, language: str = "en") -> Decision:
+    """Act on the detection, wait for its judgement, or drop it; with the reason for the log."""
+    if e.source != "voice":
+        return Decision(Verdict.ACT)   # keys are always the user's
+    if e.rejected:
+        if e.context == "menu":
+            return Decision(Verdict.WAIT, Reason.GUESS_IN_MENU)
+        if e.strong_guess:
+            # the guess was heard over the coach's voice with far more sound than its echo: someone
+            # spoke, and what they asked for (a pause, easing off) stays; the judgement's span ran
+            # over the coach's voice too, which outweighed the word (the end-to-end stop test,
+            # 2026-12-02: a user's "stop" at 19.9 dB paused, then "judged nothing" undid it)
+            return Decision(Verdict.DROP, Reason.STRONG_GUESS_KEPT)
+        return Decision(Verdict.ACT)
+    if e.command is None:
+        return _words(e)
+    if e.context == "menu" and e.guess:
+        return Decision(Verdict.WAIT, Reason.GUESS_IN_MENU)
+    undo = e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
+    why = _own_voice(e, language)
+    if why is not None:
+        verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP
+        return Decision(verdict, why, undo_guess=undo and verdict is Verdict.DROP)
+    if e.speaking and e.command not in SAFE_WHILE_SPEAKING and not _users_over_voice(e, language):
+        # Over its own voice a recogniser can mistake the coach's words for commands. Only the
+        # commands that make things safer are taken then, and those a verifying stage judged whole
+        # that the echo figures show to be the user's voice and whose words it wrote down.
+        return Decision(Verdict.DROP, Reason.SPEAKING)
+    strong = e.guess and e.excess_db is not None and e.excess_db >= GUESS_EXCESS_DB
+    return Decision(Verdict.ACT, strong=strong)
+
+
+def _own_voice(e: Evidence, language: str) -> Reason | None:
+    """Why a spoken command is taken for the coach's own voice, or for a guess that waits for its
+    judgement; None when it may be acted on."""
+    if e.own_words:
+        return Reason.OWN_WORDS
+    command = e.command
+    written = e.transcript is not None and parse(e.transcript, language) is command
+    if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
+        # no more sound in the room than the coach's voice brings: its own. A stop or pain word too,
+        # even one Whisper wrote down: the soak of 2026-12-02 with Piper's voice had its "Step three
+        # of nine" written "stop 3 for a second" (excess -0.4 dB) and a count written "Stop it!",
+        # each of which paused it. A user's stop over the coach is louder than that where
+        # pocketsphinx hears it (20 dB), and said again works. A guess waits for its judgement.
+        if command in SAFE_WHILE_SPEAKING and e.guess:
+            return Reason.GUESS_LITTLE_LEFT
+        return Reason.NO_OTHER_VOICE
+    near_voice = e.over is not None or e.spoke_lately
+    if e.guess and ((e.excess_db is None and near_voice) or
+                    (e.excess_db is not None and e.excess_db < GUESS_EXCESS_DB)):
+        # a first-stage guess over the coach's voice acts at once only when another voice was surely
+        # there; else its judgement decides, a moment later (soak with Piper's voice, 2026-12-02, the
+        # machine loaded: an "ouch" guess at 0.9 dB eased off; Whisper judged nothing there). Over
+        # or just after a line with no such figure it waits too: the same soak, a "stop" guess 4 s
+        # into a step's instruction, Whisper judged nothing there.
+        return Reason.GUESS_NOT_SURE
+    little_left = e.echo_db[0] < OVER_VOICE_DB if e.echo_db is not None else near_voice
+    unsure_voice = ((e.excess_db is not None and e.excess_db < SURE_EXCESS_DB)
+                    or (e.excess_db is None and near_voice))
+    if e.confirmed and e.transcript is not None and (little_left or unsure_voice) and not written:
+        # judged a command only by how well its phrase fits, over the coach's voice, with little left
+        # after echo cancellation (live: "Just up." as "please stop" at -16.4 dB), or with no echo
+        # figures, its voice in the room for less than half the words (live: "Oh" as "stop"), or
+        # without surely another voice there (the soak, 2026-12-02: the coach's first line written
+        # "five" and judged stop at 0.8 dB paused it, and its own "Stopped. Say next to continue, or
+        # stop again to end." written "So..." at 0.7 dB ended the session)
+        return Reason.FIT_OVER_VOICE
+    if e.guess and e.echo_db is not None and e.echo_db[0] < OVER_VOICE_DB:
+        # a guess over the coach's voice with little of its words left after echo cancellation
+        # (live soak, 2026-11-30: a "pain" guess in the coach's voice at -17.1 dB paused it, and
+        # Whisper rejected it 0.4 s later): its judgement decides
+        return Reason.GUESS_LITTLE_LEFT
+    return None
+
+
+def _users_over_voice(e: Evidence, language: str) -> bool:
+    """A command other than stop or pain heard while the coach speaks is the user's only when judged
+    whole, written down (or with surely another voice there), and either with the echo figures of a
+    user's voice (``OVER_VOICE_DB``) or heard over an earcon with no echo figures: a tone holds no
+    words (barge-in, 2026-12-03: a user's "softer" over the first earcon was dropped; no detection
+    of the coach's own voice ended over an earcon in 40 minutes of soak). Whisper's writing matters
+    here: in live barge-in runs (2026-11-30) the coach's voice written "Let's go." was taken for
+    "next" by fit alone, and "Just up." for "please stop", while the users' "harder", "softer" and
+    "next" over it were written down in 12 of 14 trials."""
+    transcribed = ((e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB)
+                   or e.transcript is None or parse(e.transcript, language) is e.command)
+    if not (e.confirmed and transcribed):
+        return False
+    return (e.echo_db is not None and e.echo_db[0] >= OVER_VOICE_DB) or (e.echo_db is None and e.over == TONE_ID)
+
+
+def _words(e: Evidence) -> Decision:
+    """Words that hold no command (numbers and names for the menu). Whisper writes the coach's voice
+    down as something (live, through PulseAudio: "for two feet." for "Two: Partner back massage,
+    for two people", with 10 dB left after echo cancellation but 11 dB less sound in the room than
+    the echo alone would bring), so words that could choose a routine are taken over the coach's
+    voice only when the room had clearly more sound than its echo."""
+    if e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB:
+        return Decision(Verdict.ACT)
+    if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
+        return Decision(Verdict.DROP, Reason.NO_OTHER_VOICE)
+    if e.echo_db is not None and e.echo_db[0] < OVER_VOICE_DB:
+        return Decision(Verdict.DROP, Reason.WORDS_LITTLE_LEFT)
+    if e.speaking or (e.after_line is not None and e.after_line <= ECHO_TAIL):
+        return Decision(Verdict.DROP, Reason.WORDS_OVER_VOICE)
+    return Decision(Verdict.ACT)
+
+
+# ---------------------------------------------------------------------------------------------
+# the pipeline's own rule, before any loop sees a detection
+
+
+def echo_only(left_db: float, typical_db: float | None, settling: bool) -> bool:
+    """Whether words heard over the coach's voice that the echo canceller left ``left_db`` of are its
+    voice alone: heard while the canceller settles after a catch-up skip, or with very little left,
+    or with no more left than its echo typically keeps (``typical_db``; None: no figure yet)."""
+    return settling or left_db <= ECHO_SURE_DB or (typical_db is not None and left_db <= min(ECHO_RESIDUAL_DB,
+                                                                                           typical_db))
+
+
+# ---------------------------------------------------------------------------------------------
+# when the coach said a word
+
+
+@dataclass(frozen=True)
+class LineOut:
+    """A line the coach sent out: its words, when its sound started (monotonic seconds), how long its
+    sound is, and how much of it went out (less when it was cut off)."""
+
+    words: Sequence[str]
+    started: float
+    length: float
+    out: float
+
+
+def said_then(line: LineOut, words: set[str], heard_end: float | None, now: float,
+              left_db: float | None = None) -> bool:
+    """Whether the coach said one of ``words`` of ``line`` about when the heard words ended
+    (``heard_end``; None if unknown, and then any word of a line going out, or finished less than
+    ``ECHO_TAIL`` ago, counts), or the words were heard while it went out with no more than
+    ``OVER_VOICE_DB`` left of them after echo cancellation. Where a word falls is estimated from its
+    place in the line's text, as a share of the line's length in sound."""
+    going_out = line.started - WORD_EARLY, line.started + line.out + ECHO_TAIL
+    if heard_end is None or line.length <= 0:
+        return going_out[0] <= now <= going_out[1]
+    if left_db is not None and left_db <= OVER_VOICE_DB and going_out[0] <= heard_end <= going_out[1]:
+        return True
+    heard_at = heard_end - line.started     # when the heard words ended, on the line's clock
+    chars = len(" ".join(line.words))
+    end = 0
+    for word in line.words:
+        end += len(word)
+        said_at = line.length * end / chars   # when the coach finishes saying ``word``
+        if said_at > line.out + WORD_EARLY:
+            break                               # cut off before the coach got to it
+        if word in words and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+            return True
+        end += 1
+    return False

@@ -1,0 +1,384 @@
+"""The one loop: events (tick, heard, words, key, speech-done) in, effects out, for the session and the menu.
+
+The loop owns the clock and the event queue. Other threads (the listener, the keyboard reader, the
+speaker's done callback) only ever put events into the queue through the entry points below. Every
+spoken detection is weighed by the one listening policy (:func:`coach.listen.policy.decide`) with
+the evidence gathered here (which lines the coach sent out and when); what it drops is logged with
+its reason, and what it lets through goes to the pure state machine: a
+:class:`~coach.session.Session` (:class:`coach.runtime.Runtime`) or a :class:`~coach.menu.Menu`
+(:class:`coach.menuloop.MenuLoop`). Their effects are carried out here, one way for both.
+"""
+
+from __future__ import annotations
+
+import queue
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol, TextIO
+
+from coach.commands import Command, normalise
+from coach.listen.base import Detection
+from coach.listen.policy import Decision, Evidence, LineOut, Verdict, decide, echo_reason, said_then
+from coach.session import (
+    Checkpoint,
+    Finish,
+    Heard,
+    Log,
+    Prepare,
+    Say,
+    SetRate,
+    Silence,
+    SpeechDone,
+    Start,
+    Tick,
+    Tone,
+    voice_fields,
+)
+from coach.speech.base import Played, Speaker
+from coach.store import SessionLog
+from coach.transcript import Transcript
+
+
+class Clock:
+    """Monotonic seconds since the loop began, optionally running ``speed`` times faster."""
+
+    def __init__(self, speed: float = 1.0) -> None:
+        self.speed = speed if speed > 0 else 1.0
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        return (time.monotonic() - self._t0) * self.speed
+
+    def real_seconds(self, session_seconds: float) -> float:
+        return max(0.0, session_seconds / self.speed)
+
+
+class Machine(Protocol):
+    """A pure state machine the loop runs: the session or the menu."""
+
+    @property
+    def speaking(self) -> bool: ...
+
+    def handle(self, event: Any) -> list[Any]: ...
+
+    def next_due(self) -> float | None: ...
+
+
+@dataclass(frozen=True)
+class Interrupt:
+    now: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """A detection the policy did not act on (dropped, or waiting for its judgement): logged."""
+
+    now: float
+    command: Command | None
+    text: str
+    reason: str
+    echo_db: tuple[float, float] | None = None
+    over: int | None = None
+    transcript: str | None = None
+    excess_db: float | None = None
+    #: judged whole by the second stage (None: not a recogniser's detection)
+    confirmed: bool | None = None
+
+
+@dataclass(frozen=True)
+class Warning_:
+    now: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Detected:
+    """A spoken detection on its way to the loop, with the policy's evidence; weighed again when the
+    loop takes it, since whether the machine is speaking may have changed."""
+
+    now: float
+    evidence: Evidence
+    confidence: float
+    #: how long before ``now`` the words ended (None: unknown)
+    ended_ago: float | None = None
+
+
+class Loop:
+    """Runs one state machine to its end. Thread-safe entry points: :meth:`command`, :meth:`words`,
+    :meth:`text`, :meth:`speech_done`, :meth:`echo`, :meth:`warning`, :meth:`interrupt`."""
+
+    context: Literal["session", "menu"] = "session"
+    machine: Machine
+
+    def __init__(self, speaker: Speaker, log: SessionLog, clock: Clock, language: str,
+                 transcript: TextIO | None = None) -> None:
+        self.speaker = speaker
+        self.log = log
+        self.clock = clock
+        self.language = language
+        self.transcript = transcript
+        self._lines = Transcript(self._print) if transcript is not None else None
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self.result: Any = None
+        self._said: dict[int, list[str]] = {}    # utterance id -> its words (for the own-words check)
+        self._said_lock = threading.Lock()
+        #: first-stage guesses acted on with surely another voice there (Decision.strong); the last few
+        self._strong_guesses: deque[int] = deque(maxlen=64)
+
+    # -- entry points for other threads --------------------------------------------------------
+
+    def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
+                echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
+                confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
+                transcript: str | None = None, excess_db: float | None = None) -> None:
+        """A command arrived (any thread). A spoken one is weighed by the listening policy with what
+        the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
+        loop runs. ``ended_ago``: how many seconds ago the words ended (None: unknown).
+        ``confirmed``: a second stage judged the words whole (typed commands always count as
+        confirmed). ``utterance`` pairs a first-stage guess with its judgement; ``rejected``: the
+        second stage did not confirm the guess ``utterance``."""
+        text = text or command.value
+        if source != "voice":
+            if command is Command.STOP:
+                self._stop_speech()
+            self._queue.put(Heard(self.clock.now(), command, text, confidence, source, confirmed=True))
+            return
+        evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
+                                  confirmed=bool(confirmed), utterance=utterance, rejected=rejected)
+        decision = self._decide(evidence)
+        if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
+            self._stop_speech()
+        self._queue.put(Detected(self.clock.now(), evidence, confidence))
+
+    def detected(self, d: Detection) -> None:
+        """A detection as the listener gave it (any thread)."""
+        ago = None if d.end is None else max(0.0, d.at - d.end)
+        self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
+                     d.transcript, d.excess_db)
+
+    def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
+              ended_at: float | None = None) -> None:
+        """Spoken words that hold no command (a transcribing recogniser's); ``ended_at``: about when
+        they ended, on ``time.monotonic()``'s clock (None: now)."""
+        ago = None if ended_at is None else max(0.0, time.monotonic() - ended_at)
+        evidence = self._evidence(None, text, ago, echo_db, excess_db, None)
+        self._queue.put(Detected(self.clock.now(), evidence, 1.0, ago))
+
+    def echo(self, command: Command, text: str, left_db: float) -> None:
+        """A command the pipeline heard in the coach's own voice (see
+        :func:`coach.listen.policy.echo_only`): logged, never acted on (any thread)."""
+        self._queue.put(Dropped(self.clock.now(), command, text or command.value, echo_reason(left_db)))
+
+    def text(self, line: str, source: str = "key") -> None:
+        """Typed input: a key or a line of words (any thread)."""
+        raise NotImplementedError
+
+    def speech_done(self, utterance_id: int, interrupted: bool) -> None:
+        if self._lines is not None:
+            self._lines.done(utterance_id)   # the next line is heard from now: print it now
+        self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
+
+    def warning(self, text: str) -> None:
+        """Something went wrong that the loop carries on through (listening fell behind, the sound
+        stream was opened again): it goes into the log as a "warning" (any thread)."""
+        self._queue.put(Warning_(self.clock.now(), text))
+
+    def interrupt(self, reason: str) -> None:
+        """End now (Ctrl-C, a signal, a device lost for good)."""
+        self._stop_speech()
+        self._queue.put(Interrupt(self.clock.now(), reason))
+
+    # -- the evidence ---------------------------------------------------------------------------
+
+    def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
+                  echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
+                  confirmed: bool = True, utterance: int | None = None, rejected: bool = False) -> Evidence:
+        played_fn = getattr(self.speaker, "played", None)
+        lines: list[Played] = played_fn() if callable(played_fn) else []
+        now = time.monotonic()
+        heard_end = None if ended_ago is None else now - ended_ago
+        when = now if heard_end is None else heard_end
+        over = next((p.id for p in reversed(lines) if p.started <= when <= p.started + p.out), None)
+        ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
+        words = set(normalise(text).split())
+        own = False
+        if command is not None and words:
+            left = None if echo_db is None else echo_db[0]
+            with self._said_lock:
+                for p in lines:
+                    said = self._said.get(p.id, [])
+                    if words <= set(said) and said_then(LineOut(said, p.started, p.length, p.out), words,
+                                                        heard_end, now, left):
+                        own = True
+                        break
+        return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
+                        own_words=own, over=over, after_line=min(ends) if ends else None,
+                        strong_guess=utterance is not None and utterance in self._strong_guesses,
+                        speaking=self.machine.speaking, context=self.context)
+
+    def _decide(self, evidence: Evidence) -> Decision:
+        return decide(evidence, self.language)
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    def _start(self) -> Any:
+        return Start(self.clock.now())
+
+    def run(self) -> Any:
+        """Run until the machine finishes or the loop is interrupted; return how it ended."""
+        try:
+            self._perform(self.machine.handle(self._start()))
+            while self.result is None:
+                due = self.machine.next_due()
+                timeout = 0.5 if due is None else min(0.5, self.clock.real_seconds(due - self.clock.now()))
+                batch: list[Any] = []
+                try:
+                    batch.append(self._queue.get(timeout=max(0.0, timeout)))
+                    while True:
+                        batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    pass
+                # "stop" wins over everything else that is queued; then the lines that finished
+                # playing (or printing, in text mode, at once) are taken before other commands, so
+                # that a command queued with them does not take them for cut short and say them
+                # again (text mode: a "?" typed before the session began reprinted the introduction)
+                batch.sort(key=_order)
+                for item in batch:
+                    if self._over():
+                        break
+                    self._take(item)
+                if not self._over():
+                    self._perform(self.machine.handle(Tick(self.clock.now())))
+        except KeyboardInterrupt:
+            self._take(Interrupt(self.clock.now(), "interrupted"))
+        return self._outcome()
+
+    def _outcome(self) -> Any:
+        return self.result
+
+    def _over(self) -> bool:
+        return self.result is not None
+
+    def _take(self, item: Any) -> None:
+        if isinstance(item, Interrupt):
+            self._stop_speech()
+            self.result = self._interrupted(item.reason)
+        elif isinstance(item, Dropped):
+            self._write_log("heard", {"text": item.text, "command": None if item.command is None else
+                                      item.command.value, "source": "voice", "ignored": item.reason,
+                                      **({} if item.confirmed is None else {"confirmed": item.confirmed}),
+                                      **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})
+        elif isinstance(item, Warning_):
+            self._write_log("warning", {"text": item.text})
+        elif isinstance(item, Detected):
+            self._detected(item)
+        else:
+            self._perform(self.machine.handle(item))
+
+    def _detected(self, item: Detected) -> None:
+        for taken in self.weigh(item):
+            if isinstance(taken, Dropped):
+                self._take(taken)
+            else:
+                self._perform(self.machine.handle(taken))
+
+    def weigh(self, item: Detected) -> list[Any]:
+        """What a detection comes to, by the listening policy and what the machine says now: a
+        :class:`Dropped` record (and the undoing of its guess, where the policy says so), or the
+        machine's event."""
+        e = replace(item.evidence, speaking=self.machine.speaking,
+                    strong_guess=item.evidence.utterance in self._strong_guesses)
+        decision = self._decide(e)
+        if decision.verdict is not Verdict.ACT:
+            out: list[Any] = [Dropped(item.now, e.command, e.text, decision.reason, e.echo_db, e.over, e.transcript,
+                                      e.excess_db, e.confirmed if e.command is not None else None)]
+            if decision.undo_guess and e.command is not None:
+                out.append(Heard(item.now, e.command, decision.reason, 0.0, "voice", confirmed=True,
+                                 utterance=e.utterance, rejected=True))
+            return out
+        if decision.strong and e.utterance is not None:
+            self._strong_guesses.append(e.utterance)
+        return [self._event(item, e)]
+
+    def _event(self, item: Detected, e: Evidence) -> Any:
+        """The machine's event for a detection the policy let through."""
+        assert e.command is not None
+        if e.rejected:
+            return Heard(item.now, e.command, e.text, 0.0, "voice", confirmed=True, utterance=e.utterance,
+                         rejected=True)
+        return Heard(item.now, e.command, e.text, item.confidence, "voice", e.echo_db, e.over, e.confirmed,
+                     e.utterance, e.rejected, e.transcript, e.excess_db)
+
+    def _interrupted(self, reason: str) -> Any:
+        """What ending now leaves (logged); the result."""
+        raise NotImplementedError
+
+    def _perform(self, effects: list[Any]) -> None:
+        for e in effects:
+            if isinstance(e, Say):
+                with self._said_lock:
+                    self._said[e.utterance_id] = normalise(e.text).split()
+                    for old in [k for k in self._said if k < e.utterance_id - 50]:
+                        del self._said[old]
+                if self._lines is not None:
+                    self._lines.queued(e.utterance_id, e.text)
+                self.speaker.say(e.utterance_id, e.text)
+            elif isinstance(e, Silence):
+                self._stop_speech()
+            elif isinstance(e, Tone):
+                self.speaker.tone(e.earcon)
+            elif isinstance(e, Prepare):
+                self.speaker.prepare(e.text)
+            elif isinstance(e, SetRate):
+                self.speaker.set_rate(e.wpm)
+            elif isinstance(e, Log):
+                self._write_log(e.type, e.data)
+                if self.transcript is not None and e.type == "heard" and e.data.get("source") == "voice" \
+                        and not e.data.get("ignored"):
+                    self._print(f"heard: {e.data.get('text')}")
+            elif isinstance(e, Checkpoint):
+                self._checkpoint(e.step, e.level)
+            else:
+                self._other(e)
+
+    def _checkpoint(self, step: int, level: int) -> None:
+        pass
+
+    def _other(self, effect: Any) -> None:
+        """An effect only this machine has (how it ends)."""
+        if isinstance(effect, Finish):
+            self.result = effect
+
+    # -- output --------------------------------------------------------------------------------
+
+    def _stop_speech(self) -> None:
+        # the transcript first: the speaker reports each line it drops done as it stops, and each
+        # would have become the transcript's current line, printed, though never heard
+        if self._lines is not None:
+            self._lines.silenced()
+        self.speaker.stop()
+
+    def _write_log(self, type_: str, data: dict[str, object]) -> None:
+        self.log.write(self.clock.now(), type_, dict(data))
+
+    def _print(self, line: str) -> None:
+        out = self.transcript or sys.stdout
+        try:
+            out.write(line + "\n")
+            out.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def _order(item: Any) -> int:
+    if isinstance(item, Interrupt):
+        return 0
+    if isinstance(item, Heard) and item.command is Command.STOP:
+        return 1
+    if isinstance(item, Detected) and item.evidence.command is Command.STOP and not item.evidence.rejected:
+        return 1
+    return 2 if isinstance(item, SpeechDone) else 3

@@ -1,0 +1,188 @@
+"""The listening policy's table: one row per case that shaped a rule (coach/listen/policy.py).
+
+Each row is the evidence that was logged (or, for the benchmark's cases, measured) and what must
+happen to it. The next change to the policy is checked against every case that shaped it: add the
+new case as a row, never a clause where it was seen.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from coach.commands import Command
+from coach.listen.policy import (
+    ECHO_TAIL,
+    TONE_ID,
+    WORD_EARLY,
+    WORD_LATE,
+    Evidence,
+    LineOut,
+    Reason,
+    Verdict,
+    decide,
+    echo_only,
+    said_then,
+)
+
+ACT, WAIT, DROP = Verdict.ACT, Verdict.WAIT, Verdict.DROP
+S, P, N, H = Command.STOP, Command.PAIN, Command.NEXT, Command.HARDER
+
+ROWS: list[tuple[str, Evidence, Verdict, str]] = [
+    # -- keys and the plain cases
+    ("a key is always the user's, even while the coach speaks",
+     Evidence(N, "n", "key", speaking=True), ACT, ""),
+    ("a command judged whole in the quiet", Evidence(N, "next", confirmed=True, utterance=1, transcript="Next."),
+     ACT, ""),
+    ("a one-stage spotter's word in the quiet (no utterance number)", Evidence(N, "next", confirmed=False),
+     ACT, ""),
+    ("a stop guess in the quiet acts at once", Evidence(S, "stop", confirmed=False, utterance=2), ACT, ""),
+    # -- its own words, at the time it said them
+    ("the coach's own 'stop' in its safety line, heard as it said it",
+     Evidence(S, "stop", own_words=True, over=7, speaking=True), DROP, Reason.OWN_WORDS),
+    ("a judged stop of its own words undoes the guess of them",
+     Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, over=7), DROP, Reason.OWN_WORDS),
+    # -- no more sound in the room than its echo (excess_db)
+    ("soak 2026-12-02 (Piper): 'Step three of nine' written 'stop 3 for a second' at -0.4 dB",
+     Evidence(S, "stop", confirmed=True, utterance=9, transcript="stop 3 for a second", excess_db=-0.4,
+              echo_db=(-12.0, -30.0), over=3, speaking=True), DROP, Reason.NO_OTHER_VOICE),
+    ("soak, swedish: 'P.' after the count 'one' judged stop at 0.0 dB",
+     Evidence(S, "stop", confirmed=True, utterance=3, transcript="P.", excess_db=0.0, over=4), DROP,
+     Reason.NO_OTHER_VOICE),
+    ("soak, thumb-kneading: 'Just pop.' judged stop at -0.5 dB",
+     Evidence(S, "stop", confirmed=True, utterance=3, transcript="Just pop.", excess_db=-0.5, over=4), DROP,
+     Reason.NO_OTHER_VOICE),
+    ("a stop guess with no more sound than the echo waits for its judgement",
+     Evidence(S, "stop", confirmed=False, utterance=4, excess_db=0.2, over=4, speaking=True), WAIT,
+     Reason.GUESS_LITTLE_LEFT),
+    ("the coach's voice taken for 'next' at 0.5 dB (replayed barge-in trials)",
+     Evidence(N, "next", confirmed=True, utterance=4, transcript="Next.", excess_db=0.5, echo_db=(-8.0, -30.0),
+              over=4, speaking=True), DROP, Reason.NO_OTHER_VOICE),
+    # -- first-stage guesses over its voice
+    ("soak 2026-12-02, loaded: the coach's own 'ouch' guess at 3.5 dB waits",
+     Evidence(P, "ouch", confirmed=False, utterance=6, excess_db=3.5, echo_db=(-12.0, -30.0), over=5,
+              speaking=True), WAIT, Reason.GUESS_NOT_SURE),
+    ("soak (Piper): an 'ouch' guess at 0.9 dB waits",
+     Evidence(P, "ouch", confirmed=False, utterance=6, excess_db=0.9, over=5, speaking=True), WAIT,
+     Reason.GUESS_NOT_SURE),
+    ("a user's 'stop' over Piper's voice, live, 20.5 dB: acts at once",
+     Evidence(S, "stop", confirmed=False, utterance=7, excess_db=20.5, echo_db=(-6.0, -30.0), over=5,
+              speaking=True), ACT, ""),
+    ("soak: a 'stop' guess 4 s into an instruction, no echo figures: waits",
+     Evidence(S, "stop", confirmed=False, utterance=7, over=5, speaking=True), WAIT, Reason.GUESS_NOT_SURE),
+    ("the count 'seven' heard as 'Okay.' just after a line: a guess waits",
+     Evidence(S, "stop", confirmed=False, utterance=8, after_line=1.2), WAIT, Reason.GUESS_NOT_SURE),
+    ("live soak 2026-11-30: a 'pain' guess in the coach's voice at -17.1 dB left waits",
+     Evidence(P, "pain", confirmed=False, utterance=9, echo_db=(-17.1, -30.0), excess_db=7.0, over=5,
+              speaking=True), WAIT, Reason.GUESS_LITTLE_LEFT),
+    # -- judged only by fit, not written down, over its voice
+    ("live: the coach's voice written 'Just up.' judged 'please stop' at -16.4 dB",
+     Evidence(S, "please stop", confirmed=True, utterance=10, transcript="Just up.", echo_db=(-16.4, -30.0),
+              excess_db=1.0, over=5, speaking=True), DROP, Reason.FIT_OVER_VOICE),
+    ("live: the soak's 'Oh' judged stop over the end of a line, no echo figures",
+     Evidence(S, "stop", confirmed=True, utterance=11, transcript="Oh", after_line=0.3), DROP,
+     Reason.FIT_OVER_VOICE),
+    ("soak 2026-12-02: its first line written 'five' and judged stop at 0.8 dB",
+     Evidence(S, "stop", confirmed=True, utterance=12, transcript="five", excess_db=0.8, echo_db=(-9.0, -30.0),
+              over=1, speaking=True), DROP, Reason.FIT_OVER_VOICE),
+    ("soak 2026-12-02: '...or stop again to end' written 'So...' at 0.7 dB (it ended the session)",
+     Evidence(S, "stop", confirmed=True, utterance=13, transcript="So...", excess_db=0.7, echo_db=(-9.0, -30.0),
+              over=20, speaking=True), DROP, Reason.FIT_OVER_VOICE),
+    ("users' stops judged by fit kept -5.9 and -6.6 dB with another voice surely there: acted on",
+     Evidence(S, "stop", confirmed=True, utterance=14, transcript="Stuff.", echo_db=(-5.9, -30.0),
+              excess_db=9.0, over=5, speaking=True), ACT, ""),
+    # -- other commands while the coach speaks
+    ("live soak 2026-11-30: the coach's voice heard as 'next' at -19.1 dB left",
+     Evidence(N, "next", confirmed=True, utterance=15, transcript="Next.", echo_db=(-19.1, -30.0), excess_db=1.5,
+              over=5, speaking=True), DROP, Reason.SPEAKING),
+    ("live barge-in: the coach's 'Let's go.' judged 'next' by fit alone",
+     Evidence(N, "next", confirmed=True, utterance=16, transcript="Let's go.", echo_db=(-9.0, -30.0),
+              excess_db=1.2, over=5, speaking=True), DROP, Reason.FIT_OVER_VOICE),
+    ("barge-in: a user's 'harder' written down over the coach, -9.5 dB left",
+     Evidence(H, "harder", confirmed=True, utterance=17, transcript="Harder, please.", echo_db=(-9.5, -28.0),
+              excess_db=4.0, over=5, speaking=True), ACT, ""),
+    ("barge-in 2026-11-30: a user's 'harder' written 'herder' at 2.1 dB more sound: taken",
+     Evidence(H, "harder", confirmed=True, utterance=18, transcript="herder", echo_db=(-9.0, -30.0),
+              excess_db=2.1, over=5, speaking=True), ACT, ""),
+    ("a guess of 'harder' over the coach's voice is not taken (only stop and pain are)",
+     Evidence(H, "harder", confirmed=False, echo_db=(-9.0, -30.0), excess_db=1.0, speaking=True), DROP,
+     Reason.SPEAKING),
+    ("barge-in 2026-12-03: a user's 'softer' over the first earcon, no echo figures: taken",
+     Evidence(Command.SOFTER, "softer", confirmed=True, utterance=19, transcript="Softer.", over=TONE_ID,
+              speaking=True), ACT, ""),
+    ("a judged 'harder' over a line with no echo figures: whose voice? dropped",
+     Evidence(H, "harder", confirmed=True, utterance=20, over=5, speaking=True), DROP, Reason.SPEAKING),
+    # -- rejections of guesses
+    ("Whisper judged a guess's words nothing: the session undoes what the guess did",
+     Evidence(S, "stop", confirmed=True, utterance=21, rejected=True), ACT, ""),
+    ("end-to-end 2026-12-02: a user's stop at 19.9 dB paused, then 'judged nothing': the pause stays",
+     Evidence(S, "stop", confirmed=True, utterance=22, rejected=True, strong_guess=True), DROP,
+     Reason.STRONG_GUESS_KEPT),
+    # -- the menu
+    ("the menu acts on no guess", Evidence(S, "stop", confirmed=False, utterance=4, context="menu"), WAIT,
+     Reason.GUESS_IN_MENU),
+    ("... and lets a rejection be", Evidence(S, "stop", rejected=True, utterance=4, context="menu"), WAIT,
+     Reason.GUESS_IN_MENU),
+    ("... but a one-stage spotter's word counts in the menu",
+     Evidence(N, "next", confirmed=False, context="menu"), ACT, ""),
+    ("menu, live: 'for two feet.' written over its 'Two: Partner back massage, for two people'",
+     Evidence(None, "for two feet.", speaking=True, context="menu"), DROP, Reason.WORDS_OVER_VOICE),
+    ("menu: 'three' with less sound than the echo alone (-11 dB)",
+     Evidence(None, "three", echo_db=(-10.4, -19.8), excess_db=-11.0, speaking=True, context="menu"), DROP,
+     Reason.NO_OTHER_VOICE),
+    ("menu: 'Tennis' with little left after echo cancellation",
+     Evidence(None, "Tennis", echo_db=(-30.0, -35.0), speaking=True, context="menu"), DROP,
+     Reason.WORDS_LITTLE_LEFT),
+    ("menu: 'Tennis' with another voice there (6 dB more sound)",
+     Evidence(None, "Tennis", echo_db=(-30.0, -35.0), excess_db=6.0, speaking=True, context="menu"), ACT, ""),
+    ("menu: 'two' ended 0.5 s after a line, in its echo tail",
+     Evidence(None, "two", after_line=0.5, context="menu"), DROP, Reason.WORDS_OVER_VOICE),
+    ("menu: 'two' ended 1.5 s after a line: the user's", Evidence(None, "two", after_line=1.5, context="menu"),
+     ACT, ""),
+    ("menu: 'Help.' said in the quiet", Evidence(None, "Help.", context="menu"), ACT, ""),
+]
+
+
+@pytest.mark.parametrize(("case", "evidence", "verdict", "reason"), ROWS, ids=[r[0] for r in ROWS])
+def test_the_policy_table(case: str, evidence: Evidence, verdict: Verdict, reason: str) -> None:
+    decision = decide(evidence)
+    assert (decision.verdict, decision.reason) == (verdict, reason), case
+
+
+def test_a_dropped_judgement_undoes_only_a_stop_or_pain_guess_it_was_not_sure_of() -> None:
+    own = Evidence(S, "stop", confirmed=True, utterance=5, own_words=True)
+    assert decide(own).undo_guess
+    assert not decide(Evidence(N, "next", confirmed=True, utterance=5, own_words=True)).undo_guess
+    assert not decide(Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, strong_guess=True)).undo_guess
+    assert not decide(Evidence(S, "stop", confirmed=False, utterance=5, excess_db=0.1)).undo_guess   # waits
+
+
+def test_a_guess_with_surely_another_voice_is_strong() -> None:
+    assert decide(Evidence(S, "stop", confirmed=False, utterance=7, excess_db=20.5, over=5)).strong
+    assert not decide(Evidence(S, "stop", confirmed=False, utterance=7)).strong   # in the quiet: no figure
+
+
+@pytest.mark.parametrize(("left", "typical", "settling", "echo"), [
+    (-30.0, -10.0, False, True),     # the benchmark's files: the coach's own words kept -21 to -40 dB
+    (-22.0, -15.0, False, True),     # no more than -20 dB and no more than the echo keeps
+    (-22.0, -30.0, False, False),    # more than the echo keeps: another voice
+    (-11.8, -30.0, False, False),    # the users' commands kept -1.5 to -11.8 dB
+    (-28.0, None, False, True),      # live 2026-11-22: a "pain" in the echo at -28 dB
+    (-5.0, -30.0, True, True),       # 0.5 s after a catch-up skip: not trusted
+])
+def test_the_pipelines_echo_rule(left: float, typical: float | None, settling: bool, echo: bool) -> None:
+    assert echo_only(left, typical, settling) is echo
+
+
+def test_a_word_is_the_coachs_only_about_when_it_said_it() -> None:
+    line = LineOut(["say", "stop", "at", "any", "time"], started=100.0, length=2.0, out=2.0)
+    said_stop = 100.0 + 2.0 * len("say stop") / len("say stop at any time")
+    assert said_then(line, {"stop"}, said_stop + WORD_LATE - 0.1, 103.0)
+    assert not said_then(line, {"stop"}, said_stop + WORD_LATE + 0.2, 103.0)
+    assert not said_then(line, {"stop"}, said_stop - WORD_EARLY - 0.1, 103.0)
+    cut = LineOut(line.words, started=100.0, length=2.0, out=0.2)   # cut off before "stop"
+    assert not said_then(cut, {"stop"}, said_stop + 0.1, 103.0)
+    # with no time for the heard words: anything while the line goes out, or its echo tail
+    assert said_then(line, {"stop"}, None, 102.0 + ECHO_TAIL - 0.1)
+    assert not said_then(line, {"stop"}, None, 102.0 + ECHO_TAIL + 0.1)
+    # little left after echo cancellation while the line went out: its own, wherever the word was
+    assert said_then(line, {"time"}, 100.2, 100.5, left_db=-21.6)
