@@ -40,7 +40,6 @@ TIERS: dict[str, str] = {
     "test_menu_loop": CORE,
     "test_options": CORE,
     "test_policy": CORE,
-    "test_policy": CORE,
     "test_recording": CORE,
     "test_routine": CORE,
     "test_runtime_echo": CORE,
