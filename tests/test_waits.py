@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from coach import app
+from coach.app import audio as app
 from coach.errors import ModelError
 from coach.speech.base import Earcon
 

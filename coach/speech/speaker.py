@@ -176,7 +176,7 @@ def open_speaker(*, voice: str | None, rate: int, output_device: str | int | Non
     out_index = resolve_output(output_device)
     in_index = resolve_input(input_device) if listen else None
     capture: queue.Queue[tuple[Pcm, Pcm]] = queue.Queue(maxsize=500)   # 10 s of blocks
-    # a stream opened again is logged: on the terminal, and in a session also in its log (coach.app)
+    # a stream opened again is logged: on the terminal, and in a session also in its log (coach.app.session)
     speaker = build_speaker(done, synth, device=out_index, on_error=on_error, input_device=in_index,
                             capture=capture if listen else None, on_warning=lambda line: log.warning("%s", line))
     return speaker, capture
