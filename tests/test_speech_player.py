@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import threading
 import time
 import wave
@@ -206,6 +207,23 @@ def test_cli_devices_and_say(inproc: PulseServer) -> None:
     assert "output devices:" in text and "(default)" in text
     rec = inproc.start_recording("coach_out.monitor")
     assert main(["say", "the coach is ready"], out=io.StringIO()) == 0
+    assert loud(rec.stop()).sum() > 20
+
+
+def test_say_speaks_with_the_profile_engine(inproc: PulseServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`coach say --voice natural` speaks with the profile's engine, Piper, into the speaker."""
+    from test_speech_piper import _engines
+
+    from coach.speech import piper
+
+    if (why := piper.missing()) is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must install Piper: {why} ({piper.PIPER_FIX})")
+        pytest.skip(f"{why}: {piper.PIPER_FIX}")
+    engines = _engines(monkeypatch)
+    rec = inproc.start_recording("coach_out.monitor")
+    assert main(["say", "the coach is ready", "--voice", "natural"], out=io.StringIO()) == 0
+    assert engines == ["piper"]
     assert loud(rec.stop()).sum() > 20
 
 
