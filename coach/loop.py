@@ -41,6 +41,19 @@ from coach.speech.base import Played, Speaker
 from coach.store import SessionLog
 from coach.transcript import Transcript
 
+#: What the coach says when listening fell behind and audio went by unheard: a stop may have been
+#: lost with it, and only the user can say it again (a user trial, 2026-12-06: a "stop" was lost when
+#: judging skipped 5.9 s, and the warning was printed, not spoken). It holds no command word, so its
+#: echo cannot be taken for one.
+DEBT_LINE = "I may have missed what you said just now. Please say it once more."
+#: warnings that mean audio went unheard (coach.listen: listener, judge, capture)
+DEBT_MARKS = ("fell behind", "audio lost", "audio dropped")
+#: ... said at most once in this many seconds: a busy machine falls behind in bursts
+DEBT_EVERY = 60.0
+#: the utterance ids of the loop's own lines count down from here (the session's count up from 1, the
+#: menu's from 1,000,001; -1 is the earcons' and the "getting ready" line's)
+NOTICE_ID = -1000
+
 
 class Clock:
     """Monotonic seconds since the loop began, optionally running ``speed`` times faster."""
@@ -61,6 +74,9 @@ class Machine(Protocol):
 
     @property
     def speaking(self) -> bool: ...
+
+    @property
+    def paused(self) -> bool: ...
 
     def handle(self, event: Any) -> list[Any]: ...
 
@@ -128,6 +144,8 @@ class Loop:
         self._said_lock = threading.Lock()
         #: first-stage guesses acted on with surely another voice there (Decision.strong); the last few
         self._strong_guesses: deque[int] = deque(maxlen=64)
+        self._notice_id = NOTICE_ID
+        self._debt_said: float | None = None    # when DEBT_LINE was last said (clock seconds)
 
     # -- entry points for other threads --------------------------------------------------------
 
@@ -180,6 +198,8 @@ class Loop:
     def speech_done(self, utterance_id: int, interrupted: bool) -> None:
         if self._lines is not None:
             self._lines.done(utterance_id)   # the next line is heard from now: print it now
+        if utterance_id <= NOTICE_ID:
+            return   # the loop's own line: no machine's
         self._queue.put(SpeechDone(self.clock.now(), utterance_id, interrupted))
 
     def warning(self, text: str) -> None:
@@ -218,7 +238,7 @@ class Loop:
         return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
                         own_words=own, over=over, after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
-                        speaking=self.machine.speaking, context=self.context)
+                        speaking=self.machine.speaking, paused=self.machine.paused, context=self.context)
 
     def _decide(self, evidence: Evidence) -> Decision:
         return decide(evidence, self.language)
@@ -274,6 +294,10 @@ class Loop:
                                       **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})
         elif isinstance(item, Warning_):
             self._write_log("warning", {"text": item.text})
+            if any(mark in item.text for mark in DEBT_MARKS) and (
+                    self._debt_said is None or item.now - self._debt_said >= DEBT_EVERY):
+                self._debt_said = item.now
+                self._notice(DEBT_LINE)
         elif isinstance(item, Detected):
             self._detected(item)
         else:
@@ -290,7 +314,7 @@ class Loop:
         """What a detection comes to, by the listening policy and what the machine says now: a
         :class:`Dropped` record (and the undoing of its guess, where the policy says so), or the
         machine's event."""
-        e = replace(item.evidence, speaking=self.machine.speaking,
+        e = replace(item.evidence, speaking=self.machine.speaking, paused=self.machine.paused,
                     strong_guess=item.evidence.utterance in self._strong_guesses)
         decision = self._decide(e)
         if decision.verdict is not Verdict.ACT:
@@ -344,6 +368,12 @@ class Loop:
                 self._checkpoint(e.step, e.level)
             else:
                 self._other(e)
+
+    def _notice(self, text: str) -> None:
+        """Say a line of the loop's own (not the machine's): logged as said, printed in turn."""
+        self._notice_id -= 1
+        self._write_log("said", {"text": text, "id": self._notice_id, "kind": "notice"})
+        self._perform([Say(self._notice_id, text)])
 
     def _checkpoint(self, step: int, level: int) -> None:
         pass

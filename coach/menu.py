@@ -168,6 +168,11 @@ class Menu:
     def speaking(self) -> bool:
         return bool(self.outstanding)
 
+    @property
+    def paused(self) -> bool:
+        """A spoken stop silenced the menu (a second one closes it)."""
+        return self.stopped
+
     def handle(self, event: MenuEvent) -> list[MenuEffect]:
         self._out = []
         if self.phase is Phase.DONE:

@@ -8,10 +8,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coach.commands import Command
+from coach.commands import Command, parse
 from coach.listen.policy import ECHO_TAIL, WORD_EARLY, WORD_LATE
 from coach.listen.policy import OVER_VOICE_DB as IN_LINE_ECHO_DB
-from coach.loop import Detected
+from coach.loop import DEBT_EVERY, DEBT_LINE, NOTICE_ID, Detected
 from coach.loop import Dropped as _OwnWords
 from coach.routine import find
 from coach.runtime import Clock, Runtime
@@ -580,6 +580,9 @@ def test_a_strong_guess_is_not_undone_by_its_rejection(tmp_path: Path) -> None:
         rt._take(item)
     assert rt.session.phase is Phase.PAUSED
     speaker.lines = []
+    rt.text("n")                                                      # carry on
+    for item in queued(rt):
+        rt._take(item)
     rt.command(Command.STOP, "stop", confirmed=False, utterance=2)   # no figures, nothing playing: not strong
     rt.command(Command.STOP, "judged nothing", confirmed=True, utterance=2, rejected=True)
     assert [type(i) for i in queued(rt)] == [Heard, Heard]
@@ -609,3 +612,25 @@ def test_a_written_command_that_ended_over_an_earcon_is_taken_while_the_coach_sp
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     heard = [(r["text"], r.get("ignored")) for r in rows if r["type"] == "heard" and r["source"] == "voice"]
     assert heard[1] == ("harder", None) and heard[0][1] is not None and heard[2][1] == "the coach was speaking"
+
+
+def test_a_listening_debt_is_spoken_once_a_minute(tmp_path: Path) -> None:
+    """A user trial (2026-12-06): a "stop" was lost when judging fell behind and skipped 5.9 s, and
+    the warning was only printed. Audio that went by unheard is now said, in one short line that
+    holds no command word, at most once in DEBT_EVERY seconds; other warnings are only logged."""
+    rt, speaker = runtime(tmp_path)
+    said: list[str] = []
+    speaker.say = lambda utterance_id, text: said.append(text)   # type: ignore[method-assign]
+    rt.warning("the sound stream was opened again")
+    rt.warning("judging fell behind (the machine is busy): skipped 5.9 s of audio to catch up")
+    rt.warning("listening: 3 blocks of audio lost (the queue was full)")
+    for item in queued(rt):
+        rt._take(item)
+    assert said == [DEBT_LINE] and parse(DEBT_LINE) is None
+    rt._debt_said = -DEBT_EVERY            # a minute on
+    rt.warning("microphone overflowed 2 times (audio dropped)")
+    for item in queued(rt):
+        rt._take(item)
+    assert said == [DEBT_LINE, DEBT_LINE]
+    rt.speech_done(NOTICE_ID - 1, False)   # the loop's own line: no event for the session
+    assert rt._queue.empty()

@@ -888,15 +888,29 @@ def test_an_undone_stop_judged_again_later_pauses_again() -> None:
     assert d.s.phase is Phase.PAUSED
 
 
-def test_a_rejected_guess_that_waited_says_again_what_it_cut_off() -> None:
+def test_a_guess_of_stop_while_paused_cuts_nothing_and_its_rejection_says_nothing_again() -> None:
+    """A user trial (2026-12-06): the coach heard the "stop" of its own "Stopped. Say next to continue,
+    or stop again to end." The guess cut the prompt off, the second stage rejected it, and the prompt
+    began again, 7 and 12 times running. Paused already, a guess of stop only waits for its judgement:
+    nothing is cut off, and its rejection says nothing again."""
     d = Driver(pain_window=120)
     st_running_timed(d)
     d.hear(Command.PAIN)
     d.hear(Command.PAIN, dt=10)                                           # asks whether to end
     out = d.send(Heard(d.now + 1, Command.STOP, "stop", confirmed=False, utterance=6))
-    assert isinstance([e for e in out if not isinstance(e, Log)][0], Silence) and not says(out)
+    assert not any(isinstance(e, Silence) for e in out) and not says(out)
+    assert logs(out, "heard")[0].data["ignored"].startswith("waits for the second stage")
     out = d.send(Heard(d.now + 1.6, Command.STOP, "judged nothing", confirmed=True, utterance=6, rejected=True))
-    assert d.s.phase is Phase.PAUSED and "Shall I end the session?" in spoken(out)
+    assert d.s.phase is Phase.PAUSED and not says(out)
+    d2 = Driver()
+    st_running_timed(d2)
+    d2.hear(Command.STOP)                                                 # "Stopped. ... stop again to end."
+    out = d2.send(Heard(d2.now + 9, Command.STOP, "stop", confirmed=False, utterance=7))
+    assert not any(isinstance(e, Silence) for e in out) and not says(out)
+    out = d2.send(Heard(d2.now + 0.5, Command.STOP, "judged nothing", confirmed=True, utterance=7, rejected=True))
+    assert d2.s.phase is Phase.PAUSED and not says(out)
+    out = d2.send(Heard(d2.now + 1, Command.STOP, "stop", confirmed=True, utterance=8))   # judged: it ends
+    assert d2.s.phase is Phase.ENDING
 
 
 def test_an_unpaired_confirmation_right_after_a_guess_paused_is_that_guess() -> None:

@@ -40,6 +40,8 @@ TONE_ID = -1
 
 #: Spoken commands acted on even while the coach is talking: they only ever make things safer.
 SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
+#: The answers to the coach's yes-or-no questions.
+ANSWERS = frozenset({Command.YES, Command.NO})
 
 #: Any other command heard while the coach is talking is acted on only when the second stage judged
 #: it whole and the echo canceller left this much (dB) of its words or more: the user's voice adds
@@ -110,6 +112,8 @@ class Reason(StrEnum):
                          "cancellation)")
     GUESS_NOT_SURE = "waits for the second stage (heard over the coach's voice, not surely another voice)"
     GUESS_IN_MENU = "a guess the second stage judges"
+    GUESS_PAUSED = "waits for the second stage (already paused: a stop can only end the session now)"
+    ANSWER_NOT_WRITTEN = "an answer only fitted, not written down as that answer"
     FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
     SPEAKING = "the coach was speaking"
     STRONG_GUESS_KEPT = ("a rejection of a guess heard with surely another voice over the coach's: what the "
@@ -170,6 +174,9 @@ class Evidence:
     after_line: float | None = None
     #: the state machine has a line going out (the session, or the menu)
     speaking: bool = False
+    #: the state machine is paused already (a stop, a pain word, a question): a stop makes nothing
+    #: safer now, it can only end
+    paused: bool = False
     #: this utterance's guess was acted on as strong (see :attr:`Decision.strong`)
     strong_guess: bool = False
     #: which state machine it is for: the menu acts on no guess (it has nothing to keep safe and
@@ -206,6 +213,18 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         return _words(e)
     if e.context == "menu" and e.guess:
         return Decision(Verdict.WAIT, Reason.GUESS_IN_MENU)
+    if e.guess and e.paused:
+        # paused already, a stop or pain word makes nothing safer: its judgement decides, and nothing
+        # is cut off meanwhile (a user trial, 2026-12-06: the coach heard the "stop" of its own
+        # "Stopped. Say next to continue, or stop again to end.", the guess cut the prompt, the second
+        # stage rejected it, and the prompt began again, 7 and 12 times running)
+        return Decision(Verdict.WAIT, Reason.GUESS_PAUSED)
+    if e.command in ANSWERS and e.transcript is not None and parse(e.transcript, language) is not e.command:
+        # yes and no answer questions whose answer cannot be taken back (end the session, carry on
+        # an old one): only when the second stage wrote that very answer down, never by fit alone,
+        # never when it wrote the other (a user trial, 2026-12-06: a spoken "No" to "Shall I carry
+        # on from there?" was judged "yes please")
+        return Decision(Verdict.DROP, Reason.ANSWER_NOT_WRITTEN)
     undo = e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
     why = _own_voice(e, language)
     if why is not None:

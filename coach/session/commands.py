@@ -7,7 +7,6 @@ from __future__ import annotations
 from coach.commands import Command, canonical
 from coach.routine import LEVEL_NAMES, MIN_LEVEL
 from coach.session.messages import Heard, Kind, SetRate, Silence, Tone
-from coach.session.questions import END_QUESTION
 from coach.session.state import MAX_RATE, MIN_RATE, Phase, clamp
 from coach.session.timers import Timers
 from coach.session.words import duration_words, join_phrases, number_words
@@ -47,6 +46,13 @@ class Commands(Timers):
             # a spoken yes or no with no question asked is chat: nothing is done, and the log says
             # so (the soak: the coach's count "nine" heard as "No" was logged as a command)
             self._log_heard(event, ignored="no question asked")
+            return
+        if (event.command is Command.STOP and self.phase is Phase.PAUSED and not event.confirmed
+                and event.utterance is not None and event.source == "voice"):
+            # paused already, a first-stage guess of stop can only end the session: its judgement
+            # decides, and nothing the coach is saying is cut off meanwhile (so a rejection has nothing
+            # to say again: its own "...or stop again to end" heard as stop once looped the prompt)
+            self._log_heard(event, confirmed=False, ignored="waits for the second stage (already paused)")
             return
         if event.command is Command.STOP:
             self._out.append(Silence())   # before anything else, even the log lines
@@ -107,18 +113,13 @@ class Commands(Timers):
         # what the guess did stays unless undone here, and so does its key: a later judgement of the
         # same words (the recogniser gives it the guess's number) confirms it rather than acting
         # again (one "ouch" is not two pain words)
+        # a guess that waited for its judgement cut nothing off, so a rejection never says a prompt
+        # again (one that did looped the coach's "Stopped" prompt on its own "stop" in it)
         if undo:
             self.acted.discard(key)
             self._silence()
             self._say("Sorry, I thought I heard stop.")
             self._unpause()
-        elif not acted and event.command is Command.STOP and self.phase is Phase.PAUSED:
-            # the guess waited for its judgement (a second stop, or an answer), and cut off what the
-            # coach was saying: say it again, so that nobody is left in silence
-            if self.asking_end is not None:
-                self._say(END_QUESTION)
-            elif self.paused_by_stop:
-                self._say(STOPPED)
 
     def _cmd_answer(self) -> None:
         """"yes" or "no" with no question asked: a typed one is told so, a spoken one is chat."""
