@@ -346,7 +346,8 @@ def _before_running(phase: Phase) -> dict[Command, E]:
         Command.BACK: E(Phase.INSTRUCTION, step=0, tone=Earcon.STEP, silence_first=True, kind=Kind.INSTRUCTION),
         Command.SLOWER: E(after_interrupt, rate=170 - RATE_STEP, says=("slower",)),
         Command.FASTER: E(after_interrupt, rate=170 + RATE_STEP, says=("faster",)),
-        Command.TIME: E(phase, says=("twenty seconds left in this step", "in the session")),
+        Command.TIME: (E(phase, says=("step one has not begun yet", "it takes twenty seconds", "and the session"))
+                       if phase is Phase.INTRO else E(phase, says=("twenty seconds left in this step", "in the session"))),
         Command.MORE_TIME: (E(phase, says=("say more time during a step",), tone=Earcon.OK) if phase is Phase.INTRO
                             else E(phase, says=("thirty seconds more", "fifty seconds left in this step"))),
         Command.HELP: E(after_interrupt, says=HELP_INTRO if phase is Phase.INTRO else HELP_NO_PRESSURE),
@@ -1476,3 +1477,17 @@ def test_help_during_the_question_about_the_notes_asks_it_again(command: Command
     assert NOTES_QUESTION in spoken(out) and d.s.asking_notes and d.s.next_due() is None
     d.done()
     assert d.s.next_due() == d.now + d.s.options.notes_wait, "a new wait once it was heard again"
+
+
+@pytest.mark.parametrize(("start_step", "says"), [
+    (0, "Step one has not begun yet. It takes twenty seconds, and the session about a minute and a half."),
+    (2, "Step three has not begun yet. It takes twelve seconds, and the rest of the session twenty seven seconds."),
+])
+def test_time_left_in_the_introduction_says_no_step_has_begun(start_step: int, says: str) -> None:
+    """Issue 38: "time left" before any step began answered "Forty five seconds left in this step"."""
+    d = Driver(start_step=start_step, resumed=start_step > 0)
+    d.start()
+    assert d.s.phase is Phase.INTRO
+    text = spoken(d.hear(Command.TIME))
+    assert "left in this step" not in text
+    assert says in text

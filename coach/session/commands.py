@@ -253,6 +253,11 @@ class Commands(Timers):
 
     def _cmd_time(self) -> None:
         step_left, total_left = self.time_left()
+        if self.phase in (Phase.IDLE, Phase.INTRO):   # no step has begun: nothing is "left in" it (issue 38)
+            rest = "the session" if self.step_index == 0 else "the rest of the session"
+            self._reply(Earcon.OK, f"Step {number_words(self.step_index + 1)} has not begun yet. It takes "
+                        f"{duration_words(step_left)}, and {rest} {duration_words(total_left)}.")
+            return
         self._reply(Earcon.OK, f"{duration_words(step_left).capitalize()} left in this step, and "
                     f"{duration_words(total_left)} in the session.")
 
