@@ -347,7 +347,8 @@ def _before_running(phase: Phase) -> dict[Command, E]:
         Command.SLOWER: E(after_interrupt, rate=170 - RATE_STEP, says=("slower",)),
         Command.FASTER: E(after_interrupt, rate=170 + RATE_STEP, says=("faster",)),
         Command.TIME: (E(phase, says=("step one has not begun yet", "it takes twenty seconds", "and the session"))
-                       if phase is Phase.INTRO else E(phase, says=("twenty seconds left in this step", "in the session"))),
+                       if phase is Phase.INTRO
+                       else E(phase, says=("twenty seconds left in this step", "in the session"))),
         Command.MORE_TIME: (E(phase, says=("say more time during a step",), tone=Earcon.OK) if phase is Phase.INTRO
                             else E(phase, says=("thirty seconds more", "fifty seconds left in this step"))),
         Command.HELP: E(after_interrupt, says=HELP_INTRO if phase is Phase.INTRO else HELP_NO_PRESSURE),
