@@ -1,6 +1,7 @@
 """What the coach keeps between sessions: the session logs, the resume point and the profile.
 
-Everything lives under the user data dir (``$COACH_DATA`` overrides it). Small files are
+Everything lives under the user data dir (``$COACH_DATA`` overrides it), owner-only: files 0600
+in folders 0700, never written through a symbolic link (:mod:`coach.private`). Small files are
 written atomically (a temporary file, fsync, rename, fsync of the folder), so a crash at any
 point leaves either the old or the new version, never a broken one. The session log is JSON
 lines, one event a line, flushed and synced as it happens.
@@ -14,15 +15,21 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from coach.errors import StoreError
+from coach.private import DIR_MODE, FILE_MODE, LinkRefused, make_dirs, open_private, own_dir, tighten, tighten_tree
+
+#: the data folders tightened already in this process (by path: tests change COACH_DATA)
+_tightened: set[Path] = set()
 
 
 def data_dir() -> Path:
-    """The user data dir (created on first use)."""
+    """The user data dir (created 0700 on first use; what an older coach left there readable by
+    others is made owner-only the first time a process uses it)."""
     if env := os.environ.get("COACH_DATA"):
         path = Path(env)
     else:
@@ -30,16 +37,61 @@ def data_dir() -> Path:
 
         path = Path(user_data_dir("coach"))
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_dirs(path)
+        if not path.is_dir():
+            raise NotADirectoryError(20, "not a folder")
+        tighten(path, DIR_MODE)
     except OSError as e:
         raise StoreError(f"{path}: cannot create the data folder: {e.strerror}",
                          "check its permissions, or set COACH_DATA to a writable folder") from e
+    if path not in _tightened:
+        _tightened.add(path)
+        for name in PRIVATE_FOLDERS:
+            tighten_tree(path / name)
+        for f in path.glob("*.json*"):   # profile, resume point, copies, and their .broken
+            tighten(f, FILE_MODE)
     return path
 
 
+#: the folders under the data dir that hold what was said and heard, or learnt of a voice
+PRIVATE_FOLDERS = ("sessions", "voice")
+
+
+def sessions_dir() -> Path:
+    """Where the session logs are kept (0700)."""
+    return own_dir(data_dir() / "sessions")
+
+
+def voice_dir() -> Path:
+    """Where anything the coach learns of a voice is to be kept (0700; `coach forget` removes it)."""
+    return own_dir(data_dir() / "voice")
+
+
+def copies_path() -> Path:
+    return data_dir() / "copies.json"
+
+
+def remember_copies(paths: Iterable[Path]) -> None:
+    """Note files the coach is about to write outside its data dir (``--log`` copies,
+    ``--record-audio`` WAVs), so that `coach forget` finds them too."""
+    known = copies()
+    new = [p for p in (Path(os.path.abspath(p)) for p in paths) if p not in known]
+    if new:
+        write_atomic(copies_path(), json.dumps({"files": [str(p) for p in known + new]}, indent=1) + "\n")
+
+
+def copies() -> list[Path]:
+    """The files noted by :func:`remember_copies` (whether or not they are still there)."""
+    files = (read_json(copies_path()) or {}).get("files")
+    return [Path(f) for f in files if isinstance(f, str)] if isinstance(files, list) else []
+
+
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
+
+    The file is 0600 (mkstemp's mode) and the rename replaces a link at ``path`` rather than
+    writing through it; missing folders are made 0700."""
+    make_dirs(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -206,16 +258,22 @@ class SessionLog:
         self._ended = False
         for p in paths:
             try:
-                p.parent.mkdir(parents=True, exist_ok=True)
-                self._files.append(p.open("a", encoding="utf-8"))
+                make_dirs(p.parent)
+                self._files.append(os.fdopen(open_private(p, append=True), "a", encoding="utf-8"))
+            except LinkRefused as e:
+                self.close()
+                raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
+                                 f"remove it (rm '{p}') and run again, or give --log the path of a plain "
+                                 "file") from e
             except OSError as e:
+                self.close()
                 raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
                                  "choose another --log path, or check the folder's permissions") from e
 
     @staticmethod
     def default_path(routine_id: str) -> Path:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return data_dir() / "sessions" / f"{stamp}-{routine_id}.jsonl"
+        return sessions_dir() / f"{stamp}-{routine_id}.jsonl"
 
     def write(self, t: float, type_: str, data: dict[str, Any]) -> None:
         """Append one record (any thread)."""

@@ -64,6 +64,7 @@ TIERS: dict[str, str] = {
     "test_listen_wordvec": ADAPTER,
     "test_models_download": ADAPTER,
     "test_nativelines": ADAPTER,
+    "test_private": ADAPTER,
     "test_speech_piper": ADAPTER,
     "test_speech_synth": ADAPTER,
     "test_streamguard": ADAPTER,

@@ -17,6 +17,7 @@ from coach.routine import Routine, find, load, scan
 from coach.session import duration_words
 from coach.tasks.routines import half_minutes
 from coach.tasks.session import _config, _finish_status, _is_file, _level, _plan, _role, _same_log
+from coach.terminal import printable
 
 
 def spoken_length(routine: Routine) -> str:
@@ -28,7 +29,8 @@ def _routines(err: TextIO) -> list[Routine]:
     good, broken = scan()
     for path, problems in broken:
         first = f"{problems[0]}" if problems else "it cannot be loaded"
-        print(f"coach: {path.stem} is left out of the menu: {first}; fix: run `coach validate {path}`", file=err)
+        print(printable(f"coach: {path.stem} is left out of the menu: {first}; fix: run `coach validate {path}`"),
+              file=err)
     return good
 
 
@@ -57,6 +59,7 @@ def cmd_menu(args: argparse.Namespace, out: TextIO) -> int:
     paths = [store.SessionLog.default_path("menu")]
     if args.log:
         paths.append(Path(args.log))
+        store.remember_copies(paths[1:])   # for `coach forget`
     audio = AudioPlan(voice_option(args.voice) or config.speech.voice,
                       args.input_device or config.listen.input_device,
                       args.output_device or config.speech.output_device,

@@ -14,6 +14,7 @@ from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
 from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
 from coach.routine import ROLE_NAMES, Role, Routine, find, load, wrong_role
+from coach.terminal import printable
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -28,8 +29,8 @@ def _role(args: argparse.Namespace, config: Config, routine: Routine) -> Role:
     if asked and asked != routine.role:
         raise wrong_role(routine, asked)
     if config.session.role and config.session.role != routine.role:
-        print(f"coach: {routine.id} is written for {ROLE_NAMES[routine.role]}, so it runs as role "
-              f"\"{routine.role}\", not as your configuration's \"{config.session.role}\"",
+        print(printable(f"coach: {routine.id} is written for {ROLE_NAMES[routine.role]}, so it runs as role "
+                        f"\"{routine.role}\", not as your configuration's \"{config.session.role}\""),
               file=sys.stderr, flush=True)
     return routine.role
 
@@ -46,6 +47,7 @@ def _plan(args: argparse.Namespace, config: Config, routine: Routine, *, step: i
     paths = [log or store.SessionLog.default_path(routine.id)]
     if args.log:
         paths.append(Path(args.log))
+        store.remember_copies(paths[1:])   # for `coach forget`
     if args.speed != 1.0 and not args.text:
         raise CoachError("--speed only works with --text", "add --text, or leave out --speed")
     pace = getattr(args, "pace", None) or config.session.pace
@@ -68,7 +70,9 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     from coach.listen.capture.recording import prepare_folder
     from coach.paths import expand
 
-    return prepare_folder(str(expand(args.record_audio, "--record-audio")))
+    folder = prepare_folder(str(expand(args.record_audio, "--record-audio")))
+    store.remember_copies([folder / "mic.wav", folder / "played.wav"])   # for `coach forget`
+    return folder
 
 
 def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
@@ -107,8 +111,29 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _same_log(point: store.ResumePoint) -> Path | None:
-    path = Path(point.log) if point.log else None
-    return path if path is not None and _is_dir(str(path.parent)) else None
+    """The log the interrupted session was writing, to carry on in; None (a new log) unless it is a
+    plain file in the coach's sessions folder. The resume point is a file anything may have
+    changed, and its ``log`` once had the session appended to wherever it pointed."""
+    if not point.log:
+        return None
+    path = Path(point.log)
+    try:
+        sessions = store.sessions_dir().resolve()
+        inside = path.parent.resolve() == sessions and path.suffix == ".jsonl"
+        link = path.is_symlink()
+    except (OSError, ValueError):   # a name too long, a NUL
+        return None
+    if inside and not link:
+        return path
+    if link:
+        print(printable(f"coach: the resume point's log {path} is a symbolic link, which the coach never writes "
+                        f"through; this session keeps a new log (fix: remove the link, rm '{path}')"),
+              file=sys.stderr, flush=True)
+    elif path.exists():
+        print(printable(f"coach: the resume point's log {path} is not in the coach's sessions folder {sessions}, so "
+                        "it is left alone; this session keeps a new log there (fix: none needed)"),
+              file=sys.stderr, flush=True)
+    return None
 
 
 def _is_file(path: str) -> bool:
@@ -116,13 +141,6 @@ def _is_file(path: str) -> bool:
     try:
         return bool(path) and Path(path).is_file()
     except OSError:   # a name too long, say
-        return False
-
-
-def _is_dir(path: str) -> bool:
-    try:
-        return Path(path).is_dir()
-    except OSError:
         return False
 
 

@@ -6,7 +6,9 @@
 "stop" that went unheard can be looked into afterwards, by you or by whoever you send the files to.
 
 Each WAV's header is brought up to date after every block, so the files stay readable after a
-killed process. A disk that fills up ends the recording (said once), never the session.
+killed process. A disk that fills up ends the recording (said once), never the session. A voice is
+health data: the files are 0600, folders the coach makes for them 0700, and a link planted at
+either name is refused, not written through (:mod:`coach.private`).
 """
 
 from __future__ import annotations
@@ -15,18 +17,20 @@ import logging
 import os
 import wave
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from coach.errors import CoachError
 from coach.listen.base import SAMPLE_RATE, Block
+from coach.private import make_dirs, open_private
 
 log = logging.getLogger(__name__)
 
 
 def _cannot_record(path: Path, problem: str) -> CoachError:
     return CoachError(f"cannot record the session's sound in {path}: {problem}",
-                      "give --record-audio a folder you can write to")
+                      "give --record-audio a folder you can write to, with no link at mic.wav or played.wav")
 
 
 def prepare_folder(folder: str | Path) -> Path:
@@ -34,9 +38,11 @@ def prepare_folder(folder: str | Path) -> Path:
     path = Path(folder).expanduser()
     problem = ""
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        make_dirs(path)
     except OSError as e:
         problem = str(e.strerror or e)
+    if not problem and not path.is_dir():
+        problem = "not a folder"
     if not problem and not os.access(path, os.W_OK):
         problem = "not writable"
     if problem:
@@ -53,15 +59,22 @@ class AudioRecorder:
     def __init__(self, folder: str | Path) -> None:
         self.folder = prepare_folder(folder)
         self.failed = False
+        self._files: list[BinaryIO] = []
+        self._waves: list[wave.Wave_write] = []
         try:
             self._mic = self._open(self.folder / "mic.wav")
             self._played = self._open(self.folder / "played.wav")
         except OSError as e:
-            raise _cannot_record(self.folder, str(e.strerror or e)) from e
+            self.close()
+            raise _cannot_record(self.folder / ("played.wav" if self._files else "mic.wav"),
+                                 str(e.strerror or e)) from e
 
-    @staticmethod
-    def _open(path: Path) -> wave.Wave_write:
-        w = wave.open(str(path), "wb")  # noqa: SIM115 - open for the whole session, closed in close()
+    def _open(self, path: Path) -> wave.Wave_write:
+        # wave.open(name) would create the file 0644 and follow a link at its name
+        f = os.fdopen(open_private(path, append=False), "wb")
+        self._files.append(f)
+        w = wave.open(f, "wb")  # noqa: SIM115 - open for the whole session, closed in close()
+        self._waves.append(w)
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(SAMPLE_RATE)
@@ -83,8 +96,16 @@ class AudioRecorder:
                         e.strerror or e, self.folder)
 
     def close(self) -> None:
-        for w in (self._mic, self._played):
+        for w in self._waves:
             try:
                 w.close()
+            except OSError:
+                pass
+        self._close_files()   # wave does not close a file it was given
+
+    def _close_files(self) -> None:
+        for f in self._files:
+            try:
+                f.close()
             except OSError:
                 pass
