@@ -326,9 +326,9 @@ class Loop:
             return out
         if decision.strong and e.utterance is not None:
             self._strong_guesses.append(e.utterance)
-        return [self._event(item, e)]
+        return [self._event(item, e, decision)]
 
-    def _event(self, item: Detected, e: Evidence) -> Any:
+    def _event(self, item: Detected, e: Evidence, decision: Decision) -> Any:
         """The machine's event for a detection the policy let through."""
         assert e.command is not None
         if e.rejected:

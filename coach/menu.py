@@ -58,6 +58,9 @@ class Spoken:
     echo_db: tuple[float, float] | None = None
     excess_db: float | None = None
     ended_ago: float | None = None
+    #: surely the user's words (:attr:`coach.listen.policy.Decision.confirm`); else a routine they
+    #: name is named back and waits for a yes, and a yes names the routine again
+    sure: bool = True
 
 
 @dataclass(frozen=True)
@@ -361,6 +364,16 @@ class Menu:
         alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
         found = match(text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
         command = parse(text, self.options.language)
+        if not event.sure and (found.one is not None or command in (Command.YES, Command.RESUME)):
+            # heard over the menu's voice, maybe the user's: named back, and chosen by a yes
+            index = found.one if found.one is not None else self.cursor
+            self._log("heard", text=event.text, command=None if command is None else command.value, source="voice",
+                      unsure=True, **fields)
+            if index is not None and self.phase is Phase.LIST:
+                self._answered()
+                self._silence()
+                self._say_item(index)
+            return
         if found.items or found.number is not None:
             self._log("heard", text=event.text, command=None, source="voice", **fields)
             self._by_words(text, "voice")

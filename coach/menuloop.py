@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from coach.listen.policy import Evidence
+from coach.listen.policy import Decision, Evidence
 from coach.loop import Clock, Detected, Loop
 from coach.menu import Choice, Menu, Spoken, Typed
 from coach.speech.base import Speaker
@@ -39,10 +39,10 @@ class MenuLoop(Loop):
     def _outcome(self) -> Choice:
         return self.result or Choice("leave", reason="interrupted")
 
-    def _event(self, item: Detected, e: Evidence) -> Any:
+    def _event(self, item: Detected, e: Evidence, decision: Decision) -> Any:
         if e.command is None:
-            return Spoken(item.now, e.text, e.echo_db, e.excess_db, item.ended_ago)
-        return super()._event(item, e)
+            return Spoken(item.now, e.text, e.echo_db, e.excess_db, item.ended_ago, sure=not decision.confirm)
+        return super()._event(item, e, decision)
 
     def _interrupted(self, reason: str) -> Choice:
         self._write_log("menu", {"event": "closed", "reason": reason})

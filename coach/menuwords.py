@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from coach.commands import normalise, vocabulary
 
-_NUMBERS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten".split())}
+_NUMBERS = {w: n for n, w in enumerate(("zero one two three four five six seven eight nine ten eleven twelve "
+                                         "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
+                                         "twenty").split())}
 _ORDINALS = {w: n for n, w in enumerate(
     "zeroth first second third fourth fifth sixth seventh eighth ninth tenth".split()) if n}
 #: Words that sound like a number, taken for it only when they are all that was said (Whisper writes
@@ -107,7 +109,8 @@ def words_apart(text: str, said: Iterable[str]) -> str:
     """``text`` without the words that are also in ``said`` (the lines the menu was saying when it
     was heard), a number matching in either spelling ("3", "three"): what another voice can have
     added. (Live, the menu's "One: Gentle lower back" came back as "and I'll see one and another.",
-    judged over the user's "three", which showed as another voice in the room.)"""
+    judged over the user's "three", which showed as another voice in the room. In a user trial,
+    2026-12-06, its "...about twelve and a half minutes" came back as "12 5" and chose routine five.)"""
     theirs: set[str] = set()
     for line in said:
         for word in normalise(line).split():
@@ -115,6 +118,8 @@ def words_apart(text: str, said: Iterable[str]) -> str:
             n = _number(word)
             if n is not None:
                 theirs.add(str(n))
+            if word == "half":   # "twelve and a half" written "12.5", which reads "12 5" (a user trial: it chose five)
+                theirs.add("5")
     kept = [w for w in normalise(text).split()
             if w not in theirs and (_number(w) is None or str(_number(w)) not in theirs)]
     return " ".join(kept)

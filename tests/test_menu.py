@@ -403,6 +403,8 @@ def test_words_while_the_choice_is_said_take_it_back_only_when_they_say_no() -> 
     ("3", ["Three: Swedish back massage."], ""),
     ("three", ["One: Gentle lower back, about twelve minutes."], "three"),
     ("Tennis, please.", [], "tennis please"),
+    ("12 5", ["Four: Tennis balls, about twelve and a half minutes."], ""),
+    ("12 5, Swedish.", ["Four: Tennis balls, about twelve and a half minutes."], "swedish"),
 ])
 def test_words_apart_from_the_menus_own(heard: str, said: list[str], left: str) -> None:
     assert words_apart(heard, said) == left
@@ -419,3 +421,17 @@ def test_over_its_voice_only_the_words_another_voice_added_choose() -> None:
     assert d.choice is None and d.logs("heard")[-1]["ignored"] == "names nothing here"
     d.feed(Spoken(d.now + 0.3, "three", (-8.8, -14.5), 16.4), play=False)
     assert d.menu.choice == Choice("run", "r2", "voice")
+
+
+def test_a_routine_named_over_the_menus_voice_not_surely_by_the_user_is_named_back_and_waits_for_yes() -> None:
+    """A user trial (2026-12-06): "Swedish" said while the menu read its list was dropped. Heard with
+    more sound than the menu's echo but not surely another voice, it is named back, and a yes chooses."""
+    d = menu()
+    d.now += 0.1
+    d.feed(Typed(d.now, "r"), play=False)                      # the list read again, going out
+    d.feed(Spoken(d.now + 1.0, "Swedish", excess_db=1.2, sure=False), play=False)
+    assert d.choice is None and d.menu.cursor == 2 and "Swedish back massage" in d.said[-1]
+    d.feed(Spoken(d.now + 1.5, "yes", excess_db=1.2, sure=False), play=False)   # over the menu again: asks again
+    assert d.choice is None
+    d.hear(Command.YES)
+    assert d.choice == Choice("run", "r2", "voice")

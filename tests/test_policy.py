@@ -155,6 +155,8 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("menu: 'two' ended 1.5 s after a line: the user's", Evidence(None, "two", after_line=1.5, context="menu"),
      ACT, ""),
     ("menu: 'Help.' said in the quiet", Evidence(None, "Help.", context="menu"), ACT, ""),
+    ("trial 2026-12-06: the user's 'Swedish' said while the list was read, 1.2 dB more sound: taken, to confirm",
+     Evidence(None, "Swedish", echo_db=(-9.0, -25.0), excess_db=1.2, speaking=True, context="menu"), ACT, ""),
 ]
 
 
@@ -170,6 +172,13 @@ def test_a_dropped_judgement_undoes_only_a_stop_or_pain_guess_it_was_not_sure_of
     assert not decide(Evidence(N, "next", confirmed=True, utterance=5, own_words=True)).undo_guess
     assert not decide(Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, strong_guess=True)).undo_guess
     assert not decide(Evidence(S, "stop", confirmed=False, utterance=5, excess_db=0.1)).undo_guess   # waits
+
+
+def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_confirmed() -> None:
+    maybe = Evidence(None, "Swedish", echo_db=(-9.0, -25.0), excess_db=1.2, speaking=True, context="menu")
+    assert decide(maybe).confirm
+    assert not decide(Evidence(None, "Swedish", excess_db=6.0, speaking=True, context="menu")).confirm
+    assert not decide(Evidence(None, "Swedish", context="menu")).confirm   # in the quiet
 
 
 def test_a_guess_with_surely_another_voice_is_strong() -> None:

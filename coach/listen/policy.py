@@ -143,6 +143,9 @@ class Decision:
     undo_guess: bool = False
     #: a first-stage guess acted on with surely another voice there: a later rejection leaves it be
     strong: bool = False
+    #: the words may well be the user's but are not surely so: the machine asks before it does
+    #: anything that cannot be taken back (the menu names the routine and asks for a yes)
+    confirm: bool = False
 
 
 @dataclass(frozen=True)
@@ -303,14 +306,18 @@ def _words(e: Evidence) -> Decision:
     """Words that hold no command (numbers and names for the menu). Whisper writes the coach's voice
     down as something (live, through PulseAudio: "for two feet." for "Two: Partner back massage,
     for two people", with 10 dB left after echo cancellation but 11 dB less sound in the room than
-    the echo alone would bring), so words that could choose a routine are taken over the coach's
-    voice only when the room had clearly more sound than its echo."""
+    the echo alone would bring), so over its voice they are taken only with more sound in the room
+    than its echo brings, and with less than ``SURE_EXCESS_DB`` more, to be confirmed (a user trial,
+    2026-12-06: the user's "Swedish" said while the menu read its list was dropped). What the coach
+    itself was saying then is taken out of them by the menu (:func:`coach.menuwords.words_apart`)."""
     if e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB:
         return Decision(Verdict.ACT)
     if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
         return Decision(Verdict.DROP, Reason.NO_OTHER_VOICE)
     if e.echo_db is not None and e.echo_db[0] < OVER_VOICE_DB:
         return Decision(Verdict.DROP, Reason.WORDS_LITTLE_LEFT)
+    if e.excess_db is not None:
+        return Decision(Verdict.ACT, confirm=True)
     if e.speaking or (e.after_line is not None and e.after_line <= ECHO_TAIL):
         return Decision(Verdict.DROP, Reason.WORDS_OVER_VOICE)
     return Decision(Verdict.ACT)
