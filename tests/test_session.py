@@ -1492,3 +1492,37 @@ def test_time_left_in_the_introduction_says_no_step_has_begun(start_step: int, s
     text = spoken(d.hear(Command.TIME))
     assert "left in this step" not in text
     assert says in text
+
+
+def _two_stops(d: Driver) -> list[Effect]:
+    out = d.hear(Command.STOP, dt=1.0)
+    out += d.hear(Command.STOP, dt=3.0)
+    return out + d.settle()
+
+
+def test_a_resumed_session_counts_the_steps_done_before_it() -> None:
+    """Issue 38: a session resumed after kill -9 summed up as "finished zero of seven steps"."""
+    d = Driver(start_step=2, resumed=True)
+    d.start()
+    d.settle()
+    text = spoken(_two_stops(d))
+    assert "finished no steps this time, two of four in all" in text and "zero" not in text
+    assert logs(d.effects, "ended")[-1].data["steps_done_in_all"] == 2
+    d = Driver(start_step=2, resumed=True)
+    d.start()
+    assert "finished two steps this time, four of four in all" in spoken(d.run_to_end())
+
+
+def test_carrying_on_from_the_offer_counts_the_steps_before_it() -> None:
+    d = Driver(offer=(3, 2))
+    d.start()
+    d.hear(Command.YES)
+    d.settle()
+    assert d.s.step_index == 3
+    assert "finished no steps this time, three of four in all" in spoken(_two_stops(d))
+
+
+def test_a_session_from_the_start_says_how_many_of_all_it_finished() -> None:
+    d = Driver()
+    d.start()
+    assert "finished four of four steps" in spoken(d.run_to_end())

@@ -54,6 +54,7 @@ class Questions(Intro):
             assert self.options.offer is not None
             step, level = self.options.offer
             self.step_index = step
+            self.done_before = step
             self.resumed = True
             self._set_level(clamp(level, MIN_LEVEL, self.cap))
         self._say_intro()

@@ -99,6 +99,8 @@ class SessionState:
         self.fired_counts = 0         # repetitions already counted
         self.fired_countdown = 0      # countdown numbers already spoken
         self.steps_done: set[int] = set()
+        #: the steps before the place a resumed session carried on from: done in an earlier session
+        self.done_before = self.step_index if options.resumed else 0
         self.last_pain: float | None = None
         #: why the coach asked "shall I end the session?" and waits for the answer (None: it does not)
         self.asking_end: str | None = None

@@ -50,19 +50,24 @@ class Steps(SessionState):
             return
         minutes = max(0.0, self.now - self.started_at)
         done = len(self.steps_done)
+        in_all = len(self.steps_done | set(range(self.done_before)))   # with those of the session resumed
         total = len(self.routine.steps)
         self.phase = Phase.ENDING
         self.finished = Finish(completed, reason, self.level)
         self._log("ended", completed=completed, reason=reason, level=self.level, steps_done=done,
-                  step=self.step_index, seconds=round(minutes, 1))
+                  steps_done_in_all=in_all, step=self.step_index, seconds=round(minutes, 1))
         self._out.append(Tone(Earcon.END))
         if completed:
             self._say(f"That is the end of {self.routine.title}.", Kind.SUMMARY)
         else:
             self._say(f"Ending the session here. Your place is saved at step {self.step_index + 1}; "
                       "run coach resume to carry on later.", Kind.SUMMARY)
-        self._say(f"You spent {duration_words(minutes)}, finished {number_words(done)} of "
-                  f"{number_words(total)} steps, and ended at pressure level {self.level}"
+        if in_all > done:   # a resumed session: what was done before counts too (issue 38)
+            this_time = "no steps" if not done else "one step" if done == 1 else f"{number_words(done)} steps"
+            finished = f"finished {this_time} this time, {number_words(in_all)} of {number_words(total)} in all"
+        else:
+            finished = f"finished {number_words(done)} of {number_words(total)} steps"
+        self._say(f"You spent {duration_words(minutes)}, {finished}, and ended at pressure level {self.level}"
                   + (f", with {self.highest_level} the firmest." if self.highest_level > self.level else "."),
                   Kind.SUMMARY)
         for note in self.routine.aftercare:
