@@ -5,6 +5,10 @@ they were queued, the transcript ran ahead of the voice, and a screen reader or 
 then read words the coach had not yet said. The speaker plays its lines in order and reports
 each one done, so a line is printed when the one before it has finished. A line dropped by
 "stop" was never heard, and is never printed.
+
+The lines hold a routine's words, so each is printed through
+:func:`coach.terminal.printable_lines`: an escape sequence or bidi override in a routine file is
+shown as text, never sent to the terminal a screen reader is reading.
 """
 
 from __future__ import annotations
@@ -12,6 +16,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
+
+from coach.terminal import printable_lines
 
 
 class Transcript:
@@ -49,4 +55,4 @@ class Transcript:
 
     def _start(self, utterance_id: int, text: str) -> None:
         self._current = utterance_id
-        self._print(text)
+        self._print(printable_lines(text))

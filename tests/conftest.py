@@ -48,6 +48,7 @@ TIERS: dict[str, str] = {
     "test_session_props": CORE,
     "test_session_warnings": CORE,
     "test_store": CORE,
+    "test_terminal": CORE,
     "test_tiers": CORE,
     "test_timeline": CORE,
     "test_transcript": CORE,

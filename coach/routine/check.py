@@ -18,6 +18,7 @@ from coach.commands import languages
 from coach.config import voice_fix, voice_problem
 from coach.numbers import MAX_LEVEL, MIN_LEVEL
 from coach.routine.model import Cue, Routine, Step
+from coach.terminal import unsafe
 from coach.tomlsource import TomlProblem, key_lines, line_of, parse
 
 
@@ -217,6 +218,7 @@ class _Checker:
         steps = self.steps(data, top)
         if role is not None:
             self.role_words(data, role)
+        self.controls(data)
         if (self.problems or title is None or description is None or role is None or start is None
                 or top is None or steps is None):
             return None
@@ -245,6 +247,15 @@ class _Checker:
             if found is not None:
                 name = ".".join(str(k + 1 if isinstance(k, int) else k) for k in where)
                 self.add(where, f"{name} says {found!r}, but role = \"{role}\": {why}")
+
+    def controls(self, data: dict[str, Any]) -> None:
+        """No key or text may hold a control or bidi character (issue 36): printed, it would act on
+        the terminal (retitle it, clear it, overwrite a line) or reverse or hide words, on the
+        screen a screen reader is reading."""
+        for where, named in unsafe(data):
+            name = ".".join(str(k + 1 if isinstance(k, int) else k) for k in where) or "the file"
+            self.add(where, f"{name} holds {named}: a character that acts on the terminal or hides text "
+                            "instead of being shown; remove it")
 
     def steps(self, data: dict[str, Any], top: int | None) -> tuple[Step, ...] | None:
         if "steps" not in data:

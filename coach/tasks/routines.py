@@ -1,7 +1,9 @@
 """``coach list``, ``coach show`` and ``coach validate``.
 
 Output is plain and linear, one line per item, with no colours and no redrawn lines, so a
-screen reader reads it from top to bottom. Nothing here imports an audio library.
+screen reader reads it from top to bottom. Nothing here imports an audio library. Every line holds
+text from a file (titles, steps, paths, problems quoting a value), so each is printed through
+:func:`coach.terminal.printable`: a control character in a routine is shown, never acted on.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from coach.routine import LEVEL_NAMES, Routine, Step, builtin_dir, find, scan, user_dir, validate_file
+from coach.terminal import printable
 from coach.timeline import session_seconds
 
 
@@ -62,13 +65,13 @@ def summary(routine: Routine) -> str:
 def cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     good, broken = scan()
     for routine in good:
-        print(summary(routine), file=out)
+        print(printable(summary(routine)), file=out)
     for path, problems in broken:
         first = f"{problems[0]}" if problems else "cannot be loaded"
-        print(f"{path.stem} — broken, {_plural(len(problems), 'problem')}, first: {first}; "
-              f"fix: run `coach validate {path}`", file=out)
+        print(printable(f"{path.stem} — broken, {_plural(len(problems), 'problem')}, first: {first}; "
+                        f"fix: run `coach validate {path}`"), file=out)
     if not good and not broken:
-        print(f"No routines found. Put routine files in {builtin_dir()} or {user_dir()}.", file=out)
+        print(printable(f"No routines found. Put routine files in {builtin_dir()} or {user_dir()}."), file=out)
     return 0
 
 
@@ -121,7 +124,7 @@ def render(routine: Routine) -> list[str]:
 def cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     routine = find(args.routine)
     for line in render(routine):
-        print(line, file=out)
+        print(printable(line), file=out)
     return 0
 
 
@@ -133,7 +136,7 @@ def cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         if problems:
             status = 1
             for problem in problems:
-                print(problem, file=out)
+                print(printable(str(problem)), file=out)
         else:
-            print(f"{path}: ok", file=out)
+            print(printable(f"{path}: ok"), file=out)
     return status

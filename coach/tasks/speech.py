@@ -9,7 +9,7 @@ import threading
 import wave
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 import numpy as np
 import numpy.typing as npt
@@ -18,6 +18,10 @@ from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError
 from coach.listen.base import SAMPLE_RATE
 from coach.speech.base import Earcon, Synthesizer
+from coach.terminal import printable, printable_lines
+
+if TYPE_CHECKING:
+    from coach.speech.speaker import AudioSpeaker
 
 Pcm = npt.NDArray[np.int16]
 
@@ -36,7 +40,7 @@ class PlannedLike(Protocol):
 
 
 def _warn(line: str) -> None:
-    print(line, file=sys.stderr)
+    print(printable_lines(line), file=sys.stderr)
 
 
 def _synth_for(args: argparse.Namespace, routine_voice: str | None = None) -> tuple[Synthesizer, Config]:
@@ -85,6 +89,19 @@ def _say(args: argparse.Namespace) -> int:
     return 0
 
 
+def open_voice(args: argparse.Namespace) -> AudioSpeaker:
+    """The coach's speaker (the voice and output device of ``args`` and the config), for a line or
+    two outside a session: `coach forget` asks its question with it. AudioDeviceError or
+    ConfigError when there is no sound to be had."""
+    from coach.devices import resolve_output
+    from coach.speech.speaker import build_speaker
+
+    synth, config = _synth_for(args)
+    spec = getattr(args, "output_device", None)
+    device = resolve_output(spec if spec is not None else config.speech.output_device)
+    return build_speaker(lambda uid, interrupted: None, synth, device=device)
+
+
 #: How `coach voices` names each engine.
 ENGINE_NAMES = {"espeak": "espeak-ng", "piper": "Piper"}
 
@@ -97,16 +114,16 @@ def cmd_voices(args: argparse.Namespace, out: TextIO) -> int:
     out.write("voice profiles:\n")
     for p in load_profiles().values():
         fallback = f" (espeak-ng fallback: {p.fallback or 'its default'})" if p.engine == "piper" else ""
-        out.write(f"  {p.name}: {ENGINE_NAMES[p.engine]}, {p.rate} words per minute, volume {p.volume:g}, "
-                  f"pitch {p.pitch}, language {p.language}, voices {', '.join(p.voices) or '(engine default)'}"
-                  f"{fallback}\n")
+        out.write(printable(f"  {p.name}: {ENGINE_NAMES[p.engine]}, {p.rate} words per minute, volume {p.volume:g}, "
+                            f"pitch {p.pitch}, language {p.language}, voices "
+                            f"{', '.join(p.voices) or '(engine default)'}{fallback}") + "\n")
     out.write("espeak-ng voices:\n")
     for v in installed_voices():
-        out.write(f"  {v.id}: {v.name} ({', '.join(v.languages) or 'no language'})\n")
+        out.write(printable(f"  {v.id}: {v.name} ({', '.join(v.languages) or 'no language'})") + "\n")
     out.write("Piper voices:\n")
     why = piper.missing()
     for pv in [] if why else piper.find_voices():
-        out.write(f"  {pv.id}: {pv.language or 'no language'} ({pv.model})\n")
+        out.write(printable(f"  {pv.id}: {pv.language or 'no language'} ({pv.model})") + "\n")
     if why:
         out.write(f"  none: {why} (to fix: {piper.PIPER_FIX})\n")
     return 0
@@ -116,7 +133,7 @@ def cmd_devices(args: argparse.Namespace, out: TextIO) -> int:
     from coach.devices import format_devices, list_devices
 
     for line in format_devices(list_devices()):
-        out.write(line + "\n")
+        out.write(printable(line) + "\n")   # device names come from drivers and configuration files
     return 0
 
 
@@ -214,12 +231,12 @@ def cmd_render(args: argparse.Namespace, out: TextIO) -> int:
     for p in items:
         if p.step != shown and 0 <= p.step < total:
             shown = p.step
-            out.write(f"step {p.step + 1} of {total}: {routine.steps[p.step].title}\n")
+            out.write(printable(f"step {p.step + 1} of {total}: {routine.steps[p.step].title}") + "\n")
             out.flush()
 
     def pcm_for(p: PlannedLike) -> Pcm:
         return earcon_pcm(Earcon(p.text)) if p.kind == "tone" else synth.render(p.text)
 
     samples = write_mix(path, items, pcm_for)
-    out.write(f"wrote {path}: {samples / SAMPLE_RATE:.1f} seconds, {len(items)} sounds\n")
+    out.write(printable(f"wrote {path}: {samples / SAMPLE_RATE:.1f} seconds, {len(items)} sounds") + "\n")
     return 0
