@@ -170,11 +170,15 @@ class SpeechMeter:
         with self._lock:
             return self._spoken
 
+    def marks(self, start: float, end: float) -> list[tuple[float, bool]]:
+        """The 20 ms blocks that ended between two ``time.monotonic()`` moments: (end, loud)."""
+        with self._lock:
+            return [(t, on) for t, on in self.recent if start <= t <= end]
+
     def share_loud(self, start: float, end: float) -> float:
         """The share of 20 ms blocks between two ``time.monotonic()`` moments in which the coach's
         speaker was loud (0 when none was recorded then)."""
-        with self._lock:
-            marks = [on for t, on in self.recent if start <= t <= end]
+        marks = [on for _t, on in self.marks(start, end)]
         return sum(marks) / len(marks) if marks else 0.0
 
     def speaking_near(self, start: float, end: float) -> bool:
@@ -282,14 +286,21 @@ class Coach:
 
     @classmethod
     def start(cls, pa: PulseServer, folder: Path, routine: str, *more: str) -> Coach:
+        return cls.launch(pa, folder, ["run", routine, "--fresh"], list(more))
+
+    @classmethod
+    def launch(cls, pa: PulseServer, folder: Path, before: list[str], after: list[str] | None = None,
+               data: Path | None = None) -> Coach:
+        """``coach BEFORE... --log FOLDER/session.jsonl AFTER...`` (``before`` empty: the menu), with
+        ``data`` as its data dir (default ``FOLDER/data``)."""
         folder.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, **pa.env, "COACH_DATA": str(folder / "data"),
+        env = {**os.environ, **pa.env, "COACH_DATA": str(data or folder / "data"),
                "COACH_CONFIG": str(folder / "no-user-config.toml"), "NO_COLOR": "1"}
         log = folder / "session.jsonl"
         # to files, not pipes: a full pipe (ALSA's underrun messages add up) would stall the coach
         out = (folder / "stdout.txt").open("w", encoding="utf-8")
         err = (folder / "stderr.txt").open("w", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "coach", "run", routine, "--fresh", "--log", str(log), *more],
+        proc = subprocess.Popen([sys.executable, "-m", "coach", *before, "--log", str(log), *(after or [])],
                                 env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=out, stderr=err, text=True)
         return cls(proc, folder, LogWatch(log), time.monotonic(), _files=[out, err])
 

@@ -29,6 +29,7 @@ ADAPTER = "adapter"
 AUDIO = "audio"
 
 TIERS: dict[str, str] = {
+    "test_bench_talk": CORE,
     "test_commands": CORE,
     "test_config": CORE,
     "test_fuzz": CORE,

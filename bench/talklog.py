@@ -1,0 +1,151 @@
+"""The pure parts of ``python -m bench talk``: what the coach did (its "acts", read from a session
+log), which of them answer what the virtual user said, prompts said again and again, and whether a
+phrase was said over the coach's voice. No audio, no processes: tests/test_bench_talk.py checks them.
+
+An act is something the coach did that only a command can cause:
+
+- in a session, a ``command`` record (the session logs one for each command it acts on, a
+  first-stage guess included, and none for a confirmation, a rejection or a detection the
+  listening policy dropped);
+- in the menu, a routine chosen (``menu`` ``chosen`` with ``action`` run), a routine named
+  (``menu`` ``named``: "next" or "back") and the resume question answered (``answered``
+  ``question`` resume, not ``how`` "no answer", which is the wait running out).
+
+A phrase the user said is acted on when an act of the kind and value it expects lies between its
+start (less :data:`SLACK`) and :data:`WITHIN` seconds after its end. Each act answers one phrase at
+most, the earliest that fits; a phrase takes as many acts as it holds commands ("stop stop": two).
+Every act left over is one that nobody said.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: an act this long after the phrase ended still answers it (seconds; bench.barge uses the same)
+WITHIN = 5.0
+#: ... and this long before it began (the log's clock and this process's differ by a poll at most)
+SLACK = 0.3
+#: the same line said more than this many times in a row is a prompt that feeds itself
+MOST_IN_A_ROW = 2
+#: pauses up to this long between loud blocks of the speaker are still one stretch of speech
+SPEECH_GAP = 0.5
+
+
+@dataclass(frozen=True)
+class Act:
+    t: float       # the log's clock
+    kind: str      # "command", "chosen", "named", "answer"
+    value: str     # the command ("stop"), the routine chosen or named, "yes" / "no"
+    detail: str = ""
+
+
+@dataclass
+class Said:
+    """One phrase the virtual user said, and what became of it."""
+
+    text: str
+    voice: str
+    kind: str                 # the act it expects: "command", "chosen", "answer"
+    value: str                # ... and its value
+    start: float              # when the words began and ended, on the log's clock
+    end: float
+    over: bool                # the coach's speaker was loud during the words
+    into_line: float | None   # how long the coach had been speaking when the words began (None: quiet)
+    count: int = 1            # acts it may take ("stop stop": 2)
+    what: str = ""            # the part of the scenario it belongs to ("random", "stop, then silence", ...)
+    acts: list[Act] = field(default_factory=list)
+
+    @property
+    def acted(self) -> bool:
+        return bool(self.acts)
+
+    @property
+    def latency(self) -> float | None:
+        return self.acts[0].t - self.end if self.acts else None
+
+
+def acts(records: Iterable[dict[str, Any]]) -> list[Act]:
+    """The acts in a session or menu log, in order."""
+    out = []
+    for r in records:
+        kind = r.get("type")
+        if kind == "command":
+            out.append(Act(r["t"], "command", str(r.get("command"))))
+        elif kind == "menu" and r.get("event") == "chosen" and r.get("action") == "run":
+            out.append(Act(r["t"], "chosen", str(r.get("routine")), f"how {r.get('how')}"))
+        elif kind == "menu" and r.get("event") == "named":
+            out.append(Act(r["t"], "named", str(r.get("routine"))))
+        elif kind == "answered" and r.get("question") == "resume" and r.get("how") != "no answer":
+            out.append(Act(r["t"], "answer", "yes" if r.get("carry_on") else "no", f"how {r.get('how')}"))
+    return out
+
+
+def match(said: Sequence[Said], found: Sequence[Act], within: float = WITHIN, slack: float = SLACK) -> list[Act]:
+    """Give each phrase the acts that answer it (``Said.acts``, filled in here); the acts left over
+    (nobody said them), in order."""
+    taken: set[int] = set()
+    for s in sorted(said, key=lambda s: s.start):
+        s.acts = []
+        for i, a in enumerate(found):
+            if len(s.acts) >= s.count:
+                break
+            if (i not in taken and a.kind == s.kind and a.value == s.value
+                    and s.start - slack <= a.t <= s.end + within):
+                taken.add(i)
+                s.acts.append(a)
+    return [a for i, a in enumerate(found) if i not in taken]
+
+
+def confusions(said: Sequence[Said], left: Sequence[Act], within: float = WITHIN,
+               slack: float = SLACK) -> list[tuple[Said, Act]]:
+    """"no" taken as "yes" and the reverse: an act left over with the other answer, while that
+    phrase was said or just after it."""
+    other = {"yes": "no", "no": "yes"}
+    out = []
+    for s in said:
+        if s.value not in other:
+            continue
+        out += [(s, a) for a in left if a.value == other[s.value] and a.kind in ("command", "answer")
+                and s.start - slack <= a.t <= s.end + within]
+    return out
+
+
+def repeats(lines: Iterable[str], most: int = MOST_IN_A_ROW) -> list[tuple[str, int]]:
+    """Lines said more than ``most`` times in a row: (line, times), one for each such run."""
+    out: list[tuple[str, int]] = []
+    last, run = None, 0
+    for line in [*lines, None]:
+        if line is not None and line == last:
+            run += 1
+            continue
+        if last is not None and run > most:
+            out.append((last, run))
+        last, run = line, 1
+    return out
+
+
+def into_line(marks: Sequence[tuple[float, bool]], at: float, gap: float = SPEECH_GAP) -> float | None:
+    """How long the coach had been speaking at ``at``: ``marks`` are the speaker's 20 ms blocks
+    before it, (when each ended, loud), in time order. Pauses of up to ``gap`` between loud blocks
+    are within one stretch of speech; None when no loud block lies within ``gap`` before ``at``."""
+    loud = [t for t, on in marks if on and t <= at]
+    if not loud or at - loud[-1] > gap:
+        return None
+    begin = loud[-1]
+    for t in reversed(loud[:-1]):
+        if begin - t > gap:
+            break
+        begin = t
+    return at - begin + 0.02   # the first block's own length
+
+
+def underruns(records: Iterable[dict[str, Any]]) -> int:
+    """ALSA's output underruns a session logged (native libraries' lines go to the log)."""
+    return sum(1 for r in records if r.get("type") == "native" and "underrun" in str(r.get("text", "")))
+
+
+def share(part: int, whole: int) -> str:
+    """``part of whole (pp%)``, or ``0 of 0``."""
+    return f"{part} of {whole}" + (f" ({100 * part / whole:.0f}%)" if whole else "")

@@ -1,0 +1,91 @@
+"""The interactive soak's pure parts (bench/talklog.py): which acts answer what the virtual user said,
+what nobody said, "no" taken as "yes", prompts repeated, and how long the coach had been speaking."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:   # bench/ is no installed package: the repository's root
+    sys.path.insert(0, str(ROOT))
+
+from bench.talklog import Act, Said, acts, confusions, into_line, match, repeats, underruns  # noqa: E402
+
+
+def said(text: str, value: str, start: float, kind: str = "command", count: int = 1) -> Said:
+    return Said(text, "flite:slt", kind, value, start, start + 0.6, over=False, into_line=None, count=count)
+
+
+def test_acts_read_from_a_session_and_a_menu_log() -> None:
+    records: list[dict[str, Any]] = [
+        {"t": 1.0, "type": "said", "text": "Hello", "id": 1},
+        {"t": 2.0, "type": "heard", "text": "stop", "source": "voice", "ignored": "the coach's own words"},
+        {"t": 3.0, "type": "command", "command": "stop"},
+        {"t": 4.0, "type": "menu", "event": "chosen", "action": "run", "routine": "swedish", "how": "voice"},
+        {"t": 4.5, "type": "menu", "event": "chosen", "action": "resume", "routine": "swedish", "how": "yes"},
+        {"t": 5.0, "type": "menu", "event": "named", "index": 0, "routine": "gentle-lower-back"},
+        {"t": 6.0, "type": "answered", "question": "resume", "carry_on": False, "how": "no"},
+        {"t": 7.0, "type": "answered", "question": "resume", "carry_on": True, "how": "no answer"},
+        {"t": 8.0, "type": "answered", "question": "notes", "short": True, "how": "yes"},
+    ]
+    assert [(a.kind, a.value) for a in acts(records)] == [
+        ("command", "stop"), ("chosen", "swedish"), ("named", "gentle-lower-back"), ("answer", "no")]
+
+
+def test_each_act_answers_one_phrase_within_the_window_and_the_rest_nobody_said() -> None:
+    phrases = [said("harder", "harder", 10.0), said("stop stop", "stop", 20.0, count=2), said("next", "next", 30.0)]
+    found = [Act(9.5, "command", "harder"),     # before the words began: not theirs
+             Act(11.5, "command", "harder"),    # theirs
+             Act(12.0, "command", "harder"),    # a second one: nobody said it
+             Act(20.9, "command", "stop"), Act(21.4, "command", "stop"),   # "stop stop": both
+             Act(25.0, "command", "stop"),      # a third: the coach's own "Stopped ... stop again"
+             Act(36.0, "command", "next")]      # too late (more than 5 s after the words)
+    left = match(phrases, found)
+    assert [s.acted for s in phrases] == [True, True, False]
+    assert phrases[0].latency is not None and abs(phrases[0].latency - 0.9) < 1e-9
+    assert len(phrases[1].acts) == 2
+    assert [(a.t, a.value) for a in left] == [(9.5, "harder"), (12.0, "harder"), (25.0, "stop"), (36.0, "next")]
+
+
+def test_a_menu_choice_answers_the_title_word_of_that_routine_only() -> None:
+    phrases = [said("swedish", "swedish", 10.0, kind="chosen")]
+    assert match(phrases, [Act(11.0, "chosen", "trigger-points")]) == [Act(11.0, "chosen", "trigger-points")]
+    assert not phrases[0].acted
+    assert match(phrases, [Act(11.0, "chosen", "swedish")]) == []
+    assert phrases[0].acted
+
+
+def test_no_taken_as_yes_and_the_reverse() -> None:
+    no = said("no", "no", 10.0, kind="answer")
+    yes = said("yes", "yes", 30.0)
+    found = [Act(11.0, "answer", "yes"), Act(31.0, "command", "no"), Act(50.0, "command", "yes")]
+    left = match([no, yes], found)
+    assert [(s.text, a.value) for s, a in confusions([no, yes], left)] == [("no", "yes"), ("yes", "no")]
+
+
+def test_a_line_said_more_than_twice_in_a_row_is_a_prompt_repeated() -> None:
+    stopped = "Stopped. Say next to continue, or stop again to end."
+    assert repeats(["a", stopped, stopped, "b", stopped]) == []
+    assert repeats(["a", stopped, stopped, stopped, "b", "b", "b", "b"]) == [(stopped, 3), ("b", 4)]
+    assert repeats([]) == []
+
+
+def test_how_long_the_coach_had_been_speaking() -> None:
+    # loud from 1.00 to 2.00, a 0.3 s pause (the same stretch), loud 2.30 to 3.00, then quiet
+    marks = [(round(0.02 * k, 2), 1.0 <= 0.02 * k <= 2.0 or 2.3 <= 0.02 * k <= 3.0) for k in range(250)]
+    at = into_line(marks, 2.5)
+    assert at is not None and abs(at - 1.52) < 0.03
+    assert into_line(marks, 3.4) is not None      # within half a second of its last word
+    assert into_line(marks, 3.6) is None          # quiet
+    assert into_line([], 1.0) is None
+
+
+def test_underruns_are_alsas_native_lines() -> None:
+    records: list[dict[str, Any]] = [
+        {"t": 1.0, "type": "native", "text": "ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred"},
+        {"t": 2.0, "type": "native", "text": "ALSA lib pcm.c: something else"},
+        {"t": 3.0, "type": "warning", "text": "underrun"},
+    ]
+    assert underruns(records) == 1
