@@ -111,7 +111,7 @@ class Offer:
     step: int          # 0-based
     step_title: str
     level: int
-    when: str = ""     # "Monday 14:05"
+    when: str = ""     # "a minute ago", "yesterday" (coach.session.words.when_words)
 
 
 @dataclass(frozen=True)
@@ -222,7 +222,7 @@ class Menu:
         o = self.offer
         assert o is not None
         self.phase = Phase.RESUME
-        when = f", on {o.when}" if o.when else ""
+        when = f", {o.when}" if o.when else ""
         self._log("asked", question="resume", routine=o.routine, step=o.step, level=o.level)
         self._say(f"Your last session of {o.title} stopped at step {number_words(o.step + 1)}, {o.step_title}, "
                   f"at pressure level {o.level}{when}. {RESUME_QUESTION} If I hear nothing, I will carry on "

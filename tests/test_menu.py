@@ -294,13 +294,13 @@ def test_a_stop_silences_the_list_at_once() -> None:
     assert [e for e in out if not isinstance(e, Log)][0] == Silence()
 
 
-OFFER = Offer("r3", "Tennis balls, lying down", 2, "Roll up and down", 3, "Monday 14:05")
+OFFER = Offer("r3", "Tennis balls, lying down", 2, "Roll up and down", 3, "yesterday")
 
 
 def test_the_interrupted_session_is_offered_first() -> None:
     d = menu(OFFER)
     assert d.said[0] == ("Your last session of Tennis balls, lying down stopped at step three, Roll up and down, at "
-                         "pressure level 3, on Monday 14:05. Shall I carry on from there? Say yes, or press y. To "
+                         "pressure level 3, yesterday. Shall I carry on from there? Say yes, or press y. To "
                          "choose a routine instead, say no, or press n. If I hear nothing, I will carry on from "
                          "there in fifteen seconds.")
     assert d.menu.phase is Phase.RESUME

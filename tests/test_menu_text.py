@@ -119,7 +119,7 @@ def test_the_interrupted_session_is_offered_and_carried_on_with_y(tmp_path: Path
             proc.communicate()
     lines = out.splitlines()
     assert lines[0].startswith("Your last session of Tennis balls, lying down stopped at step three, Roll up and "
-                               "down, at pressure level 3, on ")
+                               "down, at pressure level 3, about an hour ago. Shall I carry on")
     assert "Shall I carry on from there? Say yes, or press y." in lines[0]
     assert "Carrying on with Tennis balls, lying down." in lines
     assert not any(line.startswith("Choose a routine") for line in lines)

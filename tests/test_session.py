@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -42,6 +43,7 @@ from coach.session import (
     number_words,
     replay,
 )
+from coach.session.words import when_words
 from coach.speech.base import Earcon
 
 LEVELS = (
@@ -1313,7 +1315,7 @@ def test_an_instruction_cut_off_by_a_reply_is_said_again_after_it(command: Comma
 
 
 def _offered(**more: Any) -> Driver:
-    d = Driver(offer=(2, 3), offer_when="Monday 14:05", offer_wait=30.0, **more)
+    d = Driver(offer=(2, 3), offer_when="a minute ago", offer_wait=30.0, **more)
     d.start()
     return d
 
@@ -1321,7 +1323,7 @@ def _offered(**more: Any) -> Driver:
 def test_the_coach_asks_aloud_whether_to_carry_on_and_waits() -> None:
     d = _offered()
     text = spoken(d.effects)
-    assert "stopped at step three" in text and "level 3, on Monday 14:05" in text
+    assert "stopped at step three" in text and "level 3, a minute ago. Shall" in text
     assert "Shall I carry on from there?" in text and "carry on from there in thirty seconds" in text
     d.done()   # the question has been said: no step starts while the coach waits for the answer
     assert d.s.asking_resume and d.s.phase is Phase.INTRO and not logs(d.effects, "step")
@@ -1526,3 +1528,24 @@ def test_a_session_from_the_start_says_how_many_of_all_it_finished() -> None:
     d = Driver()
     d.start()
     assert "finished four of four steps" in spoken(d.run_to_end())
+
+
+@pytest.mark.parametrize(("then", "now", "words"), [
+    ("2026-03-02 04:39:00", "2026-03-02 04:39:20", "just now"),
+    ("2026-03-02 04:39:00", "2026-03-02 04:40:05", "a minute ago"),
+    ("2026-03-02 04:39:00", "2026-03-02 05:01:00", "twenty two minutes ago"),
+    ("2026-03-02 04:39:00", "2026-03-02 05:50:00", "about an hour ago"),
+    ("2026-03-02 04:39:00", "2026-03-02 07:00:00", "about two hours ago"),
+    ("2026-03-02 04:39:00", "2026-03-02 09:00:00", "this morning"),
+    ("2026-03-02 13:10:00", "2026-03-02 20:00:00", "this afternoon"),
+    ("2026-03-02 18:30:00", "2026-03-02 23:00:00", "this evening"),
+    ("2026-03-01 23:30:00", "2026-03-02 01:30:00", "about two hours ago"),
+    ("2026-03-01 22:00:00", "2026-03-02 03:30:00", "last night"),
+    ("2026-03-01 09:00:00", "2026-03-02 09:00:00", "yesterday"),
+    ("2026-02-27 09:00:00", "2026-03-02 09:00:00", "on Friday"),
+    ("2026-02-16 09:00:00", "2026-03-02 09:00:00", "fourteen days ago"),
+    ("2026-03-02 09:00:00", "2026-03-02 08:00:00", "just now"),   # a clock set back
+])
+def test_the_resume_offer_says_when_as_a_person_would(then: str, now: str, words: str) -> None:
+    """Issue 38: "on Monday 04:39" for a session a minute old."""
+    assert when_words(datetime.fromisoformat(then), datetime.fromisoformat(now)) == words

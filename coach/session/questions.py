@@ -28,7 +28,7 @@ class Questions(Intro):
         step, level = offer
         self.asking_resume = True
         self.asked_at = self.now
-        when = f", on {self.options.offer_when}" if self.options.offer_when else ""
+        when = f", {self.options.offer_when}" if self.options.offer_when else ""
         self._log("asked", question="resume", step=step, level=level)
         self._say(f"Your last session of {r.title} stopped at step {number_words(step + 1)}, "
                   f"{r.steps[step].title}, at pressure level {level}{when}. {RESUME_QUESTION} If I hear "

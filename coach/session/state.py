@@ -50,7 +50,7 @@ class Options:
     #: ("stop, stop", or one heard in two pieces), not the second stop that ends the session; a typed
     #: stop always counts (two key presses are two stops)
     stop_again_after: float = 2.0
-    #: (step, level) where an interrupted session of this routine stopped, and when ("Monday 14:05"):
+    #: (step, level) where an interrupted session of this routine stopped, and when ("a minute ago"):
     #: the coach asks first whether to carry on from there (None: it does not ask)
     offer: tuple[int, int] | None = None
     offer_when: str = ""

@@ -3,12 +3,16 @@ left, and for lists read out. English only, as the session's own sentences are."
 
 from __future__ import annotations
 
+from datetime import datetime
+
 _NUMBERS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen"
 ).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
+
+_WEEKDAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 
 _SCALES = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (1000, "thousand"))
 
@@ -61,3 +65,28 @@ def sentence(text: str) -> str:
     """``text`` ending as a sentence does (a full stop added when it has none)."""
     text = text.strip()
     return text if text[-1:] in ".!?:" else text + "."
+
+
+def when_words(then: datetime, now: datetime) -> str:
+    """How long ago ``then`` was, the way a person says it when offering to carry on (issue 38):
+    "just now", "a minute ago", "twenty minutes ago", "about two hours ago", "this morning",
+    "yesterday", "on Monday", "twelve days ago". Both times are local."""
+    seconds = (now - then).total_seconds()
+    if seconds < 45:   # a clock set back reads as now, too
+        return "just now"
+    if seconds < 90:
+        return "a minute ago"
+    if seconds < 50 * 60:
+        return f"{number_words(round(seconds / 60))} minutes ago"
+    if seconds < 90 * 60:
+        return "about an hour ago"
+    days = (now.date() - then.date()).days
+    if seconds < 3 * 3600:
+        return f"about {number_words(round(seconds / 3600))} hours ago"
+    if days == 0:
+        return "this morning" if then.hour < 12 else "this afternoon" if then.hour < 18 else "this evening"
+    if days == 1:
+        return "last night" if then.hour >= 21 and now.hour < 5 else "yesterday"
+    if days < 7:
+        return f"on {_WEEKDAYS[then.weekday()]}"
+    return f"{number_words(days)} days ago"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import TextIO
 
@@ -16,7 +15,7 @@ from coach.menu import Choice, Item, Offer
 from coach.routine import Routine, find, load, scan
 from coach.session import duration_words
 from coach.tasks.routines import half_minutes
-from coach.tasks.session import _config, _finish_status, _is_file, _level, _plan, _role, _same_log
+from coach.tasks.session import _config, _finish_status, _is_file, _level, _plan, _role, _same_log, offered_when
 from coach.terminal import printable
 
 
@@ -55,7 +54,7 @@ def cmd_menu(args: argparse.Namespace, out: TextIO) -> int:
     if interrupted is not None:
         point, routine = interrupted
         offer = Offer(routine.id, routine.title, point.step, routine.steps[point.step].title,
-                      min(point.level, routine.max_level), time.strftime("%A %H:%M", time.localtime(point.saved)))
+                      min(point.level, routine.max_level), offered_when(point.saved))
     paths = [store.SessionLog.default_path("menu")]
     if args.log:
         paths.append(Path(args.log))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -14,6 +14,7 @@ from coach.app import DEVICE_LOST, LISTENING_LOST, SessionPlan, run_session
 from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
 from coach.routine import ROLE_NAMES, Role, Routine, find, load, wrong_role
+from coach.session.words import when_words
 from coach.terminal import printable
 
 
@@ -104,10 +105,16 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             and point.step < len(routine.steps)):
         # the coach asks, aloud and on the screen, whether to carry on there (by voice or key), and
         # carries on there if nobody answers
-        when = time.strftime("%A %H:%M", time.localtime(point.saved))
+        when = offered_when(point.saved)
         plan = replace(plan, offer=(point.step, min(point.level, routine.max_level)), offer_when=when)
     result = run_session(plan, config, out, stdin)
     return _finish_status(result.completed, result.reason, out)
+
+
+def offered_when(saved: float) -> str:
+    """When an interrupted session saved its place (a time.time()), in the words the offer to carry
+    on says it: "a minute ago", "this morning", "yesterday"."""
+    return when_words(datetime.fromtimestamp(saved), datetime.now())
 
 
 def _same_log(point: store.ResumePoint) -> Path | None:
