@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 from coach import __version__
 from coach.errors import CoachError
 from coach.numbers import LEVEL, NOISE_SUPPRESSION, PACE, SPEED, option_type
+from coach.terminal import printable, printable_lines
 
 Handler = Callable[[argparse.Namespace, TextIO], int]
 
@@ -35,6 +36,7 @@ _HANDLERS = {
     "listen": "listen:cmd_listen",
     "models": "listen:cmd_models",
     "notes": "profile:cmd_notes",
+    "forget": "forget:cmd_forget",
     "menu": "menu:cmd_menu",   # `coach` with no command
 }
 
@@ -62,7 +64,9 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         what, _, fix = message.partition("; fix: ")
-        self.exit(2, f"{self.prog}: {what}\n  fix: {fix or f'see `{self.prog} --help` for what it takes'}\n")
+        # printable: the message quotes what was given, which may be a file name with controls in it
+        self.exit(2, printable(f"{self.prog}: {what}") +
+                  f"\n  fix: {printable(fix) or f'see `{self.prog} --help` for what it takes'}\n")
 
 
 def _config_help() -> str:
@@ -140,6 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("choice", nargs="?", choices=["short", "full", "ask"],
                    help="short: one line of them after the first full hearing; full: in full every time; "
                         "ask: ask again after the next full notes")
+
+    s = sub.add_parser("forget", help="remove everything the coach keeps of you: session logs, recordings, "
+                                      "profile, resume point and voice data (asks first)")
+    s.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    s.add_argument("--voice", metavar="PROFILE", help="voice profile the question is asked in")
+    s.add_argument("--output-device", metavar="D", help="speaker the question is asked on")
 
     sub.add_parser("voices", help="list voice profiles and the engine's installed voices")
     sub.add_parser("devices", help="list audio input and output devices")
@@ -225,7 +235,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         return _handler(args.command)(args, out)
     except CoachError as e:
-        print(f"coach: {e}", file=sys.stderr)
+        # the message names files and quotes their text: shown, never acted on by the terminal
+        print(printable_lines(f"coach: {e}"), file=sys.stderr)
         return e.exit_status
     except KeyboardInterrupt:
         print("coach: interrupted", file=sys.stderr)

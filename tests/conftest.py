@@ -67,13 +67,16 @@ TIERS: dict[str, str] = {
     "test_models_download": ADAPTER,
     "test_nativelines": ADAPTER,
     "test_private": ADAPTER,
+    "test_forget": ADAPTER,
     "test_speech_piper": ADAPTER,
     "test_speech_synth": ADAPTER,
+    "test_speech_wordtimes": ADAPTER,
     "test_streamguard": ADAPTER,
     "test_e2e_audio": AUDIO,
     "test_listen_live": AUDIO,
     "test_menu_audio": AUDIO,
     "test_menu_tmux": AUDIO,
+    "test_forget_audio": AUDIO,
     "test_speech_player": AUDIO,
 }
 

@@ -1,0 +1,36 @@
+"""Issue 36, point 3: `coach forget` asks its question aloud, through the coach's speaker.
+
+Against the private PulseAudio server of tests/pulse.py: while the typed question waits, the
+coach's speaker (``coach_out``) carries speech; the typed answer ends it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from pulse import PulseServer
+
+
+def test_the_question_is_spoken_while_the_typed_one_waits(pulse: PulseServer, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    (data / "sessions").mkdir(parents=True)
+    (data / "sessions" / "20260101-120000-swedish.jsonl").write_text('{"t": 0, "type": "heard"}\n')
+    env = {**os.environ, **pulse.env, "COACH_DATA": str(data), "COACH_CONFIG": str(tmp_path / "none.toml")}
+    rec = pulse.start_recording("coach_out.monitor")
+    proc = subprocess.Popen([sys.executable, "-m", "coach", "forget"], env=env, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(6.0)   # the voice loads and speaks the first words of the question
+        out, err = proc.communicate("n\n", timeout=60)
+    finally:
+        audio = rec.stop()
+    assert proc.returncode == 0, err
+    assert "Shall I remove everything" in out and "Nothing was removed." in out
+    assert (data / "sessions").exists()
+    loud = np.abs(audio.astype(np.int32)) > 1000
+    assert loud.sum() > 1600, ("no speech on the coach's speaker", err)   # more than 0.1 s above the noise
