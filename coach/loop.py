@@ -231,7 +231,8 @@ class Loop:
             with self._said_lock:
                 for p in lines:
                     said = self._said.get(p.id, [])
-                    if words <= set(said) and said_then(LineOut(said, p.started, p.length, p.out), words,
+                    times = None if p.words is None else [(w.word, w.end) for w in p.words]
+                    if words <= set(said) and said_then(LineOut(said, p.started, p.length, p.out, times), words,
                                                         heard_end, now, left):
                         own = True
                         break

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from coach.speech.synth import Pcm, VoiceSettings
+    from coach.speech.wordtimes import WordTime
 
 
 class Earcon(StrEnum):
@@ -44,6 +45,9 @@ class Played:
     started: float
     length: float
     cut: float | None = None
+    #: each word of the line and when it is said, from its first sample (coach.speech.wordtimes);
+    #: None where not known
+    words: tuple[WordTime, ...] | None = None
 
     @property
     def out(self) -> float:

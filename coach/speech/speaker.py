@@ -16,11 +16,13 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import TextIO
 
 from coach.speech.base import DoneCallback, Earcon, Played, Synthesizer
 from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
+from coach.speech.wordtimes import WordTime, WordTimer
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,8 @@ class AudioSpeaker:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
+        self.word_timer = WordTimer()
+        self._times: dict[int, tuple[WordTime, ...] | None] = {}   # utterance id -> its words' times
         self._feeder = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._feeder.start()
 
@@ -67,9 +71,12 @@ class AudioSpeaker:
         self.player.duck(on)
 
     def played(self) -> list[Played]:
-        """The last few lines sent out, oldest first, and when each reached the loudspeaker: what the
-        listener may hear coming back as echo (optional Speaker method)."""
-        return self.player.played()
+        """The last few lines sent out, oldest first, and when each reached the loudspeaker, with
+        when each of their words is said where known: what the listener may hear coming back as echo
+        (optional Speaker method)."""
+        with self._lock:
+            times = dict(self._times)
+        return [replace(p, words=times.get(p.id)) for p in self.player.played()]
 
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
@@ -136,6 +143,13 @@ class AudioSpeaker:
                     if not error:
                         self.player.play(uid, pcm)
                 self._in_hand = False
+            if current and not error:
+                # while it plays: when each of its words is said, for the listening policy
+                times = self.word_timer.times(text, pcm)
+                with self._lock:
+                    self._times[uid] = times
+                    for old in [k for k in self._times if abs(k - uid) > 64]:
+                        del self._times[old]
             if current and error:
                 self._report(uid, True)   # could not render: report it so the session moves on
 
