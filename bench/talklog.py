@@ -11,8 +11,8 @@ An act is something the coach did that only a command can cause:
   (``menu`` ``named``: "next" or "back") and the resume question answered (``answered``
   ``question`` resume, not ``how`` "no answer", which is the wait running out).
 
-A phrase the user said is acted on when an act of the kind and value it expects lies between its
-start (less :data:`SLACK`) and :data:`WITHIN` seconds after its end. Each act answers one phrase at
+A phrase the user said is acted on when an act of the kind and value it expects (:func:`fits`) lies
+between its start (less :data:`SLACK`) and :data:`WITHIN` seconds after its end. Each act answers one phrase at
 most, the earliest that fits; a phrase takes as many acts as it holds commands ("stop stop": two).
 Every act left over is one that nobody said.
 """
@@ -82,6 +82,14 @@ def acts(records: Iterable[dict[str, Any]]) -> list[Act]:
     return out
 
 
+def fits(said: Said, act: Act) -> bool:
+    """Whether ``act`` is what ``said`` asks for. A title word said over the menu's voice may be
+    named back ("Three: Swedish back massage ... Say yes to choose it"), waiting for a yes, when the
+    menu is not sure the words were the user's: that act answers it too."""
+    kinds = ("chosen", "named") if said.kind == "chosen" else (said.kind,)
+    return act.kind in kinds and act.value == said.value
+
+
 def match(said: Sequence[Said], found: Sequence[Act], within: float = WITHIN, slack: float = SLACK) -> list[Act]:
     """Give each phrase the acts that answer it (``Said.acts``, filled in here); the acts left over
     (nobody said them), in order."""
@@ -91,8 +99,7 @@ def match(said: Sequence[Said], found: Sequence[Act], within: float = WITHIN, sl
         for i, a in enumerate(found):
             if len(s.acts) >= s.count:
                 break
-            if (i not in taken and a.kind == s.kind and a.value == s.value
-                    and s.start - slack <= a.t <= s.end + within):
+            if (i not in taken and fits(s, a) and s.start - slack <= a.t <= s.end + within):
                 taken.add(i)
                 s.acts.append(a)
     return [a for i, a in enumerate(found) if i not in taken]

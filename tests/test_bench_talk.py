@@ -50,11 +50,17 @@ def test_each_act_answers_one_phrase_within_the_window_and_the_rest_nobody_said(
 
 
 def test_a_menu_choice_answers_the_title_word_of_that_routine_only() -> None:
-    phrases = [said("swedish", "swedish", 10.0, kind="chosen")]
-    assert match(phrases, [Act(11.0, "chosen", "trigger-points")]) == [Act(11.0, "chosen", "trigger-points")]
-    assert not phrases[0].acted
-    assert match(phrases, [Act(11.0, "chosen", "swedish")]) == []
-    assert phrases[0].acted
+    other = said("swedish", "swedish", 10.0, kind="chosen")
+    assert match([other], [Act(11.0, "chosen", "trigger-points")]) == [Act(11.0, "chosen", "trigger-points")]
+    assert other.acts == []
+    chosen = said("swedish", "swedish", 10.0, kind="chosen")
+    assert match([chosen], [Act(11.0, "chosen", "swedish")]) == []
+    assert chosen.acts == [Act(11.0, "chosen", "swedish")]
+    # named back, waiting for a yes (the menu was not sure the words were the user's); the yes chooses
+    named = said("swedish", "swedish", 10.0, kind="chosen")
+    yes = said("yes", "swedish", 14.0, kind="chosen")
+    assert match([named, yes], [Act(11.0, "named", "swedish"), Act(15.0, "chosen", "swedish")]) == []
+    assert [a.kind for a in named.acts + yes.acts] == ["named", "chosen"]
 
 
 def test_no_taken_as_yes_and_the_reverse() -> None:
