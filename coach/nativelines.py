@@ -11,6 +11,12 @@ native lines are kept out too.
 
 Lines that come before a sink is set wait for it (at most ``KEPT``); after ``LIMIT`` lines in one
 session the rest are only counted, and the count is handed to the sink at the end.
+
+A line that comes again (ALSA's "underrun occurred", 116 times in one session) is handed to a sink
+once; the times it came again are counted, and the count is handed as one line, "<the line> (again
+115 times)" (:func:`repeated`), once no line has come for ``QUIET`` seconds or ``EVERY`` seconds
+after the first of them. A count still waiting when the sink changes is dropped: the session's
+"ended" stays its log's last record.
 """
 
 from __future__ import annotations
@@ -19,8 +25,10 @@ import contextlib
 import io
 import os
 import re
+import select
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from types import TracebackType
@@ -33,6 +41,9 @@ NATIVE = re.compile(
     r"|jack|Cannot connect to server|JackShmReadWritePtr|W: \[|E: \[)")
 KEPT = 200     # lines waiting for the sink
 LIMIT = 1000   # lines handed to the sink in one session; the rest are counted
+QUIET = 1.0    # seconds without a line after which the repeats counted are handed on
+EVERY = 30.0   # ... or this long after the first repeat counted, while they keep coming
+SEEN = 1000    # distinct lines remembered to count their repeats
 
 Sink = Callable[[str], None]
 
@@ -40,6 +51,22 @@ Sink = Callable[[str], None]
 def is_native(line: str) -> bool:
     """Whether ``line`` is a native library's message (not one of coach's own)."""
     return NATIVE.match(line.lstrip()) is not None
+
+
+_REPEATED = re.compile(r" \(again (\d+) times?\)$")
+
+
+def repeated(text: str) -> tuple[str, int]:
+    """A line handed to a sink, and how many times it stands for: ("ALSA lib ... underrun
+    occurred", 1), or the count of its repeats: ("ALSA lib ... underrun occurred", 115) from
+    "ALSA lib ... underrun occurred (again 115 times)"."""
+    found = _REPEATED.search(text)
+    return (text[:found.start()], int(found.group(1))) if found else (text, 1)
+
+
+def again(line: str, times: int) -> str:
+    """The line that hands on the count of ``line``'s repeats."""
+    return f"{line} (again {times} time{'' if times == 1 else 's'})"
 
 
 class NativeLines:
@@ -52,6 +79,9 @@ class NativeLines:
         self._waiting: deque[str] = deque(maxlen=KEPT)
         self._lock = threading.Lock()
         self.kept = 0        # lines handed to the sink
+        self._seen: set[str] = set()          # lines handed to this sink (or waiting for it)
+        self._repeats: dict[str, int] = {}    # their repeats not yet handed on
+        self._since: float | None = None      # when the first of those came
         self.dropped = 0     # lines past LIMIT, or that could not wait for a sink
         self._saved: int | None = None
         self._read: int | None = None
@@ -65,6 +95,8 @@ class NativeLines:
             self._sink = sink
             waiting = list(self._waiting) if sink is not None else []
             self._waiting.clear()
+            self._seen = set()   # each sink (a session's log) has the first of each line
+            self._repeats, self._since = {}, None
         for line in waiting:
             self._hand(line)
 
@@ -108,16 +140,53 @@ class NativeLines:
 
     def _pump(self) -> None:
         assert self._read is not None
-        with open(self._read, "rb", closefd=True) as pipe:
-            for raw in pipe:
-                text = raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
-                if is_native(text):
-                    self._hand(text)
-                else:
-                    self._show(raw)
+        rest = b""
+        with open(self._read, "rb", buffering=0, closefd=True) as pipe:
+            while True:
+                ready, _, _ = select.select([pipe], [], [], QUIET)
+                if not ready:
+                    self._hand_repeats()
+                    continue
+                chunk = pipe.read(65536)
+                if not chunk:
+                    break
+                *lines, rest = (rest + chunk).split(b"\n")
+                for raw in lines:
+                    self._line(raw + b"\n")
+                with self._lock:
+                    due = self._since is not None and time.monotonic() - self._since >= EVERY
+                if due:
+                    self._hand_repeats()
+        if rest:
+            self._line(rest)
+
+    def _line(self, raw: bytes) -> None:
+        text = raw.decode("utf-8", errors="backslashreplace").rstrip("\r\n")
+        if is_native(text):
+            self._hand(text)
+        else:
+            self._show(raw)
+
+    def _hand_repeats(self) -> None:
+        """Hand on the counts of the repeats that came since the last time (to the sink there is)."""
+        with self._lock:
+            if self._sink is None or not self._repeats:
+                return
+            sink, repeats = self._sink, self._repeats
+            self._repeats, self._since = {}, None
+            with contextlib.suppress(Exception):
+                for line, times in repeats.items():
+                    sink(again(line, times))
 
     def _hand(self, line: str) -> None:
         with self._lock:
+            if line in self._seen:   # the first of it was kept: this one is counted
+                self._repeats[line] = self._repeats.get(line, 0) + 1
+                if self._since is None:
+                    self._since = time.monotonic()
+                return
+            if len(self._seen) < SEEN:
+                self._seen.add(line)
             sink = self._sink
             if sink is None:
                 if len(self._waiting) == self._waiting.maxlen:

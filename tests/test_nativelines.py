@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from coach.nativelines import is_native
+from coach.nativelines import is_native, repeated
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,3 +59,41 @@ def test_a_native_write_to_descriptor_2_reaches_the_log_and_not_the_terminal(tmp
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == NATIVE_LINES[:2]
     assert sorted(done.stderr.splitlines()) == ["child: own", "coach: own line"]
+
+
+def test_a_line_that_comes_again_is_kept_once_with_a_count(tmp_path: Path) -> None:
+    """Issue 38: a session log held 116 ALSA "underrun occurred" records. The first of each line is
+    kept; the times it came again are one line with the count, handed on once the lines pause."""
+    underrun, expression = NATIVE_LINES[0], NATIVE_LINES[1]
+    script = textwrap.dedent(f"""
+        import ctypes, time
+        from coach import nativelines
+        from coach.nativelines import NativeLines
+        nativelines.QUIET = 0.3
+        kept = []
+        libc = ctypes.CDLL(None)
+        def write(text):
+            line = text.encode() + b"\\n"
+            libc.write(2, line, len(line))
+        with NativeLines(kept.append):
+            for k in range(116):
+                write({underrun!r})
+                if k % 40 == 0:
+                    write({expression!r})
+            time.sleep(1.0)
+            write({underrun!r})
+            write({NATIVE_LINES[3]!r})
+            time.sleep(1.0)
+        print("\\n".join(kept))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [underrun, expression, f"{underrun} (again 115 times)",
+                                        f"{expression} (again 2 times)", NATIVE_LINES[3], f"{underrun} (again 1 time)"]
+    assert sum(repeated(line)[1] for line in done.stdout.splitlines() if "underrun" in line) == 117
+
+
+def test_a_count_line_reads_back_as_its_line_and_count() -> None:
+    assert repeated(f"{NATIVE_LINES[0]} (again 115 times)") == (NATIVE_LINES[0], 115)
+    assert repeated(f"{NATIVE_LINES[0]} (again 1 time)") == (NATIVE_LINES[0], 1)
+    assert repeated(NATIVE_LINES[0]) == (NATIVE_LINES[0], 1)
