@@ -123,6 +123,8 @@ class MenuOptions:
     #: why the menu cannot hear at all ("the microphone could not be opened"): keys only
     cannot_hear: str = ""
     language: str = "en"
+    #: nothing listens at all (text mode): questions ask for a typed answer (issue 38)
+    typed: bool = False
 
 
 class Phase(StrEnum):
@@ -139,6 +141,8 @@ KEYS = frozenset("0123456789ynrbxq?")
 NO_ANSWER = "no answer"
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To choose a routine instead, say no, "
                    "or press n.")
+#: ... where nothing listens; "{Press}" becomes "Type" in text mode (Menu._ask)
+RESUME_KEYS = "Shall I carry on from there? {Press} y for yes, or n to choose a routine instead."
 CLOSING = "Closing the menu. To start it again, run coach."
 #: The menu's utterance ids count up from here, apart from the session's (from 1), which then uses
 #: the same speaker: its own-words check looks the lines the speaker played lately up by id
@@ -225,7 +229,8 @@ class Menu:
         when = f", {o.when}" if o.when else ""
         self._log("asked", question="resume", routine=o.routine, step=o.step, level=o.level)
         self._say(f"Your last session of {o.title} stopped at step {number_words(o.step + 1)}, {o.step_title}, "
-                  f"at pressure level {o.level}{when}. {RESUME_QUESTION} If I hear nothing, I will carry on "
+                  f"at pressure level {o.level}{when}. {self._ask(RESUME_QUESTION, RESUME_KEYS)} "
+                  f"{'If no answer comes' if self.keys_only else 'If I hear nothing'}, I will carry on "
                   f"from there in {duration_words(self.options.answer_wait)}.")
 
     def _resume_answered(self, carry_on: bool, how: str) -> None:
@@ -260,7 +265,10 @@ class Menu:
 
     def _prompt(self, again: bool = False) -> str:
         n = number_words(len(self.items))
-        if self.options.cannot_hear:
+        if self.options.typed:
+            ask = (f"Which one? Type its number, one to {n}, or a word of its name; or n to hear them one at a time, "
+                   "and y to choose one. Type a question mark for help.")
+        elif self.options.cannot_hear:
             ask = (f"Which one? Press its number key, one to {n}; or n to hear them one at a time, and y to "
                    "choose one. Press question mark for help.")
         elif self.options.words:
@@ -270,14 +278,16 @@ class Menu:
             ask = ("Which one? Say next to hear them one at a time, and yes to choose one; or press its number "
                    "key. For help, ask: what can I say?")
         if again:
-            ask += f" If I hear nothing again, I will close the menu in {duration_words(self.options.answer_wait)}."
+            nothing = "no answer comes" if self.keys_only else "I hear nothing"
+            ask += f" If {nothing} again, I will close the menu in {duration_words(self.options.answer_wait)}."
         return ask
 
     def _say_item(self, index: int) -> None:
         self.cursor = index
         self._log("menu", event="named", index=index, routine=self.items[index].id)
         last = " That is the last one." if index == len(self.items) - 1 else ""
-        self._say(f"{self._item_line(index)}{last} Say yes to choose it, or next.")
+        self._say(f"{self._item_line(index)}{last} " + self._ask("Say yes to choose it, or next.",
+                                                                 "{Press} y to choose it, or n for the next."))
 
     def _choose(self, index: int, how: str) -> None:
         item = self.items[index]
@@ -323,12 +333,26 @@ class Menu:
         self.unanswered += 1
         self._log("menu", event="no_answer", phase=self.phase.value, times=self.unanswered)
         if self.phase is Phase.RESUME:
-            self._resume_said("I heard nothing, so I will carry on from there.")
+            self._resume_said(f"{self._nothing()}, so I will carry on from there.")
         elif self.unanswered == 1:
-            self._say("I heard nothing. Here are the routines again.")
+            self._say(f"{self._nothing()}. Here are the routines again.")
             self._read_list(again=True)
         else:
-            self._leave(NO_ANSWER, "I heard nothing, so I am closing the menu. To start it again, run coach.")
+            self._leave(NO_ANSWER, f"{self._nothing()}, so I am closing the menu. To start it again, run coach.")
+
+    @property
+    def keys_only(self) -> bool:
+        """Nothing listens (text mode, or a microphone or recogniser that failed)."""
+        return self.options.typed or bool(self.options.cannot_hear)
+
+    def _ask(self, spoken: str, keys: str) -> str:
+        """``spoken`` where the menu listens, else ``keys`` ("{Press}": "Type" in text mode)."""
+        if not self.keys_only:
+            return spoken
+        return keys.replace("{Press}", "Type" if self.options.typed else "Press")
+
+    def _nothing(self) -> str:
+        return "No answer came" if self.keys_only else "I heard nothing"
 
     def _resume_said(self, line: str) -> None:
         assert self.offer is not None
@@ -474,10 +498,10 @@ class Menu:
             elif command is Command.STOP:
                 self.stopped = True
                 self._silence()
-                self._say(f"Stopped. {RESUME_QUESTION} Or say stop again to close the menu.")
+                self._say(f"Stopped. {self._ask(RESUME_QUESTION, RESUME_KEYS)} Or say stop again to close the menu.")
             else:
                 self._silence()
-                self._say(RESUME_QUESTION)
+                self._say(self._ask(RESUME_QUESTION, RESUME_KEYS))
             return
         if command in (Command.STOP, Command.PAUSE):
             self.stopped = True

@@ -435,3 +435,13 @@ def test_a_routine_named_over_the_menus_voice_not_surely_by_the_user_is_named_ba
     assert d.choice is None
     d.hear(Command.YES)
     assert d.choice == Choice("run", "r2", "voice")
+
+
+@pytest.mark.parametrize(("options", "press"), [({"typed": True}, "Type"),
+                                                ({"cannot_hear": "no microphone", "words": False}, "Press")])
+def test_where_nothing_listens_the_menu_asks_for_keys(options: dict[str, Any], press: str) -> None:
+    """Issue 38: "Say yes ... If I hear nothing ..." in text mode, where nothing listens."""
+    d = menu(OFFER, **options)
+    assert f"Shall I carry on from there? {press} y for yes, or n to choose a routine instead. If no answer " \
+           "comes, I will carry on from there in fifteen seconds." in " ".join(d.said)
+    assert not any("Say yes" in text or "hear nothing" in text for text in d.said)

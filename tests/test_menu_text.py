@@ -89,8 +89,8 @@ def test_next_and_yes_choose_without_numbers_or_names(tmp_path: Path) -> None:
         if proc.poll() is None:
             proc.kill()
             proc.communicate()
-    assert "Two: Partner back massage, for two people, about twelve and a half minutes. Say yes to choose it, " \
-           "or next." in out
+    assert "Two: Partner back massage, for two people, about twelve and a half minutes. Type y to choose it, " \
+           "or n for the next." in out
     assert _started_routine(log_records(log)) == "partner-back"
 
 
@@ -120,7 +120,8 @@ def test_the_interrupted_session_is_offered_and_carried_on_with_y(tmp_path: Path
     lines = out.splitlines()
     assert lines[0].startswith("Your last session of Tennis balls, lying down stopped at step three, Roll up and "
                                "down, at pressure level 3, about an hour ago. Shall I carry on")
-    assert "Shall I carry on from there? Say yes, or press y." in lines[0]
+    assert "Shall I carry on from there? Type y for yes, or n to choose a routine instead." in lines[0]
+    assert "If no answer comes, I will carry on from there" in lines[0]
     assert "Carrying on with Tennis balls, lying down." in lines
     assert not any(line.startswith("Choose a routine") for line in lines)
     started = _started(log)
@@ -201,8 +202,11 @@ def test_a_menu_nobody_answers_reads_the_list_again_then_closes_saying_so(tmp_pa
                        timeout=120)
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
-    again = lines.index("I heard nothing. Here are the routines again.")
+    # nothing listens in text mode: the coach asks for typing, never "say" or "if I hear nothing" (issue 38)
+    assert not any("Say " in line or "hear nothing" in line or "heard nothing" in line for line in lines), lines
+    again = lines.index("No answer came. Here are the routines again.")
     assert lines[again + 1] == "One: Gentle lower back, about twelve minutes."
-    assert lines[again + 7].endswith("If I hear nothing again, I will close the menu in fifteen seconds.")
-    assert lines[-1] == "I heard nothing, so I am closing the menu. To start it again, run coach."
+    assert lines[again + 7].startswith("Which one? Type its number, one to six, or a word of its name")
+    assert lines[again + 7].endswith("If no answer comes again, I will close the menu in fifteen seconds.")
+    assert lines[-1] == "No answer came, so I am closing the menu. To start it again, run coach."
     assert len(lines) == again + 9

@@ -80,7 +80,7 @@ def _started(log: Path) -> list[dict[str, object]]:
 def test_a_number_key_chooses_at_once_and_the_session_starts(tmux: Tmux, tmp_path: Path) -> None:
     log = tmp_path / "menu.jsonl"
     tmux.start("--text", "--log", str(log))
-    _wait_screen(tmux, "Which one? Say its number, one to six")
+    _wait_screen(tmux, "Which one? Type its number, one to six")
     tmux.keys("4")   # no Enter
     _wait_screen(tmux, "Four, Tennis balls, lying down. Starting.")
     wait_for(lambda: bool(_started(log)), "the session to start")

@@ -1549,3 +1549,28 @@ def test_a_session_from_the_start_says_how_many_of_all_it_finished() -> None:
 def test_the_resume_offer_says_when_as_a_person_would(then: str, now: str, words: str) -> None:
     """Issue 38: "on Monday 04:39" for a session a minute old."""
     assert when_words(datetime.fromisoformat(then), datetime.fromisoformat(now)) == words
+
+
+@pytest.mark.parametrize(("more", "press"), [({"typed": True}, "Type"),
+                                             ({"cannot_hear": "the microphone could not be opened"}, "Press")])
+def test_where_nothing_listens_the_questions_ask_for_keys(more: dict[str, Any], press: str) -> None:
+    """Issue 38: "Say yes ... If I hear nothing ..." in text mode, where nothing listens."""
+    d = Driver(offer=(2, 3), offer_wait=30.0, ask_notes=True, answer_wait=60.0, pause_timeout=60.0, **more)
+    d.start()
+    d.settle()
+    d.tick(31.0)
+    d.settle()
+    d.hear(Command.PAUSE, dt=1.0)
+    d.settle()
+    d.tick(61.0)   # a long pause: the coach asks whether to end
+    text = spoken(d.effects)
+    assert f"Shall I carry on from there? {press} y for yes, or n to start from the beginning. If no answer comes, " \
+           "I will carry on from there in thirty seconds." in text
+    assert "No answer came, so I will carry on from there." in text
+    assert f"Shall I end the session? {press} y to end it, or n to carry on. If no answer comes, I will end it in " \
+           "one minute, and keep your place." in text
+    assert "Say yes" not in text and "hear nothing" not in text and "heard nothing" not in text
+    d = Driver(ask_notes=True, **more)
+    d.start()
+    d.settle()
+    assert f"shall I keep these safety notes short? {press} y for yes, or n for the full notes" in spoken(d.effects)

@@ -129,6 +129,8 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
                        input="", capture_output=True, text=True, env=_env(tmp_path), timeout=120)
     assert p.returncode == 0, p.stderr
     assert "Welcome back" in p.stdout
+    # the summary counts the steps done before the kill as well (issue 38: "finished zero of seven steps")
+    assert "of seven in all" in p.stdout and "finished zero" not in p.stdout, p.stdout
     started = [r for r in log_records(second) if r["type"] == "started"][0]
     assert (started["step"], started["level"], started["resumed"]) == (last_step, last_level, True)
     first_step = [r for r in log_records(second) if r["type"] == "step"][0]
@@ -161,7 +163,8 @@ def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: P
     stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["step"]
     second = tmp_path / "second.jsonl"
     out, _err = _until_the_first_step(tmp_path, second, "x\n")
-    assert "If I hear nothing, I will carry on from there in thirty seconds." in out
+    assert "Type y for yes, or n to start from the beginning." in out
+    assert "If no answer comes, I will carry on from there in thirty seconds." in out
     assert out.count("Shall I carry on from there?") == 2   # asked again after x
     records = log_records(second)
     answered = [r for r in records if r["type"] == "answered"][0]
@@ -193,7 +196,7 @@ def test_the_safety_notes_in_full_the_first_time_and_when_they_change_then_the_s
     first, second = run(), run()
     assert "heard this routine's safety notes before" not in first
     # after the full notes the coach asked, heard nothing, and keeps them short from now on
-    assert "Next time, shall I keep these safety notes short?" in first and "I heard nothing" in first
+    assert "Next time, shall I keep these safety notes short?" in first and "No answer came" in first
     assert json.loads((tmp_path / "data" / "profile.json").read_text())["safety_notes"] == "short"
     assert "shall I keep these safety notes short" not in second, "asked once"
     assert "heard this routine's safety notes before" in second
@@ -238,3 +241,14 @@ def test_help_typed_before_the_session_begins_does_not_reprint_the_introduction(
     assert sum(line.startswith("You will need") for line in lines) == 1, p.stdout
     # the "?" came while the coach asked whether to keep the notes short: it asks again
     assert sum("shall I keep these safety notes short" in line for line in lines) == 2, p.stdout
+
+
+def test_text_mode_asks_for_typing_where_nothing_listens(tmp_path: Path) -> None:
+    """Issue 38: `coach --text` said "Say yes ... If I hear nothing ..." where nothing listens."""
+    p = subprocess.run([*COACH, "run", "tennis-balls", "--text", "--fresh", "--speed", "500"], input="",
+                       capture_output=True, text=True, env=_env(tmp_path), timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert ("Next time, shall I keep these safety notes short? Type y for yes, or n for the full notes every time. "
+            "If no answer comes, I will keep them short.") in p.stdout
+    assert "No answer came, so next time the safety notes will be short." in p.stdout
+    assert "Say yes" not in p.stdout and "hear nothing" not in p.stdout and "heard nothing" not in p.stdout

@@ -98,7 +98,8 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
         text_mode = audio is None
         menu = Menu(plan.items, plan.offer, MenuOptions(answer_wait=plan.answer_wait,
                                                         words=text_mode or bool(audio and audio.transcribes),
-                                                        cannot_hear=deaf, language=plan.audio.language))
+                                                        cannot_hear=deaf, language=plan.audio.language,
+                                                        typed=text_mode))
         speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
         loop = MenuLoop(menu, speaker, log, clock, transcript=None if text_mode else out)
         holder.append(loop)

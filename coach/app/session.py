@@ -243,7 +243,7 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     options = Options(role=plan.role, start_level=plan.level, start_step=plan.step, resumed=plan.resumed,
                       pause_timeout=config.session.pause_timeout, countdown=config.session.countdown,
                       rate=profile_rate(plan.voice, config), cannot_hear=deaf, offer=plan.offer,
-                      offer_when=plan.offer_when, safety_known=known, ask_notes=ask)
+                      offer_when=plan.offer_when, safety_known=known, ask_notes=ask, typed=text_mode)
     session = Session(routine, options)
     speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,

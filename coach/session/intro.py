@@ -13,6 +13,8 @@ SAFETY_KNOWN = ("You have heard this routine's safety notes before, and they hav
                 "stop at once if anything is sharp, shooting or numb, and say ouch if anything hurts.")
 NOTES_QUESTION = ("Next time, shall I keep these safety notes short? Say yes, or press y. For the full notes "
                   "every time, say no, or press n. If I hear nothing, I will keep them short.")
+NOTES_KEYS = ("Next time, shall I keep these safety notes short? {Press} y for yes, or n for the full notes every "
+              "time. If no answer comes, I will keep them short.")
 #: The keys, said aloud to someone the coach cannot hear.
 KEYS_SPOKEN = ("h for harder, s for softer, x to stop, n for next, the space bar to pause, "
                "m for more time, and the question mark for help.")
@@ -54,7 +56,7 @@ class Intro(Steps):
             self.asking_notes = True
             self.notes_short = True   # the default, if nothing else is said
             self._log("asked", question="notes")
-            self.notes_question = self._say(NOTES_QUESTION)
+            self.notes_question = self._say(self._ask(NOTES_QUESTION, NOTES_KEYS))
             return
         self._begin_step(self.step_index)
 
@@ -65,7 +67,7 @@ class Intro(Steps):
         self.notes_short = short
         self._log("answered", question="notes", short=short, how=how)
         if how == "no answer":
-            self._say("I heard nothing, so next time the safety notes will be short.")
+            self._say(self._no_answer("next time the safety notes will be short."))
         else:
             self._silence()
             self._say("Next time, the safety notes will be short." if short
@@ -80,7 +82,7 @@ class Intro(Steps):
             return True
         if event.command in (Command.HELP, Command.REPEAT):   # the question again, and its wait
             self._silence()
-            self.notes_question = self._say(NOTES_QUESTION)
+            self.notes_question = self._say(self._ask(NOTES_QUESTION, NOTES_KEYS))
             return True
         # any other command leaves the notes short next time, and is done as usual
         self.asking_notes = False

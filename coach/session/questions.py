@@ -13,6 +13,9 @@ from coach.session.words import duration_words, number_words
 
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To start from the beginning, "
                    "say no, or press n.")
+#: The questions where nothing listens: "{Press}" becomes "Type" in text mode (SessionState._ask)
+RESUME_KEYS = "Shall I carry on from there? {Press} y for yes, or n to start from the beginning."
+END_KEYS = "Shall I end the session? {Press} y to end it, or n to carry on."
 #: The reason a session ends when a long pause went unanswered.
 LONG_PAUSE = "paused too long"
 END_QUESTION = "Shall I end the session? Say yes to end it, or next to carry on. Or press x to end, n to carry on."
@@ -31,8 +34,8 @@ class Questions(Intro):
         when = f", {self.options.offer_when}" if self.options.offer_when else ""
         self._log("asked", question="resume", step=step, level=level)
         self._say(f"Your last session of {r.title} stopped at step {number_words(step + 1)}, "
-                  f"{r.steps[step].title}, at pressure level {level}{when}. {RESUME_QUESTION} If I hear "
-                  f"nothing, I will carry on from there in {duration_words(self.options.offer_wait)}.",
+                  f"{r.steps[step].title}, at pressure level {level}{when}. {self._ask(RESUME_QUESTION, RESUME_KEYS)} "
+                  f"{self._if_nothing()}, I will carry on from there in {duration_words(self.options.offer_wait)}.",
                   Kind.REPLY)
 
     def _answer_resume(self, event: Heard) -> None:
@@ -44,7 +47,7 @@ class Questions(Intro):
             self._resume_answered(carry_on=answer, how=event.command.value)
         else:
             self._silence()
-            self._say(RESUME_QUESTION)
+            self._say(self._ask(RESUME_QUESTION, RESUME_KEYS))
 
     def _resume_answered(self, carry_on: bool, how: str) -> None:
         self._silence()
@@ -65,7 +68,7 @@ class Questions(Intro):
         self._pause(by_stop=self.paused_by_stop)
         self.asking_end = reason
         self._log("asked", question="end", reason=reason)
-        self._say(END_QUESTION)
+        self._say(self._ask(END_QUESTION, END_KEYS))
 
     def _answer(self, event: Heard) -> bool:
         """While the coach asks whether to end: True when ``event`` answered (and was handled)."""

@@ -67,6 +67,8 @@ class Options:
     #: why the coach cannot hear this session ("the microphone could not be opened"): said first,
     #: with the keys to use instead ("": it can hear)
     cannot_hear: str = ""
+    #: nothing listens at all (text mode): the questions ask for a typed answer, not a spoken one
+    typed: bool = False
 
 
 def clamp(value: int, low: int, high: int) -> int:
@@ -156,6 +158,26 @@ class SessionState:
         self._out.append(Say(uid, text, kind))
         self._log("said", text=text, kind=kind.value, id=uid)
         return uid
+
+    @property
+    def keys_only(self) -> bool:
+        """Nothing listens (text mode, or a microphone or recogniser that failed): questions ask
+        for keys, and a wait that runs out is "no answer", not "I heard nothing" (issue 38)."""
+        return self.options.typed or bool(self.options.cannot_hear)
+
+    def _ask(self, spoken: str, keys: str) -> str:
+        """``spoken`` where the coach listens, else ``keys`` with "{Press}" as "Type" (text mode) or
+        "Press" (a coach that speaks but cannot hear)."""
+        if not self.keys_only:
+            return spoken
+        return keys.replace("{Press}", "Type" if self.options.typed else "Press")
+
+    def _no_answer(self, then: str) -> str:
+        """What is said when a question's wait ran out: "I heard nothing, so ``then``"."""
+        return f"{'No answer came' if self.keys_only else 'I heard nothing'}, so {then}"
+
+    def _if_nothing(self) -> str:
+        return "If no answer comes" if self.keys_only else "If I hear nothing"
 
     def _log(self, type_: str, **data: Any) -> None:
         self._out.append(Log(type_, data))

@@ -5,7 +5,7 @@ comes in with an event's ``now``; nothing here reads a clock."""
 from __future__ import annotations
 
 from coach.session.messages import Kind
-from coach.session.questions import END_QUESTION, LONG_PAUSE, Questions
+from coach.session.questions import END_KEYS, END_QUESTION, LONG_PAUSE, Questions
 from coach.session.state import Phase
 from coach.session.words import duration_words, number_words
 
@@ -70,7 +70,7 @@ class Timers(Questions):
         """Fire whatever is due in the running step, in time order; end the step when it is over."""
         if self.asking_resume:
             if self.now - self.asked_at >= self.options.offer_wait:
-                self._say("I heard nothing, so I will carry on from there.")
+                self._say(self._no_answer("I will carry on from there."))
                 self._resume_answered(carry_on=True, how="no answer")
             return
         if self.asking_notes:
@@ -87,9 +87,9 @@ class Timers(Questions):
                 self.asking_end = LONG_PAUSE
                 self.asked_at = self.now
                 self._log("asked", question="end", reason=LONG_PAUSE)
-                self._say(f"We have been paused for {duration_words(self.now - self.paused_at)}. {END_QUESTION} "
-                          f"If I hear nothing, I will end it in {duration_words(self.options.answer_wait)}, "
-                          "and keep your place.")
+                self._say(f"We have been paused for {duration_words(self.now - self.paused_at)}. "
+                          f"{self._ask(END_QUESTION, END_KEYS)} {self._if_nothing()}, I will end it in "
+                          f"{duration_words(self.options.answer_wait)}, and keep your place.")
             return
         if self.phase is not Phase.RUNNING:
             return
