@@ -127,9 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
         s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
         s.add_argument("--engine", choices=["auto", "whisper", "pocketsphinx", "vosk"],
                        help="speech recogniser (default from config: auto, Whisper where installed)")
-        s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
-                       help=f"start at this pressure level ({LEVEL.describe()}; at most the routine's own top)")
-        s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
+        if name == "run":   # resume carries on at the step and level it saved
+            s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N", help=f"start at this "
+                           f"pressure level ({LEVEL.describe()}); {LEVEL_CAPPED}")
+            s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
+        else:
+            s.set_defaults(level=None, fresh=False)
         s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_HELP)
         s.add_argument("--speed", type=option_type("--speed", SPEED, "10"), default=1.0, metavar="X",
                        help=f"run the clock X times faster (for trying a routine out; text mode): "
@@ -160,9 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the WAV file to write (16 kHz, mono, 16-bit)")
     s.add_argument("--voice", metavar="PROFILE", help="voice profile (see `coach voices`)")
     s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N",
-                   help=f"pressure level throughout ({LEVEL.describe()}; at most the routine's own top)")
+                   help=f"pressure level throughout ({LEVEL.describe()}); {LEVEL_CAPPED}")
     s.add_argument("--role", choices=["self", "partner"], help="who the coach talks to")
-    s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_HELP)
+    s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_WRITTEN)
 
     s = sub.add_parser("listen", help="recognise commands in WAV files, or live from the microphone")
     s.add_argument("files", nargs="*", metavar="FILE.wav",
@@ -195,8 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-PACE_HELP = (f"hold every step X times as long as written ({PACE.describe()}; default from config: 1); "
-             "during a session, say more time or press m to hold one step 30 s longer")
+PACE_WRITTEN = f"hold every step X times as long as written ({PACE.describe()}; default from config: 1)"
+PACE_HELP = f"{PACE_WRITTEN}; during a session, say more time or press m to hold one step 30 s longer"
+#: --level's range is the coach's; each routine tops out lower or at it (issue 38)
+LEVEL_CAPPED = "capped at the routine's top level (`coach list` shows each routine's levels, such as 2..4)"
 
 
 def _handler(command: str) -> Handler:

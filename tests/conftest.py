@@ -30,6 +30,7 @@ AUDIO = "audio"
 
 TIERS: dict[str, str] = {
     "test_bench_talk": CORE,
+    "test_cli_help": CORE,
     "test_commands": CORE,
     "test_config": CORE,
     "test_fuzz": CORE,
