@@ -44,7 +44,8 @@ CASES: dict[str, tuple[Callable[[bytes], bytes], str, str]] = {
                   "convert it"),
     "header cut": (lambda full: full[:30], "the file ends inside its header (it is cut short)", "convert it"),
     "text": (lambda full: b"hello, not audio\n", "it is not a WAV file (it does not start with RIFF)", "convert it"),
-    "float": (lambda full: riff(fmt=3, bits=32, data=b"\0" * 400), "its samples are floating-point", "convert it"),
+    "double": (lambda full: riff(fmt=3, bits=64, data=b"\0" * 800), "its samples are 64-bit floating-point",
+               "convert it"),
     "mu-law": (lambda full: riff(fmt=7, bits=8, rate=8000, data=b"\0" * 400), "its samples are mu-law coded, not PCM",
                "convert it"),
     "rate 0": (lambda full: riff(rate=0), "its sample rate is 0 Hz", "convert it"),
@@ -93,7 +94,64 @@ def test_what_listen_reads_passes(tmp_path: Path, channels: int, rate: int, bits
 
 def test_the_problem_says_whether_converting_helps(tmp_path: Path) -> None:
     f = tmp_path / "x.wav"
-    f.write_bytes(riff(fmt=3, bits=32))
+    f.write_bytes(riff(fmt=7, bits=8))
     with pytest.raises(WavProblem) as e:
         check_wav(str(f))
     assert e.value.fix is None   # None: the sox line
+
+
+def _extensible(channels: int, bits: int, rate: int, samples: bytes, sub: int = 1) -> bytes:
+    """A WAVE_FORMAT_EXTENSIBLE file's bytes, as sox writes for 24 bits or more than two channels."""
+    block = channels * bits // 8
+    guid = struct.pack("<H", sub) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
+    chunk = struct.pack("<HHIIHHHHI", 0xFFFE, channels, rate, rate * block, block, bits, 22, bits, 0) + guid
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(chunk)) + chunk + b"data" + struct.pack("<I", len(samples))
+            + samples)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_the_extensible_format_sox_writes_is_read(tmp_path: Path) -> None:
+    """Issue 37: sox writes WAVE_FORMAT_EXTENSIBLE for 24 bits or 6 channels, and README promises
+    both; they were refused. A 24-bit six-channel file of a 1 kHz tone is read as that tone."""
+    import numpy as np
+
+    from coach.listen.capture.wavfile import read_wav
+
+    t = np.arange(48000) / 48000
+    tone = (np.sin(2 * np.pi * 1000 * t) * 0.5 * (1 << 23)).astype(np.int32)
+    frames = np.repeat(tone[:, None], 6, axis=1).reshape(-1)
+    raw = b"".join(int(v & 0xFFFFFF).to_bytes(3, "little") for v in frames[: 6 * 4800])   # 0.1 s
+    f = tmp_path / "six.wav"
+    f.write_bytes(_extensible(6, 24, 48000, raw))
+    check_wav(str(f))
+    audio = read_wav(f)
+    assert len(audio) == 1600 and 14000 < int(np.abs(audio[100:1500]).max()) < 18000
+    f.write_bytes(_extensible(2, 16, 16000, b"\0\0" * 200, sub=7))   # mu-law inside: still refused
+    with pytest.raises(WavProblem, match="mu-law"):
+        check_wav(str(f))
+
+
+def test_listen_memory_stays_flat_in_the_files_length(tmp_path: Path) -> None:
+    """Issue 37: `coach listen` read the whole file and resampled it with an index matrix of length
+    times taps (60 s at 192 kHz took 6.1 GB). Now a file streams through in blocks: the largest
+    array made while a long 48 kHz file is read is the same as for a short one."""
+    import tracemalloc
+
+    from coach.listen.capture.wavfile import stream_wav
+
+    def peak(seconds: int) -> int:
+        f = tmp_path / f"{seconds}.wav"
+        with wave.open(str(f), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(48000)
+            w.writeframes(b"\1\0" * 48000 * seconds)
+        tracemalloc.start()
+        n = sum(len(b) for b in stream_wav(f))
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert n == 16000 * seconds
+        return size
+
+    short, long = peak(2), peak(40)
+    assert long < short * 1.5 + 1_000_000

@@ -12,21 +12,20 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-import wave
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from math import gcd
-from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
 from coach.listen.capture.bargein import BargeIn
 from coach.listen.capture.denoise import Denoiser
 from coach.listen.capture.echo import EchoCanceller
 from coach.listen.capture.losses import Losses
+from coach.listen.capture.wavfile import AudioFileError as AudioFileError  # re-exported
+from coach.listen.capture.wavfile import read_wav as read_wav  # re-exported
+from coach.listen.capture.wavfile import reblock
 from coach.listen.policy import SETTLE_AFTER_SKIP, echo_only
 
 log = logging.getLogger(__name__)
@@ -54,72 +53,6 @@ def _energy(block: Block) -> float:
 def _db(after: float, before: float) -> float:
     """``after`` relative to ``before`` in dB (silence counts as -120 dB, not minus infinity)."""
     return 10.0 * float(np.log10(max(after, before * 1e-12, 1e-9) / before))
-
-
-class AudioFileError(Exception):
-    """A file that is missing, unreadable or not a WAV file."""
-
-
-def _resample(x: npt.NDArray[np.float64], rate: int) -> npt.NDArray[np.float64]:
-    """Polyphase resampling to SAMPLE_RATE with a windowed-sinc low-pass (numpy only)."""
-    if rate == SAMPLE_RATE or len(x) == 0:
-        return x
-    g = gcd(rate, SAMPLE_RATE)
-    up, down = SAMPLE_RATE // g, rate // g
-    cutoff = 0.5 / max(up, down) * 0.95
-    half = 16 * max(up, down)
-    n = np.arange(-half, half + 1)
-    h = 2 * cutoff * np.sinc(2 * cutoff * n) * np.kaiser(len(n), 8.0) * up
-    # upsample by zero insertion, filter, decimate: done as a direct polyphase sum
-    out_len = (len(x) * up) // down
-    out = np.zeros(out_len)
-    taps_per_phase = (len(h) + up - 1) // up
-    hp = np.zeros(taps_per_phase * up)
-    hp[:len(h)] = h
-    phases = hp.reshape(taps_per_phase, up).T  # phases[p] = h[p::up]
-    xp = np.concatenate([np.zeros(taps_per_phase), x, np.zeros(taps_per_phase)])
-    m = np.arange(out_len) * down + half  # index into the upsampled, filter-centred signal
-    for p in range(up):
-        sel = np.nonzero(m % up == p)[0]
-        if len(sel) == 0:
-            continue
-        base = m[sel] // up + taps_per_phase  # position in xp of the newest input sample
-        idx = base[:, None] - np.arange(taps_per_phase)[None, :]
-        idx = np.clip(idx, 0, len(xp) - 1)
-        out[sel] = xp[idx] @ phases[p]
-    return out
-
-
-def read_wav(path: str | Path) -> Block:
-    """Read a WAV file of any rate, width and channel count as 16 kHz mono int16."""
-    p = Path(path)
-    if not p.exists():
-        raise AudioFileError(f"{p}: no such file")
-    try:
-        with wave.open(str(p), "rb") as w:
-            rate, width, channels = w.getframerate(), w.getsampwidth(), w.getnchannels()
-            raw = w.readframes(w.getnframes())
-    except (wave.Error, EOFError) as e:
-        raise AudioFileError(f"{p}: not a WAV file I can read ({e})") from e
-    except OSError as e:
-        raise AudioFileError(f"{p}: cannot read: {e.strerror or e}") from e
-    if width == 1:
-        x = (np.frombuffer(raw, np.uint8).astype(np.float64) - 128.0) * 256.0
-    elif width == 2:
-        x = np.frombuffer(raw, "<i2").astype(np.float64)
-    elif width == 3:
-        b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
-        v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
-        v = np.where(v >= 1 << 23, v - (1 << 24), v)
-        x = v.astype(np.float64) / 256.0
-    elif width == 4:
-        x = np.frombuffer(raw, "<i4").astype(np.float64) / 65536.0
-    else:
-        raise AudioFileError(f"{p}: unsupported sample width {width}")
-    if channels > 1:
-        x = x[: len(x) // channels * channels].reshape(-1, channels).mean(axis=1)
-    x = _resample(x, rate)
-    return np.clip(np.round(x), -32768, 32767).astype(np.int16)
 
 
 def blocks(audio: Block, size: int = BLOCK_SAMPLES) -> Iterator[Block]:
@@ -349,10 +282,11 @@ class Pipeline:
         return self._not_echo(list(flush())) if callable(flush) else []
 
 
-def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
+def run_blocks(pipeline: Pipeline, audio: Block | Iterable[Block], reference: Block | Iterable[Block] | None = None,
                on_detection: Callable[[Detection], None] | None = None) -> list[Detection]:
     """Stream ``audio`` through ``pipeline`` in 30 ms blocks, as the microphone would, then end the
-    input (a file has an end, so what the recogniser still holds is reported too)."""
+    input (a file has an end, so what the recogniser still holds is reported too). ``audio`` and
+    ``reference`` are whole signals or streams of chunks (:func:`~coach.listen.capture.wavfile.stream_wav`)."""
     found: list[Detection] = []
 
     def report(new: list[Detection]) -> None:
@@ -361,10 +295,12 @@ def run_blocks(pipeline: Pipeline, audio: Block, reference: Block | None = None,
             if on_detection is not None:
                 on_detection(d)
 
-    for i, block in enumerate(blocks(audio)):
+    refs = None if reference is None else reblock([reference] if isinstance(reference, np.ndarray) else reference,
+                                                  BLOCK_SAMPLES)
+    for block in reblock([audio] if isinstance(audio, np.ndarray) else audio, BLOCK_SAMPLES):
         ref = None
-        if reference is not None:
-            ref = reference[i * BLOCK_SAMPLES:i * BLOCK_SAMPLES + len(block)]
+        if refs is not None:
+            ref = next(refs, np.zeros(0, np.int16))
             if len(ref) < len(block):
                 ref = np.concatenate([ref, np.zeros(len(block) - len(ref), np.int16)])
         report(pipeline.feed(block, ref))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shlex
 import sys
 import time
-import wave
 from dataclasses import replace
 from functools import partial
 from math import gcd
@@ -19,9 +17,10 @@ from coach.config import ListenConfig, load_config
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Detection, Recognizer
 from coach.listen.capture.denoise import denoiser
+from coach.listen.capture.wavfile import NOT_RIFF, AudioFileError, stream_wav, wav_info
 from coach.listen.engines import LANGUAGE_NAMES, find_vosk_models, list_models, make_recognizer, vosk_cache_dir
 from coach.listen.judge.twostage import Acted, acted
-from coach.listen.listener import AudioFileError, Pipeline, read_wav, run_blocks
+from coach.listen.listener import Pipeline, run_blocks
 from coach.paths import expand
 from coach.terminal import json_safe, printable, printable_lines
 
@@ -52,17 +51,15 @@ def _line(name: str, d: Detection) -> str:
 
 
 #: What `coach listen` reads, said with every file it cannot read.
-WAV_NEEDED = ("coach listen reads plain PCM WAV files: 8, 16, 24 or 32-bit, any number of channels, "
-              "8000 to 192000 Hz (16000, 22050, 44100, 48000, ...)")
+WAV_NEEDED = ("coach listen reads PCM WAV files: 8, 16, 24 or 32-bit whole numbers or 32-bit floats, any number "
+              "of channels, 8000 to 192000 Hz (16000, 22050, 44100, 48000, ...)")
 MIN_RATE, MAX_RATE = 8000, 192000
 #: Rates are converted to 16 kHz by a polyphase filter whose cost grows with the ratio's terms:
 #: 11025 Hz (640/441) is the dearest common rate; an odd rate such as 8001 Hz would take minutes.
 MAX_UPSAMPLING = 640
 _FORMATS = {
-    3: "its samples are floating-point, not whole-number PCM",
     6: "its samples are A-law coded, not PCM",
     7: "its samples are mu-law coded, not PCM",
-    0xFFFE: "it is in the extensible WAV format (sox writes it for more than 16 bits or 2 channels), not plain PCM",
 }
 
 
@@ -83,44 +80,29 @@ def check_wav(path: str) -> None:
     recogniser starts: missing, unreadable, not a WAV, not PCM, an unusual rate, empty, cut short."""
     try:
         with open(path, "rb") as f:
-            head = f.read(12)
-            if not head:
+            if not f.read(1):
                 raise WavProblem("the file is empty", _NO_SOUND)
-            if not head.startswith(b"RIFF"):
-                raise WavProblem("it is not a WAV file (it does not start with RIFF)")
             f.seek(0)
             try:
-                with wave.open(f, "rb") as w:
-                    channels, width, rate, frames = w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()
-                    if not 1 <= width <= 4:
-                        raise WavProblem(f"its samples are {width * 8}-bit")
-                    if not MIN_RATE <= rate <= MAX_RATE or SAMPLE_RATE // gcd(rate, SAMPLE_RATE) > MAX_UPSAMPLING:
-                        raise WavProblem(f"its sample rate is {rate} Hz")
-                    if frames == 0:
-                        raise WavProblem("it holds no sound (0 samples)", _NO_SOUND)
-                    got = 0
-                    while chunk := w.readframes(65536):
-                        got += len(chunk)
-            except EOFError as e:
-                raise WavProblem("the file ends inside its header (it is cut short)") from e
-            except wave.Error as e:
-                raise WavProblem(_wave_reason(str(e))) from e
+                info = wav_info(f)
+            except AudioFileError as e:
+                reason = _FORMATS.get(e.tag, e.reason) if e.tag is not None else e.reason
+                raise WavProblem(reason.replace(NOT_RIFF, "it is " + NOT_RIFF)) from e
+            rate, frames, size = info.rate, info.frames, info.width * info.channels
+            if not MIN_RATE <= rate <= MAX_RATE or SAMPLE_RATE // gcd(rate, SAMPLE_RATE) > MAX_UPSAMPLING:
+                raise WavProblem(f"its sample rate is {rate} Hz")
+            if frames == 0:
+                raise WavProblem("it holds no sound (0 samples)", _NO_SOUND)
+            got = 0
+            while chunk := f.read(min(1 << 20, frames * size - got)):
+                got += len(chunk)
     except IsADirectoryError as e:
         raise WavProblem("this is a folder, not a WAV file", _CHECK_PATH) from e
     except OSError as e:
         raise WavProblem(f"cannot read it: {e.strerror or e}", _CHECK_PATH) from e
-    if got < frames * channels * width:
+    if got < frames * size:
         raise WavProblem(f"it is cut short: its header says {frames / rate:.2f} s of sound, "
-                         f"the file holds {got // (channels * width) / rate:.2f} s")
-
-
-def _wave_reason(message: str) -> str:
-    if m := re.fullmatch(r"unknown format: (\d+)", message):
-        code = int(m.group(1))
-        return _FORMATS.get(code, f"its samples are coded (format {code}), not PCM")
-    if "chunk" in message:
-        return "it has no sound data (its fmt or data chunk is missing)"
-    return f"it cannot be read as a WAV file ({message})"
+                         f"the file holds {got // size / rate:.2f} s")
 
 
 def wav_error(path: str, problem: WavProblem, option: str = "") -> str:
@@ -143,8 +125,8 @@ def _problem(path: str) -> WavProblem | None:
 def listen_file(recognizer: Recognizer, path: str, reference: str | None = None,
                 noise_suppression: int = 0) -> list[Detection]:
     """Stream one file through the live pipeline with a fresh recogniser state."""
-    audio = read_wav(path)
-    ref = read_wav(reference) if reference else None
+    audio = stream_wav(path)   # read and resampled a block at a time: memory flat in the file's length
+    ref = stream_wav(reference) if reference else None
     recognizer.reset()
     return acted(run_blocks(Pipeline(recognizer, denoise=denoiser(noise_suppression)), audio, ref))
 
