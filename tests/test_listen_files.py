@@ -155,3 +155,23 @@ def test_listen_memory_stays_flat_in_the_files_length(tmp_path: Path) -> None:
 
     short, long = peak(2), peak(40)
     assert long < short * 1.5 + 1_000_000
+
+
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 192000])
+def test_the_streaming_resampler_gives_the_same_samples_in_any_chunks(rate: int) -> None:
+    import numpy as np
+
+    from coach.listen.capture.wavfile import Resampler
+
+    rng = np.random.default_rng(rate)
+    x = rng.normal(0, 3000, rate // 2 + 17)
+    whole = Resampler(rate)
+    one = np.concatenate([whole.feed(x), whole.end()])
+    assert len(one) == len(x) * 16000 // rate
+    r, parts, i = Resampler(rate), [], 0
+    while i < len(x):
+        n = int(rng.integers(1, 5000))
+        parts.append(r.feed(x[i:i + n]))
+        i += n
+    parts.append(r.end())
+    assert np.allclose(np.concatenate(parts), one, atol=1e-6)
