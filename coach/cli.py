@@ -7,6 +7,8 @@ Exit status: 0 success; 1 problems found (``validate``) or a session ended by fa
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import importlib
 import io
 import os
@@ -212,13 +214,44 @@ def _handler(command: str) -> Handler:
     return handler
 
 
+#: Characters a narrow terminal encoding (ASCII, Latin-1) lacks, written as it can show them
+_PLAIN = str.maketrans({"\u2014": "--", "\u2013": "-", "\u2018": "'", "\u2019": "'", "\u201c": '"',
+                        "\u201d": '"', "\u2026": "...", "\u00a0": " ", "\u2022": "*"})
+_warned = False
+
+
+def _shown(error: UnicodeError) -> tuple[str | bytes, int]:
+    """The ``coach`` error handler for output: a lone surrogate (a file name that is not UTF-8)
+    goes out as the byte it came as; a character the terminal's encoding lacks is written plainly
+    ("--" for a dash) or as "?", and the first time one is, a line on stderr says how to see it."""
+    global _warned
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start:error.end]
+    if all(0xDC80 <= ord(c) <= 0xDCFF for c in bad):
+        return bytes(ord(c) - 0xDC00 for c in bad), error.end
+    if not _warned:
+        _warned = True
+        with contextlib.suppress(Exception):
+            sys.stderr.buffer.write(f"coach: this terminal's encoding ({error.encoding}) cannot show some "
+                                    "characters; they are written plainly or as ?. fix: use a UTF-8 locale, for "
+                                    "example LANG=C.UTF-8\n".encode("ascii"))
+            sys.stderr.flush()
+    plain = bad.translate(_PLAIN)
+    return "".join(c if c.isascii() else "?" for c in plain), error.end
+
+
+codecs.register_error("coach", _shown)
+
+
 def _bytes_as_given() -> None:
-    """A file name that is not UTF-8 reaches Python as lone surrogates ("\\udcff"); printed back (in
-    "FILE:1: no such file") they are the bytes it came as, not a UnicodeEncodeError where the
-    locale's output is strict."""
+    """What the terminal's encoding cannot take never ends the program: a file name that is not
+    UTF-8 reaches Python as lone surrogates ("\\udcff"), printed back (in "FILE:1: no such file") as
+    the bytes it came as; a character an ASCII or Latin-1 locale lacks (the dash in `coach list`)
+    is written plainly (:func:`_shown`), not a UnicodeEncodeError."""
     for stream in (sys.stdout, sys.stderr):
-        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
-            stream.reconfigure(errors="surrogateescape")
+        if isinstance(stream, io.TextIOWrapper) and stream.errors in ("strict", "surrogateescape"):
+            stream.reconfigure(errors="coach")
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

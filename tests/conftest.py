@@ -66,6 +66,7 @@ TIERS: dict[str, str] = {
     "test_listen_process": ADAPTER,
     "test_listen_whisper": ADAPTER,
     "test_listen_wordvec": ADAPTER,
+    "test_locale": ADAPTER,
     "test_models_download": ADAPTER,
     "test_nativelines": ADAPTER,
     "test_private": ADAPTER,
@@ -79,6 +80,7 @@ TIERS: dict[str, str] = {
     "test_menu_audio": AUDIO,
     "test_menu_tmux": AUDIO,
     "test_forget_audio": AUDIO,
+    "test_offline": AUDIO,
     "test_speech_player": AUDIO,
 }
 
