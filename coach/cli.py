@@ -156,7 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--voice", metavar="PROFILE", help="voice profile the question is asked in")
     s.add_argument("--output-device", metavar="D", help="speaker the question is asked on")
 
-    sub.add_parser("voices", help="list voice profiles and the engine's installed voices")
+    s = sub.add_parser("voices", help="list the voice profiles, the one in use, and the voices they speak with")
+    s.add_argument("--all", action="store_true", help="also list every other installed voice (espeak-ng has over "
+                                                      "a hundred, one per language)")
     sub.add_parser("devices", help="list audio input and output devices")
 
     s = sub.add_parser("render", help="render a whole session into one audio file")

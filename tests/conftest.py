@@ -56,6 +56,7 @@ TIERS: dict[str, str] = {
     "test_timeline": CORE,
     "test_transcript": CORE,
     "test_validate": CORE,
+    "test_voice_list": CORE,
     "test_waits": CORE,
     "test_disk_full": ADAPTER,
     "test_keyboard": ADAPTER,

@@ -215,7 +215,13 @@ def test_coach_voices_lists_both_engines(joe: piper.PiperVoiceFile) -> None:
     out = io.StringIO()
     assert main(["voices"], out=out) == 0
     text = out.getvalue()
-    assert "  natural: Piper, 150 words per minute" in text and "  fast: espeak-ng, " in text
+    assert "  natural: Piper voice en_US-joe-medium" in text and "  fast: espeak-ng voice gmw/en-us" in text
+    assert "the voices they use:\n" in text and f"  {JOE}: Piper, en_US (" in text
+    assert "espeak-ng voices:" not in text and "`coach voices --all` lists them" in text
+    assert len(text.splitlines()) < 20   # not 139 lines (issue 38)
+    out = io.StringIO()
+    assert main(["voices", "--all"], out=out) == 0
+    text = out.getvalue()
     espeak, _, neural = text.partition("espeak-ng voices:\n")[2].partition("Piper voices:\n")
     assert "gmw/en-us" in espeak
     assert neural.startswith(f"  {JOE}: en_US (")

@@ -102,30 +102,28 @@ def open_voice(args: argparse.Namespace) -> AudioSpeaker:
     return build_speaker(lambda uid, interrupted: None, synth, device=device)
 
 
-#: How `coach voices` names each engine.
-ENGINE_NAMES = {"espeak": "espeak-ng", "piper": "Piper"}
-
-
 def cmd_voices(args: argparse.Namespace, out: TextIO) -> int:
+    """The voice profiles, the one in use marked, and the voices they speak with; ``--all``: every
+    installed voice too (:mod:`coach.tasks.voicelist`)."""
     from coach.speech import piper
     from coach.speech.synth import installed_voices
-    from coach.speech.voices import load_profiles
+    from coach.speech.voices import find_profile, load_profiles
+    from coach.tasks.voicelist import voice_lines
 
-    out.write("voice profiles:\n")
-    for p in load_profiles().values():
-        fallback = f" (espeak-ng fallback: {p.fallback or 'its default'})" if p.engine == "piper" else ""
-        out.write(printable(f"  {p.name}: {ENGINE_NAMES[p.engine]}, {p.rate} words per minute, volume {p.volume:g}, "
-                            f"pitch {p.pitch}, language {p.language}, voices "
-                            f"{', '.join(p.voices) or '(engine default)'}{fallback}") + "\n")
-    out.write("espeak-ng voices:\n")
-    for v in installed_voices():
-        out.write(printable(f"  {v.id}: {v.name} ({', '.join(v.languages) or 'no language'})") + "\n")
-    out.write("Piper voices:\n")
+    profiles = load_profiles()
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    try:
+        in_use = find_profile(config.speech.voice)
+        profiles.setdefault(in_use.name, in_use)   # a profile given by its path is listed too
+        name = in_use.name
+    except CoachError:
+        name = ""
     why = piper.missing()
-    for pv in [] if why else piper.find_voices():
-        out.write(printable(f"  {pv.id}: {pv.language or 'no language'} ({pv.model})") + "\n")
-    if why:
-        out.write(f"  none: {why} (to fix: {piper.PIPER_FIX})\n")
+    found = [] if why else piper.find_voices()
+    for line in voice_lines(list(profiles.values()), name, installed_voices(), found,
+                            f"{why} (to fix: {piper.PIPER_FIX})" if why else None, getattr(args, "all", False),
+                            {v.id: str(v.model) for v in found}):
+        out.write(printable(line) + "\n")
     return 0
 
 
