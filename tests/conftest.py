@@ -33,6 +33,7 @@ TIERS: dict[str, str] = {
     "test_cli_help": CORE,
     "test_commands": CORE,
     "test_config": CORE,
+    "test_cued": CORE,
     "test_fuzz": CORE,
     "test_listen_files": CORE,
     "test_listen_logic": CORE,

@@ -8,13 +8,14 @@ each such character at its file:line; the synthesiser is given none.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import string
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from tomlw import toml_string
 
@@ -169,6 +170,26 @@ def test_the_transcript_prints_no_control(lines: list[str]) -> None:
         transcript.done(i)
     assert len(printed) == len(lines)
     assert all(clean(p) for p in printed)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=ANY_TEXT, say=ANY_TEXT, cue=ANY_TEXT)
+def test_no_routine_text_puts_a_control_on_a_text_session(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        title: str, say: str, cue: str) -> None:
+    """A whole `coach run --text` in this process (the transcript, the summary, the errors): a
+    routine with controls is refused, one without is run; neither prints a control."""
+    path = tmp_path / "r.toml"
+    path.write_text(routine_text(title, "d", "s", say, cue, "e"), encoding="utf-8")
+    monkeypatch.setenv("COACH_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("COACH_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    capsys.readouterr()
+    status = main(["run", str(path), "--text", "--fresh", "--speed", "200"])
+    out, err = capsys.readouterr()
+    event("run" if status == 0 else "refused")
+    assert status in (0, 2), (out, err)
+    assert clean(out) and clean(err), (out, err)
 
 
 def test_a_text_session_of_a_hostile_routine_prints_no_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
