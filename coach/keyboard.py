@@ -5,6 +5,11 @@ Ctrl-C still interrupts) so a command key acts the moment it is pressed: ``x`` s
 Enter. Words can still be typed: Enter first, then the words, then Enter. Every change to the
 terminal is undone when the reader stops, also after Ctrl-C or a signal. A pipe or a file is read
 line by line instead (:func:`coach.runtime.read_input`).
+
+While a session says its closing summary, any key cuts it short (it acts as ``x``, stop), and it is
+the last key the reader takes; once the session has ended the reader takes none: what is typed then
+stays in the terminal for the shell (issue 38: "clear; date" typed during the summary was read as
+"not understood: 'lear; date'").
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from typing import Any, TextIO
 from coach.commands import KEYS
 
 ERASE = ("\x7f", "\b")
+#: What any key typed during the closing summary acts as: stop, which silences and ends
+CUT_SHORT = "x"
 
 
 def is_terminal(stream: TextIO) -> bool:
@@ -94,6 +101,10 @@ class KeyReader:
         self._out = echo
         self.decoder = KeyDecoder(self._echo, keys)
         self._saved: list[Any] | None = None
+        #: the session says its closing summary: the next key cuts it short, and is the last read
+        self.closing: Callable[[], bool] = lambda: False
+        #: the session has ended: nothing more is read (it is left for whoever reads next)
+        self.ended: Callable[[], bool] = lambda: False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -150,6 +161,15 @@ class KeyReader:
                 ready, _, _ = select.select([self.fd], [], [], 0.2)
                 if not ready:
                     continue
+                if self._stopping.is_set() or self.ended():
+                    return   # typed after the end: not ours to read
+                if self.closing():
+                    os.read(self.fd, 1)   # one key, and only one: what follows is the shell's
+                    if decoder.words is not None:   # a line of words begun is given up
+                        decoder.words = None
+                        self._echo("\n")
+                    self.act(CUT_SHORT)
+                    return
                 data = os.read(self.fd, 64)
             except (OSError, ValueError):
                 return

@@ -78,6 +78,7 @@ TIERS: dict[str, str] = {
     "test_speech_synth": ADAPTER,
     "test_speech_wordtimes": ADAPTER,
     "test_streamguard": ADAPTER,
+    "test_closing_keys": AUDIO,
     "test_e2e_audio": AUDIO,
     "test_listen_live": AUDIO,
     "test_menu_audio": AUDIO,

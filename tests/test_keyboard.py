@@ -15,7 +15,7 @@ from pathlib import Path
 from logtools import records as log_records
 from logtools import wait_for
 
-from coach.keyboard import KeyDecoder, is_terminal
+from coach.keyboard import CUT_SHORT, KeyDecoder, KeyReader, is_terminal
 
 
 def _typed(chars: str) -> tuple[list[str], str]:
@@ -104,3 +104,53 @@ def test_keys_on_a_terminal_act_at_once_and_the_terminal_is_restored(tmp_path: P
     # the terminal is back as it was: line editing and echo on
     assert after[3] & termios.ICANON and after[3] & termios.ECHO
     assert after == before
+
+
+def _reader_on_a_pty(closing: bool, ended: bool) -> tuple[list[str], int, int, KeyReader]:
+    master, slave = os.openpty()
+    acted: list[str] = []
+    reader = KeyReader(os.fdopen(slave, "r", closefd=False), acted.append, io.StringIO())
+    reader.closing = lambda: closing
+    reader.ended = lambda: ended
+    return acted, master, slave, reader
+
+
+def _left_in(slave: int) -> bytes:
+    """What is still waiting to be read on the terminal (the next reader's: a shell's)."""
+    os.set_blocking(slave, False)
+    try:
+        return os.read(slave, 100)
+    except BlockingIOError:
+        return b""
+
+
+def test_during_the_closing_summary_one_key_cuts_it_short_and_the_rest_is_left() -> None:
+    """Issue 38: "clear; date" typed during the summary was read as "not understood: 'lear; date'"."""
+    acted, master, slave, reader = _reader_on_a_pty(closing=True, ended=False)
+    try:
+        reader.start()
+        os.write(master, b"clear; date\n")
+        wait_for(lambda: acted == [CUT_SHORT], "the key to cut the summary short", 5)
+        time.sleep(0.5)
+        assert acted == [CUT_SHORT]   # one key taken, no more
+        reader.stop()
+        assert _left_in(slave) == b"lear; date\n"
+    finally:
+        reader.stop()
+        os.close(master)
+        os.close(slave)
+
+
+def test_after_the_end_nothing_typed_is_read() -> None:
+    acted, master, slave, reader = _reader_on_a_pty(closing=False, ended=True)
+    try:
+        reader.start()
+        os.write(master, b"x\n")
+        time.sleep(0.6)
+        reader.stop()
+        assert acted == []
+        assert _left_in(slave) == b"x\n"
+    finally:
+        reader.stop()
+        os.close(master)
+        os.close(slave)

@@ -28,7 +28,7 @@ from coach.menuloop import MenuLoop
 from coach.nativelines import NativeLines
 from coach.routine import Role, Routine
 from coach.runtime import Clock, Runtime, read_input
-from coach.session import Finish, Options, Session
+from coach.session import Finish, Options, Phase, Session
 from coach.speech.base import Speaker
 from coach.speech.fake import PrintSpeaker
 
@@ -266,6 +266,9 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
             runtime.key_hint = "Press ? for the keys; for words, press Enter first."
         except OSError as e:   # a terminal whose modes cannot be set: read lines instead
             print(f"coach: keys need Enter on this terminal ({e})", file=err)
+    if keys is not None:   # any key cuts the closing summary short; nothing is read after the end
+        keys.closing = lambda: session.phase is Phase.ENDING
+        keys.ended = lambda: session.phase is Phase.ENDED
     if keys is None and shared is None:
         read_input(runtime, stdin)
     try:
