@@ -78,10 +78,12 @@ def tighten_tree(path: Path) -> None:
 
 
 def open_private(path: Path, *, append: bool) -> int:
-    """A descriptor for writing ``path``: created 0600 (an existing file tightened to 0600),
-    appended to or emptied. Raises :class:`LinkRefused` when ``path`` is a symbolic link (even one
-    pointing nowhere) or not a plain file (a FIFO would block the session; a device is no log),
-    and OSError for everything else."""
+    """A descriptor for writing ``path``: a new file is created 0600; a plain file of ours is
+    tightened to 0600, then appended to or emptied. Raises :class:`LinkRefused` when ``path`` is a
+    symbolic link (even one pointing nowhere), a plain file of another user's (who could read what
+    is written: one planted in a shared folder), or a pipe nobody reads (it would block the
+    session); OSError for everything else. A device or a pipe with a reader (``--log /dev/full``,
+    a FIFO read by another program) is written as it is."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
     flags |= os.O_APPEND if append else 0
     try:
@@ -91,16 +93,18 @@ def open_private(path: Path, *, append: bool) -> int:
             raise LinkRefused(errno.ELOOP, "it is a symbolic link, and the coach never writes its health "
                                            "data through one", str(path)) from e
         if e.errno == errno.ENXIO:   # a FIFO nobody reads: O_NONBLOCK made it fail, not hang
-            raise LinkRefused(errno.ENXIO, "it is not a plain file", str(path)) from e
+            raise LinkRefused(errno.ENXIO, "it is a pipe that nothing reads", str(path)) from e
         raise
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise LinkRefused(errno.EINVAL, "it is not a plain file", str(path))
-        if not append:
-            os.ftruncate(fd, 0)   # after the check: O_TRUNC would have emptied whatever was there
-        if st.st_mode & 0o077:
-            os.fchmod(fd, FILE_MODE)
+        if stat.S_ISREG(st.st_mode):
+            if st.st_uid != os.geteuid():
+                raise LinkRefused(errno.EPERM, "it belongs to another user, who could read what is written "
+                                               "there", str(path))
+            if not append:
+                os.ftruncate(fd, 0)   # after the checks: O_TRUNC would have emptied whatever was there
+            if st.st_mode & 0o077:
+                os.fchmod(fd, FILE_MODE)
         fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
     except BaseException:
         os.close(fd)

@@ -10,6 +10,7 @@ lines, one event a line, flushed and synced as it happens.
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
 import tempfile
@@ -262,9 +263,9 @@ class SessionLog:
                 self._files.append(os.fdopen(open_private(p, append=True), "a", encoding="utf-8"))
             except LinkRefused as e:
                 self.close()
-                raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
-                                 f"remove it (rm '{p}') and run again, or give --log the path of a plain "
-                                 "file") from e
+                fix = (f"remove the link (rm '{p}') and run again, or give --log another path"
+                       if e.errno == errno.ELOOP else "give --log the path of a file of your own")
+                raise StoreError(f"{p}: cannot write the session log: {e.strerror}", fix) from e
             except OSError as e:
                 self.close()
                 raise StoreError(f"{p}: cannot write the session log: {e.strerror}",

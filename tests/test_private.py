@@ -108,7 +108,7 @@ def test_a_link_planted_at_the_log_name_is_refused_and_its_target_untouched(home
     with pytest.raises(StoreError) as e:
         store.SessionLog([link])
     message = str(e.value)
-    assert str(link) in message and "symbolic link" in message and "fix: remove it" in message
+    assert str(link) in message and "symbolic link" in message and "fix: remove the link" in message
     assert message.count("\n") == 1   # one line, and one line of fix
     if dangling:
         assert not os.path.lexists(target)
@@ -116,11 +116,32 @@ def test_a_link_planted_at_the_log_name_is_refused_and_its_target_untouched(home
         assert target.read_text() == "export PATH\n"
 
 
-def test_a_fifo_at_the_log_name_is_refused_not_waited_on(home: Path) -> None:
+def test_a_pipe_nothing_reads_is_refused_not_waited_on(home: Path) -> None:
     fifo = home / "log.jsonl"
     os.mkfifo(fifo)
-    with pytest.raises(StoreError, match="not a plain file"):
+    with pytest.raises(StoreError, match="a pipe that nothing reads"):
         store.SessionLog([fifo])
+
+
+def test_a_device_is_written_as_it_is(home: Path) -> None:
+    before = mode(Path("/dev/null"))
+    log = store.SessionLog([Path("/dev/null")])
+    log.write(0, "said", {"text": "hello"})
+    log.close()
+    assert mode(Path("/dev/null")) == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting a file of another user's needs root")
+def test_a_file_of_another_user_is_refused(home: Path) -> None:
+    """A file planted at a --log path in a shared folder, readable by the one who planted it."""
+    planted = home / "shared.jsonl"
+    planted.write_text("")
+    planted.chmod(0o666)
+    os.chown(planted, 65534, 65534)
+    with pytest.raises(StoreError, match="belongs to another user") as e:
+        store.SessionLog([planted])
+    assert "fix: give --log the path of a file of your own" in str(e.value)
+    assert planted.read_text() == "" and mode(planted) == 0o666
 
 
 def test_open_private_refuses_a_link_even_to_a_file_of_ours(home: Path) -> None:
