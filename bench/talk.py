@@ -36,17 +36,18 @@ speeds and pitches), never the coach's own. What it says, with ``random.Random(T
 
 The soak stops starting sessions once ``TALK_MINUTES`` (default 30) of wall time have gone by.
 
-From each log (``bench.talklog``): every phrase said is acted on when the act it asks for (a
-session's ``command`` record; the menu's routine chosen; the resume question answered) follows
-within 5 s of its end; "over speech" when the coach's speaker (``coach_out.monitor``, measured by
-``bench.soak.SpeechMeter``) was loud during its words, "in quiet" otherwise, and "in the first 3 s"
-when the coach had been speaking less than 3 s when it began. Every act that answers no phrase is
-a command acted on that nobody said, and one with the other answer to a yes or no said is "no
-taken as yes" (or the reverse). A line said more than twice in a row (``said`` records) is a prompt
-repeated. Listening's CPU is the listening child's processor time over the episode's wall time, as
-``bench.soak`` measures it; underruns are ALSA's ``native`` lines in the log. The transcript's
-``heard:`` lines (the coach's stdout, what a screen reader reads) are counted against the phrases
-acted on.
+From each log (``bench.talklog``), its times put on this process's clock (``one_clock``: the menu's
+log starts its clock again when the session begins): every phrase said is acted on when the act it
+asks for (a session's ``command`` record; the menu's routine chosen; the resume question answered)
+follows within 5 s of its end; "over speech" when the coach's speaker (``coach_out.monitor``,
+measured by ``bench.soak.SpeechMeter``) was loud during its words, "in quiet" otherwise, and "in the
+first 3 s" when the coach had been speaking less than 3 s when it began. Every act that answers no
+phrase is a command acted on that nobody said, and one with the other answer to a yes or no said is
+"no taken as yes" (or the reverse). A line said more than twice in a row (``said`` records) is a
+prompt repeated. Listening's CPU is the listening child's processor time over the episode's wall
+time, as ``bench.soak`` measures it; underruns are ALSA's ``native`` lines in the log. The
+transcript's ``heard:`` lines (the coach's stdout, what a screen reader reads) are counted against
+the phrases acted on.
 
 Printed: one line per phrase as it is said, a table per episode, then the totals against issue 35's
 targets. Logs, stdout and stderr are kept in a folder named at the end.
@@ -73,8 +74,20 @@ import numpy as np
 
 from bench import corpus
 from bench.barge import Phrase
-from bench.soak import RATE, Coach, PulseServer, SpeechMeter, _env_float, busy_core, room
-from bench.talklog import WITHIN, Act, Said, acts, confusions, into_line, match, repeats, share, underruns
+from bench.soak import BEHIND, RATE, Coach, PulseServer, SpeechMeter, _env_float, busy_core, room
+from bench.talklog import (
+    WITHIN,
+    Act,
+    Said,
+    acts,
+    confusions,
+    into_line,
+    match,
+    one_clock,
+    repeats,
+    share,
+    underruns,
+)
 from coach.commands import parse
 from coach.menuwords import match as menu_match
 from coach.routine.library import available
@@ -214,6 +227,20 @@ class Episode:
     coach: Coach
     spoken: list[Spoken] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: when each log record was first seen (``time.monotonic()``; None: read only at the end)
+    seen: list[float | None] = field(default_factory=list)
+
+    def timed(self) -> list[dict[str, Any]]:
+        """The log's records with ``t`` on the episode's clock (seconds since the coach started; the
+        log's own clock starts again when the menu hands over to the session)."""
+        records = self.coach.log.records
+        seen = self.seen + [None] * (len(records) - len(self.seen))
+        at = one_clock([r["t"] for r in records], seen)
+        return [{**r, "t": t - self.coach.started} for r, t in zip(records, at, strict=True)]
+
+    def clock(self, monotonic: float) -> float:
+        """A ``time.monotonic()`` moment on the episode's clock."""
+        return monotonic - self.coach.started
 
 
 class User:
@@ -229,7 +256,8 @@ class User:
     def tick(self) -> bool:
         """Note CPU and new log records; False once the coach has ended."""
         self.coach.sample_cpu()
-        self.coach.log.poll()
+        new = self.coach.log.poll()
+        self.ep.seen += [time.monotonic()] * len(new)
         return self.coach.running()
 
     def wait(self, seconds: float) -> bool:
@@ -271,8 +299,12 @@ class User:
         """Wait for a moment to speak: ``over`` the coach's voice (a random point 0 to 4 s into a
         stretch of its speech), or in quiet. False when none came within ``timeout``."""
         if over:
+            # a random point 0 to 4 s into a stretch of its speech: at first only within half a second
+            # of that point (so a stretch just begun is waited for), later any stretch that long
             into = self.rng.uniform(0.0, OVER_LATEST)
-            return self.wait_for(lambda: (self.speaking_for() or 0.0) >= into, timeout)
+            if self.wait_for(lambda: into <= (self.speaking_for() or -1.0) <= into + 0.5, timeout * 2 / 3):
+                return True
+            return self.wait_for(lambda: (self.speaking_for() or -1.0) >= into, timeout / 3)
         return self.wait_for(lambda: self.quiet_for() >= QUIET_BEFORE, timeout)
 
     # speaking
@@ -304,9 +336,8 @@ class User:
         return self._found(spoken)
 
     def _found(self, spoken: Spoken) -> bool:
-        since = self.coach.log.log_time(spoken.start) - 0.3
-        return any(a.kind == spoken.kind and a.value == spoken.value and a.t >= since
-                   for a in acts(self.coach.log.records))
+        since = self.ep.clock(spoken.start) - 0.3
+        return any(a.kind == spoken.kind and a.value == spoken.value and a.t >= since for a in acts(self.ep.timed()))
 
     # the session's state, from its log
 
@@ -335,18 +366,21 @@ class User:
         self.wait(3.0)
 
     def answer_notes(self) -> None:
+        again = " (again)" if self.ep.spoken and self.ep.spoken[-1].what.startswith("the safety-notes") else ""
         self.moment(self.rng.random() < 0.5, timeout=10.0)
-        self.say(self.rng.choice(("yes", "no")), "the safety-notes question")
+        self.say(self.rng.choice(("yes", "no")), f"the safety-notes question{again}")
 
     def stop_then_silence(self) -> None:
         self.moment(True)
         said = self.say("stop", "stop, then silence")
         if not self.acted(said):
-            self.say("stop", "stop, then silence (again)")
-        begin = self.coach.log.log_time(time.monotonic())
+            said = self.say("stop", "stop, then silence (again)")
+            if not self.acted(said):
+                self.ep.notes.append("stop, then silence: neither stop was acted on; the silence follows all the same")
+        begin = self.ep.clock(time.monotonic())
         silence = _env_float("TALK_SILENCE", 20.0)
         self.wait(silence)
-        lines = [r["text"] for r in self.records("said") if r["t"] >= begin]
+        lines = [r["text"] for r in self.ep.timed() if r["type"] == "said" and r["t"] >= begin]
         stopped = sum(1 for line in lines if line.startswith("Stopped."))
         self.ep.notes.append(f"stop, then {silence:g} s of silence: {len(lines)} line(s) said meanwhile, "
                              f"'Stopped...' {stopped} time(s)")
@@ -471,8 +505,8 @@ def menu_no(user: User, run: float) -> None:
         routine = available()[found[0]].id if len(found) == 1 else "?"
         user.ep.routine = routine
         into = user.rng.uniform(2.0, 20.0)
-        list_at = user.records("menu", event="list")[0]["t"]
-        user.wait_for(lambda: user.coach.log.log_time(time.monotonic()) - list_at >= into
+        list_at = next(r["t"] for r in user.ep.timed() if r["type"] == "menu" and r.get("event") == "list")
+        user.wait_for(lambda: user.ep.clock(time.monotonic()) - list_at >= into
                       and (user.speaking_for() or 0.0) > 0.3, 40.0)
         for again in ("", " (again)"):
             said = user.say(word, f"a title word while the menu reads the list{again}", kind="chosen", value=routine)
@@ -532,12 +566,14 @@ class Outcome:
     underruns: int
     heard_lines: int
     how: str
+    behind: int = 0          # times listening fell behind and skipped audio
+    skipped: float = 0.0     # ... and the seconds it skipped
 
 
 def outcome(ep: Episode) -> Outcome:
     coach = ep.coach
-    records = coach.log.records
-    said = [Said(s.text, s.voice, s.kind, s.value, coach.log.log_time(s.start), coach.log.log_time(s.end), s.over,
+    records = ep.timed()
+    said = [Said(s.text, s.voice, s.kind, s.value, ep.clock(s.start), ep.clock(s.end), s.over,
                  s.into_line, s.count, s.what) for s in ep.spoken]
     left = match(said, acts(records))
     lines = [str(r["text"]) for r in records if r["type"] == "said"]
@@ -548,16 +584,18 @@ def outcome(ep: Episode) -> Outcome:
         stdout = ""
     end = next((r for r in records if r["type"] == "ended"), None)
     how = (f"ended: {end.get('reason')}" if end is not None else f"exit status {coach.proc.returncode}")
+    skips = [float(m.group(1)) for r in records if r["type"] == "warning" and (m := BEHIND.search(r["text"]))]
     return Outcome(ep, said, left, confusions(said, left), repeats(lines), wall,
                    sum(coach.cpu_listen.values()) / wall if wall else 0.0, underruns(records),
-                   sum(1 for line in stdout.splitlines() if line.startswith("heard:")), how)
+                   sum(1 for line in stdout.splitlines() if line.startswith("heard:")), how, len(skips), sum(skips))
 
 
 def _near(records: list[dict[str, Any]], t: float) -> str:
     """What the coach was hearing and saying when an act nobody asked for came."""
     heard = [r for r in records if r["type"] == "heard" and r.get("source") == "voice" and t - 3 <= r["t"] <= t]
     said = [r for r in records if r["type"] == "said" and r["t"] <= t]
-    text = f"heard {heard[-1].get('text')!r}" if heard else "no spoken heard record just before"
+    text = (f"heard {heard[-1].get('text')!r} (written {heard[-1].get('transcript')!r})" if heard
+            else "no spoken heard record just before")
     if said:
         text += f"; last line queued: {str(said[-1]['text'])[:60]!r}"
     return text
@@ -570,13 +608,14 @@ def print_outcome(o: Outcome) -> None:
           f"acted on: over speech {share(sum(s.acted for s in over), len(over))}, in quiet "
           f"{share(sum(s.acted for s in quiet), len(quiet))}  nobody said {len(o.nobody)}  "
           f"repeated {len(o.repeated)}  listening {100 * o.listen_cpu:.0f}% cpu  underruns {o.underruns}  "
-          f"heard: lines {o.heard_lines}  ({o.how})", flush=True)
+          f"heard: lines {o.heard_lines}  fell behind {o.behind} times ({o.skipped:.0f} s skipped)  ({o.how})",
+          flush=True)
     for s in o.said:
         if not s.acted:
             where = "over speech" if s.over else "in quiet"
             print(f"      not acted on: {s.text!r} ({s.voice}, {where}; {s.what}) at t={s.start:.1f}")
     for a in o.nobody:
-        print(f"      NOBODY SAID: {a.kind} {a.value} at t={a.t:.1f} {a.detail}; {_near(o.ep.coach.log.records, a.t)}")
+        print(f"      NOBODY SAID: {a.kind} {a.value} at t={a.t:.1f} {a.detail}; {_near(o.ep.timed(), a.t)}")
     for s, a in o.mixed:
         print(f"      {s.text!r} TAKEN AS {a.value!r} at t={a.t:.1f}")
     for line, times in o.repeated:
@@ -621,6 +660,8 @@ def print_totals(outcomes: list[Outcome], minutes: float) -> None:
           + ", ".join(f"{100 * o.listen_cpu:.0f}%" for o in outcomes))
     print(f"output underruns: {sum(o.underruns for o in outcomes)} (target 0); per episode "
           + ", ".join(str(o.underruns) for o in outcomes))
+    print(f"listening fell behind {sum(o.behind for o in outcomes)} times and skipped "
+          f"{sum(o.skipped for o in outcomes):.0f} s of audio (nothing said then is heard)")
     acted = sum(s.acted for s in said)
     print(f"transcript 'heard:' lines: {sum(o.heard_lines for o in outcomes)}, phrases acted on {acted} "
           "(more lines than phrases acted on: the transcript shows heard for words that were not the user's)")

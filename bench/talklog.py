@@ -148,6 +148,27 @@ def into_line(marks: Sequence[tuple[float, bool]], at: float, gap: float = SPEEC
     return at - begin + 0.02   # the first block's own length
 
 
+def one_clock(ts: Sequence[float], seen: Sequence[float | None]) -> list[float]:
+    """The log's times ``ts`` on the clock of ``seen`` (when this process first saw each record;
+    None: not noted). A log restarts its clock when the menu hands over to the session (the
+    session's ``started`` is t=0 again), so it is cut where ``t`` goes back, and each stretch gets
+    its own offset: the least of (seen - t) over its records, since a record is never seen before it
+    was written. A stretch with none seen takes the offset of the one before it (or 0)."""
+    stretch, k = [], 0
+    for i, t in enumerate(ts):
+        if i and t < ts[i - 1] - 1.0:
+            k += 1
+        stretch.append(k)
+    offsets: dict[int, float] = {}
+    for k, t, s in zip(stretch, ts, seen, strict=True):
+        if s is not None:
+            offsets[k] = min(offsets.get(k, s - t), s - t)
+    for k in range(stretch[-1] + 1 if stretch else 0):
+        if k not in offsets:
+            offsets[k] = offsets.get(k - 1, 0.0)
+    return [t + offsets[k] for k, t in zip(stretch, ts, strict=True)]
+
+
 def underruns(records: Iterable[dict[str, Any]]) -> int:
     """ALSA's output underruns a session logged (native libraries' lines go to the log)."""
     return sum(1 for r in records if r.get("type") == "native" and "underrun" in str(r.get("text", "")))

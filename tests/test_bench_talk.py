@@ -7,11 +7,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:   # bench/ is no installed package: the repository's root
     sys.path.insert(0, str(ROOT))
 
-from bench.talklog import Act, Said, acts, confusions, into_line, match, repeats, underruns  # noqa: E402
+from bench.talklog import Act, Said, acts, confusions, into_line, match, one_clock, repeats, underruns  # noqa: E402
 
 
 def said(text: str, value: str, start: float, kind: str = "command", count: int = 1) -> Said:
@@ -95,3 +97,12 @@ def test_underruns_are_alsas_native_lines() -> None:
         {"t": 3.0, "type": "warning", "text": "underrun"},
     ]
     assert underruns(records) == 1
+
+
+def test_a_menu_log_whose_clock_restarts_with_the_session_is_put_on_one_clock() -> None:
+    # the menu from t=37 (seen 100 s on this process's clock), the session from t=0 again (seen at 170)
+    ts = [37.0, 38.0, 92.9, 0.0, 0.1, 40.6]
+    seen = [100.2, 101.1, None, 170.05, 170.3, None]
+    assert one_clock(ts, seen) == pytest.approx([100.1, 101.1, 156.0, 170.05, 170.15, 210.65])
+    assert one_clock([5.0, 6.0], [None, None]) == [5.0, 6.0]
+    assert one_clock([], []) == []
