@@ -23,7 +23,8 @@ speeds and pitches), never the coach's own. What it says, with ``random.Random(T
   (``TALK_SILENCE``) and then "next"; two pain words and then "no" to "Shall I end the
   session?"; "stop stop" (by the session's rules the same stop said twice: it pauses, it does not
   end) and then "next". A paused session is carried on with "next", the safety-notes question
-  answered "yes" or "no", as a person would.
+  answered "yes" or "no", and a phrase not acted on said once more when the coach says it may have
+  missed something, as a person would.
 - **Menus** (``coach`` alone), ``TALK_MENUS`` pairs (default one for each 15 minutes, at least
   one; 0: none), after a session that was ended with SIGINT (Ctrl-C), which leaves a resume point:
   ``coach`` asks "Shall I carry on from there?" and the user says "no"; the menu reads the list,
@@ -81,6 +82,7 @@ from bench.talklog import (
     Said,
     acts,
     confusions,
+    fits,
     into_line,
     match,
     one_clock,
@@ -92,6 +94,8 @@ from coach.commands import parse
 from coach.menuwords import match as menu_match
 from coach.routine.library import available
 
+#: what the coach says when listening fell behind and skipped audio (coach.loop.DEBT_LINE)
+DEBT_LINE = "I may have missed what you said just now."
 #: commands said at random moments (each is acted on, whatever the session is doing)
 POOL = ("harder", "softer", "a little harder please", "next", "help", "time left", "more time", "softer now",
         "repeat", "what can I say")
@@ -337,7 +341,7 @@ class User:
 
     def _found(self, spoken: Spoken) -> bool:
         since = self.ep.clock(spoken.start) - 0.3
-        return any(a.kind == spoken.kind and a.value == spoken.value and a.t >= since for a in acts(self.ep.timed()))
+        return any(fits(spoken.kind, spoken.value, a) and a.t >= since for a in acts(self.ep.timed()))
 
     # the session's state, from its log
 
@@ -351,6 +355,17 @@ class User:
 
     def ended(self) -> bool:
         return bool(self.records("ended"))
+
+    def missed(self) -> Spoken | None:
+        """The last phrase, when it was not acted on and the coach said since that it may have missed
+        something ("Please say it once more"): a person says it again, once."""
+        if not self.ep.spoken or self.ep.spoken[-1].what.startswith("said again") or self._found(self.ep.spoken[-1]):
+            return None
+        last = self.ep.spoken[-1]
+        since = self.ep.clock(last.start)
+        asked = any(r["type"] == "said" and str(r["text"]).startswith(DEBT_LINE[:20]) and r["t"] >= since
+                    for r in self.ep.timed())
+        return last if asked else None
 
     # the scenario's parts
 
@@ -402,8 +417,7 @@ class User:
         self.moment(self.rng.random() < 0.5, timeout=15.0)
         said = self.say("no", "'no' to 'Shall I end the session?'")
         if not self.acted(said) and self.asking("end"):
-            self.say("no", "'no' to 'Shall I end the session?' (again)")
-            self.acted(said)
+            self.acted(self.say("no", "'no' to 'Shall I end the session?' (again)"))
         self.wait(2.0)
         if self.ended():
             self.ep.notes.append("two pain words, then 'no': the session ENDED")
@@ -429,7 +443,11 @@ class User:
         self.rng.shuffle(parts)
         since = 0
         while self.coach.running() and time.monotonic() < until:
-            if self.asking("notes"):
+            if (last := self.missed()) is not None:
+                self.moment(False, timeout=8.0)
+                self.say(last.text, f"said again: the coach asked (after {last.what})", last.kind, last.value,
+                         last.count)
+            elif self.asking("notes"):
                 self.answer_notes()
             elif self.paused():
                 self.carry_on("paused")
@@ -662,9 +680,10 @@ def print_totals(outcomes: list[Outcome], minutes: float) -> None:
           + ", ".join(str(o.underruns) for o in outcomes))
     print(f"listening fell behind {sum(o.behind for o in outcomes)} times and skipped "
           f"{sum(o.skipped for o in outcomes):.0f} s of audio (nothing said then is heard)")
-    acted = sum(s.acted for s in said)
-    print(f"transcript 'heard:' lines: {sum(o.heard_lines for o in outcomes)}, phrases acted on {acted} "
-          "(more lines than phrases acted on: the transcript shows heard for words that were not the user's)")
+    done = sum(len(s.acts) for s in said) + nobody
+    lines = sum(o.heard_lines for o in outcomes)
+    print(f"transcript 'heard:' lines: {lines} for {done} acts (the user's and nobody's); {max(0, lines - done)} "
+          "more lines than acts: heard shown for words the coach did not act on (its own, or a guess rejected)")
     what = Counter(s.what.split(" (")[0].split(",")[0] for s in said)
     print("said, by part of the scenario: " + ", ".join(f"{k} {n}" for k, n in what.most_common()))
 

@@ -82,12 +82,13 @@ def acts(records: Iterable[dict[str, Any]]) -> list[Act]:
     return out
 
 
-def fits(said: Said, act: Act) -> bool:
-    """Whether ``act`` is what ``said`` asks for. A title word said over the menu's voice may be
-    named back ("Three: Swedish back massage ... Say yes to choose it"), waiting for a yes, when the
-    menu is not sure the words were the user's: that act answers it too."""
-    kinds = ("chosen", "named") if said.kind == "chosen" else (said.kind,)
-    return act.kind in kinds and act.value == said.value
+def fits(kind: str, value: str, act: Act) -> bool:
+    """Whether ``act`` is what a phrase asking for an act of ``kind`` and ``value`` asks for. A title
+    word said over the menu's voice may be named back ("Three: Swedish back massage ... Say yes to
+    choose it"), waiting for a yes, when the menu is not sure the words were the user's: that act
+    answers it too."""
+    kinds = ("chosen", "named") if kind == "chosen" else (kind,)
+    return act.kind in kinds and act.value == value
 
 
 def match(said: Sequence[Said], found: Sequence[Act], within: float = WITHIN, slack: float = SLACK) -> list[Act]:
@@ -99,7 +100,7 @@ def match(said: Sequence[Said], found: Sequence[Act], within: float = WITHIN, sl
         for i, a in enumerate(found):
             if len(s.acts) >= s.count:
                 break
-            if (i not in taken and fits(s, a) and s.start - slack <= a.t <= s.end + within):
+            if i not in taken and fits(s.kind, s.value, a) and s.start - slack <= a.t <= s.end + within:
                 taken.add(i)
                 s.acts.append(a)
     return [a for i, a in enumerate(found) if i not in taken]
