@@ -257,19 +257,29 @@ class SessionLog:
         self._failed = False
         self._lock = threading.Lock()
         self._ended = False
+        made: list[Path] = []   # removed again when a later path is refused: no session, no empty log
         for p in paths:
             try:
                 make_dirs(p.parent)
+                existed = os.path.lexists(p)
                 self._files.append(os.fdopen(open_private(p, append=True), "a", encoding="utf-8"))
+                if not existed:
+                    made.append(p)
             except LinkRefused as e:
-                self.close()
+                self._abandon(made)
                 fix = (f"remove the link (rm '{p}') and run again, or give --log another path"
                        if e.errno == errno.ELOOP else "give --log the path of a file of your own")
                 raise StoreError(f"{p}: cannot write the session log: {e.strerror}", fix) from e
             except OSError as e:
-                self.close()
+                self._abandon(made)
                 raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
                                  "choose another --log path, or check the folder's permissions") from e
+
+    def _abandon(self, made: list[Path]) -> None:
+        self.close()
+        for p in made:
+            with contextlib.suppress(OSError):
+                p.unlink()
 
     @staticmethod
     def default_path(routine_id: str) -> Path:

@@ -116,6 +116,14 @@ def test_a_link_planted_at_the_log_name_is_refused_and_its_target_untouched(home
         assert target.read_text() == "export PATH\n"
 
 
+def test_a_refused_log_copy_leaves_no_empty_session_log_behind(home: Path) -> None:
+    link = home / "copy.jsonl"
+    link.symlink_to(home / "elsewhere")
+    with pytest.raises(StoreError):
+        store.SessionLog([store.SessionLog.default_path("tiny"), link])
+    assert list(store.sessions_dir().iterdir()) == []
+
+
 def test_a_pipe_nothing_reads_is_refused_not_waited_on(home: Path) -> None:
     fifo = home / "log.jsonl"
     os.mkfifo(fifo)
