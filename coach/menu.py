@@ -19,15 +19,24 @@ Events in: :class:`~coach.session.Start`, :class:`~coach.session.Tick`,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
-from coach.commands import Command, canonical, normalise, parse
+from coach.commands import Command, normalise, parse
 from coach.listen.policy import ECHO_TAIL
-from coach.menuwords import Match, is_command_phrase, match, title_words, words_apart
+from coach.menutext import PAGE, MenuText
+from coach.menutypes import (
+    Choice,
+    Item,
+    MenuEffect,
+    MenuEvent,
+    MenuOptions,
+    Offer,
+    Phase,
+    Spoken,
+    Typed,
+)
+from coach.menuwords import Match, is_command_phrase, match, words_apart
 from coach.session import (
-    Effect,
     Heard,
     Kind,
     Log,
@@ -35,7 +44,6 @@ from coach.session import (
     Silence,
     SpeechDone,
     Start,
-    Tick,
     Tone,
     duration_words,
     number_words,
@@ -43,101 +51,13 @@ from coach.session import (
 )
 from coach.speech.base import Earcon
 
-# ---------------------------------------------------------------------------------------------
-# events (in) besides the session's
-
-
-@dataclass(frozen=True)
-class Spoken:
-    """Words a transcribing recogniser heard in an utterance that held no command. ``echo_db`` and
-    ``excess_db`` as in :class:`~coach.session.Heard`: set when the menu's own voice was in the room;
-    ``ended_ago``: how long before ``now`` the words ended (None: unknown, taken as ``now``)."""
-
-    now: float
-    text: str
-    echo_db: tuple[float, float] | None = None
-    excess_db: float | None = None
-    ended_ago: float | None = None
-    #: surely the user's words (:attr:`coach.listen.policy.Decision.confirm`); else a routine they
-    #: name is named back and waits for a yes, and a yes names the routine again
-    sure: bool = True
-
-
-@dataclass(frozen=True)
-class Typed:
-    """A key pressed, or a line of words typed."""
-
-    now: float
-    text: str
-
-
-MenuEvent = Start | Tick | SpeechDone | Heard | Spoken | Typed
-
-# ---------------------------------------------------------------------------------------------
-# effects (out) besides the session's
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The menu is over: ``run`` a routine, ``resume`` the interrupted session, or ``leave``."""
-
-    action: Literal["run", "resume", "leave"]
-    routine: str = ""
-    reason: str = ""
-
-
-MenuEffect = Effect | Choice
-
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Item:
-    """A routine as the menu names it."""
-
-    id: str
-    title: str
-    #: its length as said aloud ("about twelve and a half minutes")
-    length: str
-    for_two: bool = False
-
-
-@dataclass(frozen=True)
-class Offer:
-    """An interrupted session the menu offers to carry on."""
-
-    routine: str
-    title: str
-    step: int          # 0-based
-    step_title: str
-    level: int
-    when: str = ""     # "a minute ago", "yesterday" (coach.session.words.when_words)
-
-
-@dataclass(frozen=True)
-class MenuOptions:
-    #: seconds of silence after a question before the menu says it again, or does what it said it would
-    answer_wait: float = 15.0
-    #: the recogniser writes down words (numbers and titles can be said); False: commands only
-    words: bool = True
-    #: why the menu cannot hear at all ("the microphone could not be opened"): keys only
-    cannot_hear: str = ""
-    language: str = "en"
-    #: nothing listens at all (text mode): questions ask for a typed answer (issue 38)
-    typed: bool = False
-
-
-class Phase(StrEnum):
-    IDLE = "idle"
-    RESUME = "resume"        # asking whether to carry on the interrupted session
-    LIST = "list"            # naming the routines, or waiting for a choice
-    CONFIRM = "confirm"      # saying the choice; it is made once that line has been played
-    LEAVING = "leaving"      # saying how to open the menu again
-    DONE = "done"
-
+__all__ = ["KEYS", "PAGE", "Choice", "Item", "Menu", "MenuEffect", "MenuEvent", "MenuOptions", "Offer", "Phase",
+           "Spoken", "Typed"]
 
 #: Keys the menu acts on at once on a terminal; other letters begin a word ("t" for "tennis")
-KEYS = frozenset("0123456789ynrbxq?")
+KEYS = frozenset("0123456789ynrbxqm?")
+#: What asks for the next page, said or typed
+MORE = frozenset({"more", "more please", "more routines", "the next ten", "next ten", "m"})
 NO_ANSWER = "no answer"
 RESUME_QUESTION = ("Shall I carry on from there? Say yes, or press y. To choose a routine instead, say no, "
                    "or press n.")
@@ -149,17 +69,18 @@ CLOSING = "Closing the menu. To start it again, run coach."
 FIRST_ID = 1_000_001
 
 
-class Menu:
+class Menu(MenuText):
     """The menu's behaviour. Feed it events with :meth:`handle`; carry out the effects in order."""
 
     def __init__(self, items: Sequence[Item], offer: Offer | None = None,
-                 options: MenuOptions = MenuOptions()) -> None:
+                 options: MenuOptions | None = None) -> None:
         self.items = list(items)
         self.offer = offer
-        self.options = options
+        self.options = options or MenuOptions()
         self.phase = Phase.IDLE
         self.now = 0.0
         self.cursor: int | None = None     # the routine named last on its own ("next")
+        self.page = 0                      # the first routine of the page read last
         self.quiet_since: float | None = None   # when the menu fell silent, waiting for an answer
         self.unanswered = 0                # questions that timed out in a row
         self.stopped = False               # a spoken stop silenced the menu (a second one closes it)
@@ -244,43 +165,37 @@ class Menu:
         else:
             self._leave("no routines", "There are no other routines. " + CLOSING)
 
-    def _intro(self) -> str:
-        n = number_words(len(self.items))
-        return f"Choose a routine. There {'is' if len(self.items) == 1 else 'are'} {n}."
-
-    def _item_line(self, index: int) -> str:
-        item = self.items[index]
-        two = ", for two people" if item.for_two else ""
-        return f"{number_words(index + 1).capitalize()}: {item.title}{two}, {item.length}."
-
-    def _read_list(self, again: bool = False) -> None:
+    def _read_list(self, again: bool = False, page: int = 0) -> None:
         self.phase = Phase.LIST
         self.cursor = None
-        self._log("menu", event="list", again=again)
-        if not again:
+        self.page = page if page < len(self.items) else 0
+        self._log("menu", event="list", again=again, **({"from": self.page} if len(self.items) > PAGE else {}))
+        if not again and self.page == 0:
             self._say(self._intro())
-        for i in range(len(self.items)):
+        shown = range(self.page, min(self.page + PAGE, len(self.items)))
+        for i in shown:
             self._say(self._item_line(i))
+        left = len(self.items) - shown.stop
+        if left > 0:
+            more = "Type m" if self.options.typed else "Say more, or press m,"
+            self._say(f"That was {number_words(shown.start + 1)} to {number_words(shown.stop)} of "
+                      f"{number_words(len(self.items))}. {more} to hear the next {number_words(min(PAGE, left))}.")
         self._say(self._prompt(again))
 
-    def _prompt(self, again: bool = False) -> str:
-        n = number_words(len(self.items))
-        if self.options.typed:
-            ask = (f"Which one? Type its number, one to {n}, or a word of its name; or n to hear them one at a time, "
-                   "and y to choose one. Type a question mark for help.")
-        elif self.options.cannot_hear:
-            ask = (f"Which one? Press its number key, one to {n}; or n to hear them one at a time, and y to "
-                   "choose one. Press question mark for help.")
-        elif self.options.words:
-            ask = (f"Which one? Say its number, one to {n}, or a word of its name; or press its number key. For "
-                   "help, ask: what can I say?")
-        else:
-            ask = ("Which one? Say next to hear them one at a time, and yes to choose one; or press its number "
-                   "key. For help, ask: what can I say?")
-        if again:
-            nothing = "no answer comes" if self.keys_only else "I hear nothing"
-            ask += f" If {nothing} again, I will close the menu in {duration_words(self.options.answer_wait)}."
-        return ask
+    def _more(self) -> None:
+        """The next page of a long list (from the first after the last)."""
+        self._answered()
+        self._silence()
+        if len(self.items) <= PAGE:
+            self._say(f"That is all of them: there {'is' if len(self.items) == 1 else 'are'} "
+                      f"{number_words(len(self.items))}.")
+            self._say(self._prompt())
+            return
+        start = self.page + PAGE
+        if start >= len(self.items):
+            self._say("That was the last of them. From the first again.")
+            start = 0
+        self._read_list(again=True, page=start)
 
     def _say_item(self, index: int) -> None:
         self.cursor = index
@@ -340,20 +255,6 @@ class Menu:
         else:
             self._leave(NO_ANSWER, f"{self._nothing()}, so I am closing the menu. To start it again, run coach.")
 
-    @property
-    def keys_only(self) -> bool:
-        """Nothing listens (text mode, or a microphone or recogniser that failed)."""
-        return self.options.typed or bool(self.options.cannot_hear)
-
-    def _ask(self, spoken: str, keys: str) -> str:
-        """``spoken`` where the menu listens, else ``keys`` ("{Press}": "Type" in text mode)."""
-        if not self.keys_only:
-            return spoken
-        return keys.replace("{Press}", "Type" if self.options.typed else "Press")
-
-    def _nothing(self) -> str:
-        return "No answer came" if self.keys_only else "I heard nothing"
-
     def _resume_said(self, line: str) -> None:
         assert self.offer is not None
         self._log("answered", question="resume", carry_on=True, how=NO_ANSWER)
@@ -385,6 +286,10 @@ class Menu:
         ended = self.now - (event.ended_ago or 0.0)
         # words over its voice that another voice was there for: only theirs, not the menu's own
         text = words_apart(event.text, self._lately(ended))
+        if normalise(text) in MORE and self.phase is Phase.LIST and event.sure:
+            self._log("heard", text=event.text, command=None, source="voice", **fields)
+            self._more()
+            return
         alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
         found = match(text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
         command = parse(text, self.options.language)
@@ -420,6 +325,9 @@ class Menu:
         self._log("heard", text=text, source="key")
         if text in ("x", "q", "quit", "exit"):
             self._command(Command.STOP, "key", leave=True)
+            return
+        if text in MORE and self.phase is Phase.LIST:
+            self._more()
             return
         if len(text) == 1 and not text.isdigit():
             command = {"y": Command.YES, "n": Command.NO if self.phase is Phase.RESUME else Command.NEXT,
@@ -523,7 +431,7 @@ class Menu:
         elif command is Command.REPEAT:
             self._silence()
             if self.cursor is None:
-                self._read_list()
+                self._read_list(again=self.page > 0, page=self.page)
             else:
                 self._say_item(self.cursor)
         elif command in (Command.YES, Command.RESUME):
@@ -539,30 +447,6 @@ class Menu:
             self._say(self._help())
         else:
             self._not_here()
-
-    def _help(self) -> str:
-        n = number_words(len(self.items))
-        word = {c: canonical(c, self.options.language) for c in Command}
-        keys = ("Keys: a number key chooses, n for next, b for back, r to repeat, y for yes, and x or q to "
-                "close the menu.")
-        if self.options.cannot_hear:
-            return f"You are choosing a routine; there are {n}. I cannot hear you, so use the keys. {keys}"
-        if self.options.words:
-            say = (f"Say a number, one to {n}, or a word of a routine's name, like {self._example()}. Say "
-                   f"{word[Command.NEXT]} to hear the routines one at a time, {word[Command.BACK]} for the one "
-                   f"before, {word[Command.REPEAT]} to hear it again, and {word[Command.YES]} to choose it.")
-        else:
-            say = (f"This recogniser hears only command words, not numbers or names. Say {word[Command.NEXT]} "
-                   f"to hear the routines one at a time, {word[Command.BACK]} for the one before, "
-                   f"{word[Command.REPEAT]} to hear it again, and {word[Command.YES]} to choose it.")
-        return (f"You are choosing a routine; there are {n}. {say} Say {word[Command.STOP]} twice to close "
-                f"the menu. {keys}")
-
-    def _example(self) -> str:
-        words = sorted(title_words(self.items[0].title), key=len, reverse=True) if self.items else []
-        return words[0] if words else "one"
-
-    # -- helpers -------------------------------------------------------------------------------
 
     def _lately(self, ended: float) -> list[str]:
         """The lines the menu was saying about when words that ``ended`` then were said: the one

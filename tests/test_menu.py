@@ -445,3 +445,26 @@ def test_where_nothing_listens_the_menu_asks_for_keys(options: dict[str, Any], p
     assert f"Shall I carry on from there? {press} y for yes, or n to choose a routine instead. If no answer " \
            "comes, I will carry on from there in fifteen seconds." in " ".join(d.said)
     assert not any("Say yes" in text or "hear nothing" in text for text in d.said)
+
+
+def test_a_long_list_is_read_ten_at_a_time_and_more_reads_the_next() -> None:
+    """Issue 37: a menu of 506 routines read all 506 before it asked anything."""
+    items = [Item(f"r{i}", f"Routine {i}", "about ten minutes") for i in range(25)]
+    d = Driver(Menu(items, None, MenuOptions())).start()
+    named = [line for line in d.said if ": Routine " in line]
+    assert len(named) == 10 and named[0].startswith("One:") and named[-1].startswith("Ten:")
+    assert "That was one to ten of twenty five. Say more, or press m, to hear the next ten." in d.said
+    n = len(d.said)
+    d.key("m")
+    named = [line for line in d.said[n:] if ": Routine " in line]
+    assert named[0].startswith("Eleven:") and named[-1].startswith("Twenty:")
+    n = len(d.said)
+    d.words("More, please.")
+    named = [line for line in d.said[n:] if ": Routine " in line]
+    assert [line.split(":")[0] for line in named] == ["Twenty one", "Twenty two", "Twenty three", "Twenty four",
+                                                      "Twenty five"]
+    n = len(d.said)
+    d.key("m")
+    assert "That was the last of them. From the first again." in d.said[n:]
+    d.feed(Typed(d.now + 0.1, "23"))
+    assert d.choice == Choice("run", "r22", "key")

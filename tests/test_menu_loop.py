@@ -88,8 +88,8 @@ def test_a_stop_during_the_introduction_prints_no_line_it_dropped(tmp_path: Path
     thread.start()
     # every line of the introduction handed to the speaker (a stop typed while the loop still hands
     # them over leaves the later ones playing, and printed, until the loop takes the stop)
-    lines = sum(isinstance(e, Say) for e in Session(find("tennis-balls")).handle(Start(0.0)))
-    _until(lambda: len(speaker.queued) >= lines)
+    intro = sum(isinstance(e, Say) for e in Session(find("tennis-balls")).handle(Start(0.0)))
+    _until(lambda: len(speaker.queued) >= intro)
     runtime.text("x")
     _until(lambda: "Stopped." in out.getvalue())
     runtime.interrupt("test over")

@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 
 from coach.app import _warnings_logged
+from coach.loop import DEBT_LINE
 from coach.routine import find
 from coach.runtime import Clock, Runtime
 from coach.session import Session
@@ -31,6 +32,7 @@ def test_a_warning_logged_in_a_session_goes_to_the_terminal_and_the_session_log(
     rt.log.close()
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [(r["type"], r["text"]) for r in rows] == [
-        ("warning", "listening fell behind (the machine is busy): skipped 2.4 s of audio to catch up")]
+        ("warning", "listening fell behind (the machine is busy): skipped 2.4 s of audio to catch up"),
+        ("said", DEBT_LINE)]   # audio went by unheard: said aloud too
     assert isinstance(rows[0]["t"], float)
     assert err.getvalue() == "listening fell behind (the machine is busy): skipped 2.4 s of audio to catch up\n"
