@@ -133,8 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
             s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N", help=f"start at this "
                            f"pressure level ({LEVEL.describe()}); {LEVEL_CAPPED}")
             s.add_argument("--fresh", action="store_true", help="start from the beginning, do not ask to resume")
-        else:
-            s.set_defaults(level=None, fresh=False)
+        else:   # taken (and checked) only to be refused with a fix: not offered (issue 38)
+            s.add_argument("--level", type=option_type("--level", LEVEL, "3"), metavar="N", help=argparse.SUPPRESS)
+            s.add_argument("--fresh", action="store_true", help=argparse.SUPPRESS)
         s.add_argument("--pace", type=option_type("--pace", PACE, "1.5"), metavar="X", help=PACE_HELP)
         s.add_argument("--speed", type=option_type("--speed", SPEED, "10"), default=1.0, metavar="X",
                        help=f"run the clock X times faster (for trying a routine out; text mode): "
@@ -273,6 +274,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         option = "--" + given[0].replace("_", "-")
         parser.error(f"{option} before {args.command} is an option of the menu (coach with no command); "
                      f"fix: put it after the command: coach {args.command} ... {option}")
+    elif args.command == "resume" and (args.level is not None or args.fresh):
+        option = "--fresh" if args.fresh else "--level"
+        parser.error(f"resume carries on at the step and level the session stopped at, so it takes no {option}; "
+                     f"fix: start the routine again with coach run ROUTINE {option}{' N' * (option == '--level')}")
     try:
         return _handler(args.command)(args, out)
     except CoachError as e:

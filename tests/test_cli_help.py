@@ -75,3 +75,15 @@ def test_level_says_the_routine_caps_it(monkeypatch: pytest.MonkeyPatch, capsys:
     line = next(line for line in help_of(monkeypatch, capsys, command).splitlines()
                 if line.lstrip().startswith("--level N"))
     assert "1 to 5" in line and "capped at the routine's top level" in line and "coach list" in line
+
+
+@pytest.mark.parametrize(("given", "fix"), [(["--level", "3"], "coach run ROUTINE --level N"),
+                                            (["--fresh"], "coach run ROUTINE --fresh")])
+def test_resume_refuses_what_it_does_not_offer_with_a_fix(capsys: pytest.CaptureFixture[str], given: list[str],
+                                                          fix: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["resume", *given])
+    assert done.value.code == 2
+    first, second = capsys.readouterr().err.splitlines()
+    assert first == f"coach: resume carries on at the step and level the session stopped at, so it takes no {given[0]}"
+    assert second == f"  fix: start the routine again with {fix}"
