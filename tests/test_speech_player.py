@@ -108,6 +108,68 @@ def test_stop_cuts_off_and_reports_interrupted(inproc: PulseServer) -> None:
     assert not heard[-20:].any()
 
 
+def tone(seconds: float) -> npt.NDArray[np.int16]:
+    """A steady 440 Hz tone: loud in every 10 ms window, so that the sink's sound counts samples."""
+    return (np.sin(np.arange(round(SAMPLE_RATE * seconds)) * 2 * np.pi * 440 / SAMPLE_RATE) * 10000).astype(np.int16)
+
+
+def test_stop_drops_what_the_stream_holds_for_the_loudspeaker(inproc: PulseServer) -> None:
+    """The output stream keeps 150 ms of sound queued ahead of the loudspeaker (so that a busy
+    machine does not make it stutter); a stop does not let that play out. Measured in samples of
+    the played stream: what reached the sink of the line is what had reached the loudspeaker when
+    stop() was called (the samples handed to the stream, less those it still held) and at most
+    about 60 ms more, not the 180 ms it held."""
+    pcm = tone(6.0)
+    done = Done()
+    rec = inproc.start_recording("coach_out.monitor")
+    player = Player(done)
+    try:
+        while player.blocks_played < 10:      # the stream runs: the line starts with the next block
+            time.sleep(0.01)
+        first = player.blocks_played
+        player.play(1, pcm)
+        while player.blocks_played < first + 60:   # 1.2 s of the line handed over
+            time.sleep(0.01)
+        handed, held = (player.blocks_played - first) * 320, player.queued()
+        player.stop()
+        assert player.wait_idle(timeout=10)
+        time.sleep(0.5)
+        flushes = player.flushes
+    finally:
+        player.close()
+    out = rec.stop()
+    reached = int(loud(out).sum()) * 160        # samples of the line the sink got (the tone is loud throughout)
+    at_stop = handed - round(held * SAMPLE_RATE)   # ... that had reached the loudspeaker at the stop
+    assert held >= 0.1 and flushes == 1, (held, flushes)
+    assert at_stop - 320 * 4 <= reached <= at_stop + round(0.06 * SAMPLE_RATE) + 320 * 3, (handed, held, reached)
+    assert done.calls == [(1, True)]
+
+
+def test_output_underruns_are_counted(inproc: PulseServer) -> None:
+    """A callback held up longer than the stream's queue lasts (here Python's lock held 0.6 s by a
+    busy loop) leaves the loudspeaker without sound: the player counts it."""
+    import sys
+
+    player = Player(Done())
+    try:
+        player.play(1, tone(3.0))
+        while player.blocks_played < 20:
+            time.sleep(0.01)
+        assert player.underruns == 0
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(2.0)   # no other Python thread runs meanwhile, the callback's neither
+        try:
+            until = time.perf_counter() + 0.6
+            while time.perf_counter() < until:
+                pass
+        finally:
+            sys.setswitchinterval(interval)
+        assert player.wait_idle(timeout=10)
+    finally:
+        player.close()
+    assert player.underruns >= 1
+
+
 def test_an_earcon_played_is_told_with_the_lines(inproc: PulseServer) -> None:
     """An earcon goes out into the room like a line: ``played()`` tells it (id TONE_ID), so that
     words heard in it are judged as heard over the coach's sound."""

@@ -4,7 +4,8 @@
 render (instant when ``prepare`` rendered it ahead) and hands it to the player, so utterances play
 in the order they were said even when a later one was cached and an earlier one was not.
 ``stop`` silences the player within one block and drops everything not yet played, reporting each
-dropped utterance ``done(id, interrupted=True)``.
+dropped utterance ``done(id, interrupted=True)``. ``underruns`` counts the player's output
+underruns (stutters in the voice); closing logs the count once, "output underruns: N".
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ class AudioSpeaker:
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
 
+    @property
+    def underruns(self) -> int:
+        """Output underruns since the speaker opened: each a stutter in the voice (and a jump in the
+        echo's delay for the canceller)."""
+        return self.player.underruns
+
     def use_synth(self, synth: Synthesizer) -> None:
         """Render what is said from now on with ``synth`` (another voice on the same stream: the menu
         speaks in the default voice, the routine it starts in its own)."""
@@ -94,6 +101,7 @@ class AudioSpeaker:
         self.stop()
         self.player.close()
         self._feeder.join(timeout=2)
+        log.info("output underruns: %d", self.player.underruns)
 
     # -- helpers ---------------------------------------------------------------------------------
     def wait_idle(self, timeout: float | None = None) -> bool:
