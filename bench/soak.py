@@ -28,9 +28,11 @@ CPU: the listening child (``python -m coach.listen.process``, found in /proc by 
 command line) and the coach process itself are sampled every second (utime + stime from
 /proc/PID/stat); their last figures, summed over restarts, are divided by the session's wall time.
 
-Printed: one line per session (routine, minutes of speech, commands acted on, ignored, CPU), the
-words heard, and the totals: commands acted on per hour of coach speech and the listening
-process's average share of one core.
+Printed: one line per session (routine, minutes of speech, commands acted on, ignored, CPU, output
+underruns), the words heard, and the totals: commands acted on per hour of coach speech, the
+listening process's average share of one core, and the output underruns (each a stutter in the
+coach's voice and a jump in the echo's delay; target 0): the player's own count where the session
+log has it ("output underruns: N"), else ALSA's "underrun occurred" lines in the log.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ from typing import IO, Any, TypeAlias
 
 import numpy as np
 
+from coach.nativelines import repeated
 from coach.speech.base import TONE_ID
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -412,6 +415,21 @@ BEHIND = re.compile(r"listening fell behind.*skipped (\d+(?:\.\d+)?) s")
 JUDGING_BEHIND = re.compile(r"judging fell behind.*skipped (\d+(?:\.\d+)?) s")
 
 
+#: the player's own count of output underruns, where a session log has it
+OWN_UNDERRUNS = re.compile(r"output underruns: (\d+)")
+
+
+def underruns(records: list[dict[str, Any]]) -> int:
+    """A session's output underruns (each a stutter in the coach's voice): the player's own count
+    where the log has it ("output underruns: N"), else ALSA's "underrun occurred" lines among its
+    native records (a line that came again carries its count: :func:`coach.nativelines.repeated`)."""
+    own = [int(m.group(1)) for r in records if (m := OWN_UNDERRUNS.search(str(r.get("text", ""))))]
+    if own:
+        return own[-1]
+    return sum(repeated(str(r.get("text", "")))[1] for r in records
+               if r["type"] == "native" and "underrun occurred" in str(r.get("text", "")))
+
+
 def summarise(warnings: list[dict[str, Any]]) -> list[str]:
     """A session's warnings: how often listening fell behind and how much audio it skipped, in one
     line; any other warning as it is."""
@@ -448,6 +466,7 @@ class Result:
     skipped: float      # seconds of audio it skipped
     judge_behind: int = 0       # times the second stage alone fell behind and skipped ahead
     judge_skipped: float = 0.0  # seconds of audio it skipped
+    underruns: int = 0          # output underruns: stutters in the coach's voice
 
 
 def _routines() -> list[str]:
@@ -485,7 +504,7 @@ def _session(pa: PulseServer, meter: SpeechMeter, folder: Path, routine: str, ta
     result = Result(routine, wall, meter.spoken() - before, sum(1 for r in heard if acted_on(r)),
                     Counter(r["ignored"] for r in heard if "ignored" in r),
                     sum(coach.cpu_listen.values()) / wall, coach.cpu_main / wall, len(skips), sum(skips),
-                    len(judged), sum(judged))
+                    len(judged), sum(judged), underruns(records))
     return result, coach, reached
 
 
@@ -520,6 +539,7 @@ def main() -> None:
                 print(f"{n:>2} {routine:<18} {res.speech / 60:5.1f} min speech of {res.wall / 60:4.1f}  "
                       f"acted on {res.acted}  ignored {sum(res.ignored.values())}  "
                       f"listening {100 * res.listen_cpu:3.0f}% cpu, coach {100 * res.main_cpu:3.0f}%  "
+                      f"output underruns {res.underruns}  "
                       f"({how}; {listeners} listening process{'es' if listeners != 1 else ''})", flush=True)
                 said = {r["id"]: r["text"] for r in records if r["type"] == "said"}
                 for record in voice_heard(records):
@@ -550,4 +570,6 @@ def main() -> None:
           f"{sum(res.skipped for res in results):.0f} s of audio (not listened to at all)")
     print(f"judging (the second stage, in its own thread) fell behind {sum(res.judge_behind for res in results)} "
           f"times and skipped {sum(res.judge_skipped for res in results):.0f} s of audio (the spotter heard it)")
+    print(f"output underruns (stutters in the coach's voice): {sum(res.underruns for res in results)} (target 0; "
+          f"per session: {', '.join(str(res.underruns) for res in results)})")
     print(f"session logs, stdout and stderr kept in {tmp}")
