@@ -14,7 +14,8 @@ suppression, BENCH_<OPTION>=value sets any SphinxOptions field.
 ``BENCH_ENGINE`` picks the engine: ``whisper`` (the default where installed: pocketsphinx's fast
 "stop" and pain guesses, Whisper tiny.en judging every utterance) or ``pocketsphinx``; vosk is not
 measured here (no English vosk model). ``BENCH_COACH_VOICE=piper`` makes the coach's voice in the
-"echo" and "self" rows Piper's (the ``natural`` profile's) instead of espeak-ng's.
+"echo" and "self" rows Piper's (the ``natural`` profile's) instead of espeak-ng's. ``BENCH_AEC`` picks
+the echo canceller: ``aec3`` (WebRTC's) or ``speex`` (unset: the coach's default).
 
 Latency is given per class: "stop" and pain words (acted on at the first stage's guess), and the
 rest. A first-stage guess and the second stage's confirmation of it count once. With
@@ -38,6 +39,7 @@ from coach.commands import Command
 from coach.config import ListenConfig
 from coach.listen.base import Block, Detection, Recognizer
 from coach.listen.capture.denoise import denoiser
+from coach.listen.capture.echo import DEFAULT, make_canceller
 from coach.listen.detect.sphinx import SphinxOptions, SphinxRecognizer
 from coach.listen.judge.twostage import TwoStage, acted
 from coach.listen.listener import Pipeline, read_wav, run_blocks
@@ -149,7 +151,7 @@ def evaluate(rec: Recognizer, items: list[Item], aec: bool, session: bool = Fals
             offset = 0.0
         t0 = time.process_time()
         if pipeline is None or not session:
-            pipeline = TimedPipeline(rec, denoise=denoiser(level))
+            pipeline = TimedPipeline(rec, make_canceller(os.environ.get("BENCH_AEC", "")), denoise=denoiser(level))
             timed(rec, pipeline)
         out_at: dict[int, float] = {}  # detection -> when it was out, on the simulated clock
 
@@ -267,6 +269,7 @@ def main() -> None:
         items = [i for i in items if i.condition in only.split(",")]
     print(f"corpus: {len(items)} files in bench/{COACH_VOICES[coach].name}, the coach's voice {coach} "
           f"({time.time() - t:.0f} s)")
+    print(f"echo canceller: {os.environ.get('BENCH_AEC') or DEFAULT}")
     engine = os.environ.get("BENCH_ENGINE", "auto")
     rec = make(engine)
     rows = evaluate(rec, items, aec=True)

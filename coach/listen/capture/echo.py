@@ -110,16 +110,14 @@ def fast_length(n: int) -> int:
 
 
 class EchoCanceller:
-    """``process(mic, reference) -> cleaned``: int16 blocks at 16 kHz (whole 10 ms frames out)."""
+    """``process(mic, reference) -> cleaned``: int16 blocks at 16 kHz (whole 10 ms frames out).
+
+    The delay search and the echo suppression are this class's; the cancelling of each 10 ms frame
+    is speex's (:meth:`_open`, :meth:`_cancel`), which a subclass may replace (AEC3)."""
 
     def __init__(self, tail: float = 0.256, max_delay: float = 0.8, lead: int = 64,
                  suppress_db: float = 25.0, track_window: float = 0.25, track_every: float = 0.0625) -> None:
-        try:
-            import pyaec
-        except ImportError as e:
-            raise ModelError("pyaec (the speexdsp echo canceller) is not installed",
-                             "run `make setup`, or .venv/bin/pip install pyaec") from e
-        self._pyaec: Any = pyaec
+        self._load()
         self.tail = int(tail * SAMPLE_RATE)
         self.max_delay = int(max_delay * SAMPLE_RATE)
         self.lead = lead
@@ -139,10 +137,39 @@ class EchoCanceller:
         self._since_estimate = 0
         self._filled = 0
         self._candidate: int | None = None   # a new delay found once, adopted when found again
-        self._new_speex()
+        self._new_engine()
 
-    def _new_speex(self) -> None:
+    def _load(self) -> None:
+        """Import the canceller's library (a :class:`ModelError` saying how to install it if missing)."""
+        try:
+            import pyaec
+        except ImportError as e:
+            raise ModelError("pyaec (the speexdsp echo canceller) is not installed",
+                             "run `make setup`, or .venv/bin/pip install pyaec") from e
+        self._pyaec: Any = pyaec
+
+    def _open(self) -> None:
+        """A new canceller that knows nothing of the room."""
         self._aec: Any = self._pyaec.Aec(FRAME, self.tail, SAMPLE_RATE, True)
+
+    def _cancel(self, mic: Block, ref: Block) -> Block:
+        """``mic`` (whole 10 ms frames) with the echo of ``ref`` (aligned to it) taken out."""
+        out = np.zeros(len(mic), np.int16)
+        for i in range(0, len(mic), FRAME):
+            out[i:i + FRAME] = self._aec.cancel_echo(mic[i:i + FRAME].tolist(), ref[i:i + FRAME].tolist())
+        return out
+
+    def _warm_passes(self) -> int:
+        """Passes of the recent audio through a new canceller when the delay is first found."""
+        return WARM_PASSES
+
+    def _heard(self, mic: Block) -> Block:
+        """The microphone's samples that line up with what the last :meth:`_cancel`, given ``mic``,
+        returned (the same ones here; AEC3's output comes 8 ms late)."""
+        return mic
+
+    def _new_engine(self) -> None:
+        self._open()
         self._rest_mic = np.zeros(0, np.int16)
         self._rest_ref = np.zeros(0, np.int16)
         self._ref_level = 0.0
@@ -177,13 +204,12 @@ class EchoCanceller:
         m = np.concatenate([self._rest_mic, np.asarray(mic, dtype=np.int16)])
         r = np.concatenate([self._rest_ref, aligned])
         whole = len(m) // FRAME * FRAME
-        out = np.zeros(whole, np.int16)
-        for i in range(0, whole, FRAME):
-            out[i:i + FRAME] = self._aec.cancel_echo(m[i:i + FRAME].tolist(), r[i:i + FRAME].tolist())
+        out = self._cancel(m[:whole], r[:whole])
+        heard = self._heard(m[:whole])
         active = self._active(r[:whole])
         self.active = bool(active.any())
         if self.suppress and self.active:
-            self._suppress(m[:whole], out, active)
+            self._suppress(heard, out, active)
         self._rest_mic, self._rest_ref = m[whole:].copy(), r[whole:].copy()
         return out
 
@@ -197,9 +223,8 @@ class EchoCanceller:
             return
         mic = np.clip(np.round(self._mic[len(self._mic) - n - k:len(self._mic) - n]), -32768, 32767).astype(np.int16)
         ref = np.clip(np.round(self._ref[end - n - k:end - n]), -32768, 32767).astype(np.int16)
-        for _ in range(WARM_PASSES):
-            for i in range(0, k, FRAME):
-                self._aec.cancel_echo(mic[i:i + FRAME].tolist(), ref[i:i + FRAME].tolist())
+        for _ in range(self._warm_passes()):
+            self._cancel(mic, ref)
 
     def _active(self, ref: Block) -> npt.NDArray[np.bool_]:
         """For each 10 ms frame of the aligned reference: is the coach's voice (or its echo) in the room?"""
@@ -237,7 +262,7 @@ class EchoCanceller:
             if (new is not None and self._match(self._mic, new) >= SURE_MATCH) or self._confirm(new):
                 self.delay = new
                 self._candidate = None
-                self._new_speex()   # found for the first time: what speex learnt unaligned is dropped
+                self._new_engine()   # found for the first time: what speex learnt unaligned is dropped
                 self._warm = True   # ... and it learns the room from the audio searched instead
             return
         m = self._mic[-self.track_window:]
@@ -289,3 +314,21 @@ class EchoCanceller:
         peak = vals[best]
         spread = np.median(np.abs(vals)) + 1e-12
         return int(lags[best]) if peak > 6 * spread else None
+
+
+#: the cancellers :func:`make_canceller` builds, by name (``aec3`` needs the ``livekit`` package)
+KINDS = ("aec3", "speex")
+#: the one built unless another is asked for
+DEFAULT = "speex"
+
+
+def make_canceller(kind: str = "") -> EchoCanceller:
+    """The echo canceller called ``kind`` (one of :data:`KINDS`; empty: :data:`DEFAULT`)."""
+    kind = kind or DEFAULT
+    if kind == "speex":
+        return EchoCanceller()
+    if kind == "aec3":
+        from coach.listen.capture.aec3 import Aec3Canceller
+
+        return Aec3Canceller()
+    raise ValueError(f"no echo canceller called {kind!r} (one of {', '.join(KINDS)})")

@@ -1,0 +1,71 @@
+"""Echo cancellation by WebRTC's AEC3, the canceller of browsers and phones (the ``livekit`` wheel).
+
+:class:`Aec3Canceller` is :class:`~coach.listen.capture.echo.EchoCanceller` with speex replaced:
+the same delay search lines the reference up with the microphone (GCC-PHAT, then tracked; AEC3's
+own delay estimator alone reaches about 0.4 s, and live delays grew to 0.6 s under load), the same
+suppression silences 10 ms frames that are the coach's echo alone, and WebRTC's audio processing
+module cancels each 10 ms frame: AEC3 (a linear filter with its own fine delay estimation and a
+residual-echo suppressor) and the high-pass filter, and no noise suppression (WebRTC's noise
+suppression in front of Whisper cost it commands; the first stage has its own, ``denoise.py``).
+
+The module's ``process_reverse_stream`` takes the reference and ``process_stream`` the
+microphone, frame by frame in step: the listener's blocks (up to 100 ms, any length) are cut into
+10 ms frames and a remainder waits for the next block, as for speex. AEC3's output comes 128
+samples (8 ms) after its input (measured on noise with the canceller on, 0 with it off), so the
+echo suppression compares each output frame with the microphone 8 ms earlier.
+
+Offline: the wheel's library (``liblivekit_ffi.so``) runs a runtime of its own threads; creating
+and using the module under ``strace -f -e trace=socket,connect`` opened no socket at all
+(2026-12-07, livekit 1.2.1).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from coach.errors import ModelError
+from coach.listen.base import SAMPLE_RATE, Block
+from coach.listen.capture.echo import FRAME, EchoCanceller
+
+#: samples by which AEC3's output trails its input (see the module's docstring)
+LATENCY = 128
+
+
+class Aec3Canceller(EchoCanceller):
+    """``process(mic, reference) -> cleaned`` by WebRTC's AEC3 (whole 10 ms frames out)."""
+
+    def _load(self) -> None:
+        try:
+            from livekit import rtc
+        except ImportError as e:
+            raise ModelError("livekit (WebRTC's echo canceller, AEC3) is not installed",
+                             "run `make setup`, or .venv/bin/pip install livekit") from e
+        self._rtc: Any = rtc
+
+    def _open(self) -> None:
+        self._apm: Any = self._rtc.AudioProcessingModule(
+            echo_cancellation=True, high_pass_filter=True, noise_suppression=False, auto_gain_control=False)
+        self._past = np.zeros(LATENCY, np.int16)   # the microphone's last samples, for _heard
+        self._heard_now = np.zeros(0, np.int16)
+
+    def _warm_passes(self) -> int:
+        return 1   # AEC3 tracks time itself: the same audio twice would read as a jump of the delay
+
+    def _cancel(self, mic: Block, ref: Block) -> Block:
+        rtc, apm = self._rtc, self._apm
+        out = np.empty(len(mic), np.int16)
+        for i in range(0, len(mic), FRAME):
+            apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
+            frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
+            apm.set_stream_delay_ms(0)   # the reference comes aligned (required with AEC3 on)
+            apm.process_stream(frame)
+            out[i:i + FRAME] = np.frombuffer(frame.data, np.int16)
+        joined = np.concatenate([self._past, mic])
+        self._heard_now = joined[:len(mic)]
+        self._past = joined[len(mic):]
+        return out
+
+    def _heard(self, mic: Block) -> Block:
+        return self._heard_now
