@@ -21,7 +21,7 @@ import numpy as np
 from coach.listen.base import BLOCK_SECONDS, MAX_BLOCK_SECONDS, SAMPLE_RATE, Block, Detection, Recognizer
 from coach.listen.capture.bargein import BargeIn
 from coach.listen.capture.denoise import Denoiser
-from coach.listen.capture.echo import EchoCanceller
+from coach.listen.capture.echo import EchoCanceller, make_canceller
 from coach.listen.capture.losses import Losses
 from coach.listen.capture.wavfile import AudioFileError as AudioFileError  # re-exported
 from coach.listen.capture.wavfile import read_wav as read_wav  # re-exported
@@ -77,7 +77,7 @@ class Pipeline:
                  on_echo: Callable[[Detection, float], None] | None = None,
                  on_talk: Callable[[bool], None] | None = None) -> None:
         self.recognizer = recognizer
-        self.echo = echo if echo is not None else EchoCanceller()
+        self.echo = echo if echo is not None else make_canceller()
         self.denoise = denoise
         self.on_echo = on_echo
         #: told True when the user starts talking over the coach, False when they stop (BargeIn)
