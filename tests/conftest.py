@@ -62,7 +62,7 @@ TIERS: dict[str, str] = {
     "test_disk_full": ADAPTER,
     "test_keyboard": ADAPTER,
     "test_menu_text": ADAPTER,
-    "test_menu_tmux": AUDIO,
+    "test_menu_tmux": ADAPTER,
     "test_text_mode": ADAPTER,
     "test_render": ADAPTER,
     "test_listen_engines": ADAPTER,

@@ -17,7 +17,6 @@ from pathlib import Path
 import pytest
 from logtools import coach_env, wait_for
 from logtools import records as log_records
-from pulse import PulseServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,25 +150,4 @@ def test_in_a_session_m_gives_more_time_and_question_mark_helps(tmux: Tmux, tmp_
     wait_for(tmux.dead, "Ctrl-C to end it")
 
 
-def test_the_spoken_menu_on_a_terminal_takes_a_number_key_while_it_speaks(tmux: Tmux, tmp_path: Path,
-                                                                          pulse: PulseServer) -> None:
-    """The audio menu (a private PulseAudio server) in a real terminal: the key 2, pressed while the
-    list is being read, silences it and chooses; the transcript shows the lines as they are heard."""
-    log = tmp_path / "menu.jsonl"
-    tmux.start("--log", str(log), env=pulse.env)
-    wait_for(lambda: any(r["type"] == "menu" and r.get("event") == "list" for r in log_records(log)),
-             "the menu to read the list", 60)
-    _wait_screen(tmux, "Choose a routine. There are six.")
-    tmux.keys("2")
-    _wait_screen(tmux, "Two, Partner back massage. Starting.")
-    wait_for(lambda: bool(_started(log)), "the session to start")
-    assert _started(log)[0]["routine"] == "partner-back"
-    _wait_screen(tmux, "Partner back massage. A full back massage")
-    screen = tmux.screen()
-    # the list was cut short by the key: its last lines were never said, so never printed
-    assert "Six: Trigger points with one ball" not in screen, "\n".join(json.dumps(r) for r in log_records(log))
-    tmux.keys("x")
-    wait_for(lambda: any(r["type"] == "paused" for r in log_records(log)), "x to pause the session")
-    tmux.keys("x")
-    wait_for(tmux.dead, "the session to end", 60)
-    assert "Session ended early; your place is saved." in tmux.screen()
+# the spoken menu on a terminal, with a private PulseAudio server: tests/test_menu_audio.py (the audio tier)
