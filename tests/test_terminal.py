@@ -21,6 +21,7 @@ from tomlw import toml_string
 
 from coach.cli import main
 from coach.routine import validate_text
+from coach.speech.fake import PrintSpeaker
 from coach.terminal import describe, json_safe, printable, printable_lines, spoken, unsafe
 from coach.transcript import Transcript
 
@@ -190,6 +191,17 @@ def test_no_routine_text_puts_a_control_on_a_text_session(
     event("run" if status == 0 else "refused")
     assert status in (0, 2), (out, err)
     assert clean(out) and clean(err), (out, err)
+
+
+@given(st.lists(ANY_TEXT, min_size=1, max_size=5))
+def test_the_text_mode_speaker_prints_no_control(lines: list[str]) -> None:
+    """Text sessions and the text menu print their lines through PrintSpeaker."""
+    out = io.StringIO()
+    speaker = PrintSpeaker(out, lambda uid, interrupted: None)
+    for i, line in enumerate(lines):
+        speaker.say(i, line)
+    assert clean(out.getvalue())
+    assert speaker.spoken == lines
 
 
 def test_a_text_session_of_a_hostile_routine_prints_no_control(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

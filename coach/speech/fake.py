@@ -10,6 +10,7 @@ import threading
 from typing import TextIO
 
 from coach.speech.base import DoneCallback, Earcon
+from coach.terminal import printable_lines
 
 EARCON_WORDS = {
     Earcon.STEP: "[tone: next step]",
@@ -37,7 +38,8 @@ class PrintSpeaker:
     def _print(self, line: str) -> None:
         with self._lock:
             try:
-                self._out.write(f"{self._prefix}{line}\n")
+                # a routine's words: any control or bidi character in them shown, never acted on
+                self._out.write(f"{self._prefix}{printable_lines(line)}\n")
                 self._out.flush()
             except (BrokenPipeError, ValueError):
                 pass   # output closed: speaking is best-effort, the log still has every line
