@@ -1570,7 +1570,13 @@ def test_where_nothing_listens_the_questions_ask_for_keys(more: dict[str, Any], 
     assert f"Shall I end the session? {press} y to end it, or n to carry on. If no answer comes, I will end it in " \
            "one minute, and keep your place." in text
     assert "Say yes" not in text and "hear nothing" not in text and "heard nothing" not in text
+    assert f"Paused. {press} c or n when you are ready." in text
     d = Driver(ask_notes=True, **more)
     d.start()
     d.settle()
     assert f"shall I keep these safety notes short? {press} y for yes, or n for the full notes" in spoken(d.effects)
+    assert f"{press} x at any time to pause. For the rest, {press.lower()} a question mark." in spoken(d.effects)
+    text = spoken(d.hear(Command.STOP) + d.hear(Command.PAIN) + d.hear(Command.RESUME) + d.hear(Command.RESUME))
+    assert f"Stopped. {press} n to continue, or x again to end." in text
+    assert f"If it still hurts, {press.lower()} o again and we will stop." in text
+    assert f"We are not paused. {press} x or the space bar to pause." in text

@@ -33,7 +33,7 @@ def test_whole_session_through_a_pipe(tmp_path: Path) -> None:
     lines = p.stdout.splitlines()
     assert lines[0].startswith("Tennis balls")
     assert any("Step one of" in line for line in lines)
-    assert any("Stopped. Say next to continue" in line for line in lines)
+    assert any("Stopped. Type n to continue, or x again to end." in line for line in lines)
     assert any("That is the end of" in line for line in lines)
     records = log_records(log)
     assert all(isinstance(r["t"], float | int) and "type" in r for r in records)
@@ -252,3 +252,5 @@ def test_text_mode_asks_for_typing_where_nothing_listens(tmp_path: Path) -> None
             "If no answer comes, I will keep them short.") in p.stdout
     assert "No answer came, so next time the safety notes will be short." in p.stdout
     assert "Say yes" not in p.stdout and "hear nothing" not in p.stdout and "heard nothing" not in p.stdout
+    assert "Type x at any time to pause. For the rest, type a question mark." in p.stdout
+    assert "Say stop at any time" not in p.stdout and "what can I say" not in p.stdout

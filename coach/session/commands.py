@@ -14,6 +14,7 @@ from coach.speech.base import Earcon
 
 #: What the coach says when a stop pauses, and when it asks whether to end.
 STOPPED = "Stopped. Say next to continue, or stop again to end."
+STOPPED_KEYS = "Stopped. {Press} n to continue, or x again to end."   # where nothing listens
 #: Seconds "more time" adds to the step being held.
 MORE_TIME = 30.0
 RATE_STEP = 25
@@ -142,16 +143,18 @@ class Commands(Timers):
         else:
             self._pause(by_stop=True)
             self.stop_source = source
-        self._say(STOPPED)
+        self._say(self._ask(STOPPED, STOPPED_KEYS))
 
     def _cmd_pause(self) -> None:
         self._silence()
         self._pause(by_stop=False)
-        self._say("Paused. Say resume or next when you are ready.")
+        self._say(self._ask("Paused. Say resume or next when you are ready.",
+                            "Paused. {Press} c or n when you are ready."))
 
     def _cmd_resume(self) -> None:
         if self.phase is not Phase.PAUSED:
-            self._reply(Earcon.OK, "We are not paused. Say stop or pause to pause.")
+            self._reply(Earcon.OK, self._ask("We are not paused. Say stop or pause to pause.",
+                                             "We are not paused. {Press} x or the space bar to pause."))
             return
         self._unpause()
 
@@ -237,8 +240,9 @@ class Commands(Timers):
         step = self.step
         words = step.level_cue(self.level) if step.pressure else ""
         who = "Ease off now: your partner felt pain. " if self.role == "partner" else "Easing off. "
+        again = self._ask("say ouch again", "{press} o again")
         self._say(f"{who}Level {self.level}, {LEVEL_NAMES[self.level]}. {words} Is that better? "
-                  "If it still hurts, say ouch again and we will stop.".replace("  ", " "))
+                  f"If it still hurts, {again} and we will stop.".replace("  ", " "))
 
     def _cmd_rate(self, delta: int) -> None:
         new = clamp(self.rate + delta, MIN_RATE, MAX_RATE)
@@ -265,7 +269,8 @@ class Commands(Timers):
         """Hold the step ``MORE_TIME`` seconds longer (WCAG 2.2.1): its timer goes back, and a
         countdown already said is said again at the new end."""
         if self.phase not in (Phase.INSTRUCTION, Phase.RUNNING, Phase.PAUSED):
-            self._reply(Earcon.OK, "Say more time during a step, and I will hold it thirty seconds longer.")
+            self._reply(Earcon.OK, self._ask("Say more time during a step, and I will hold it thirty seconds longer.",
+                                             "{Press} m during a step, and I will hold it thirty seconds longer."))
             return
         self.elapsed -= MORE_TIME
         self.held_longer += MORE_TIME

@@ -30,8 +30,9 @@ class Intro(Steps):
                       f"{self.step.title}, at pressure level {self.level}.", Kind.INTRO)
         elif self.options.safety_known:
             self._say(f"{r.title}. {SAFETY_KNOWN}", Kind.INTRO)
-            self._say("Say stop at any time to pause, and next to begin now. To hear the rest, ask: "
-                      "what can I say?", Kind.INTRO)
+            self._say(self._ask("Say stop at any time to pause, and next to begin now. To hear the rest, ask: "
+                                "what can I say?", "{Press} x at any time to pause, and n to begin now. For the "
+                                "rest, {press} a question mark."), Kind.INTRO)
             self._out.append(Prepare(self.step.say))
             return
         else:
@@ -47,7 +48,8 @@ class Intro(Steps):
             self._say("Please skip this routine, and ask a clinician first, in these cases:", Kind.INTRO)
             for item in r.contraindications:
                 self._say(sentence(item), Kind.INTRO)
-        self._say("Say stop at any time to pause. To hear the rest, ask: what can I say?", Kind.INTRO)
+        self._say(self._ask("Say stop at any time to pause. To hear the rest, ask: what can I say?",
+                            "{Press} x at any time to pause. For the rest, {press} a question mark."), Kind.INTRO)
         self._out.append(Prepare(self.step.say))
 
     def _intro_over(self) -> None:

@@ -166,11 +166,12 @@ class SessionState:
         return self.options.typed or bool(self.options.cannot_hear)
 
     def _ask(self, spoken: str, keys: str) -> str:
-        """``spoken`` where the coach listens, else ``keys`` with "{Press}" as "Type" (text mode) or
-        "Press" (a coach that speaks but cannot hear)."""
+        """``spoken`` where the coach listens, else ``keys`` with "{Press}" ("{press}") as "Type" (text
+        mode) or "Press" (a coach that speaks but cannot hear)."""
         if not self.keys_only:
             return spoken
-        return keys.replace("{Press}", "Type" if self.options.typed else "Press")
+        verb = "Type" if self.options.typed else "Press"
+        return keys.replace("{Press}", verb).replace("{press}", verb.lower())
 
     def _no_answer(self, then: str) -> str:
         """What is said when a question's wait ran out: "I heard nothing, so ``then``"."""
