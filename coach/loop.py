@@ -39,6 +39,7 @@ from coach.session import (
 )
 from coach.speech.base import Played, Speaker
 from coach.store import SessionLog
+from coach.terminal import printable_lines
 from coach.transcript import Transcript
 
 #: What the coach says when listening fell behind and audio went by unheard: a stop may have been
@@ -399,7 +400,7 @@ class Loop:
     def _print(self, line: str) -> None:
         out = self.transcript or sys.stdout
         try:
-            out.write(line + "\n")
+            out.write(printable_lines(line) + "\n")   # text from a routine file: shown, never acted on
             out.flush()
         except (OSError, ValueError):
             pass

@@ -22,6 +22,7 @@ from coach.keyboard import is_terminal
 from coach.listen.base import Detection
 from coach.listen.judge.words import Words
 from coach.speech.base import DoneCallback, Earcon, Speaker
+from coach.terminal import printable_lines
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def _use_voice(speaker: Speaker, config: Config, warn: TextIO, voice: str) -> No
         speaker.use_synth(make_synth(find_profile(voice), config.speech.rate,
                                      lambda line: print(line, file=warn, flush=True)))
     except CoachError as e:
-        print(f"coach: {e}; the voice stays as it was", file=warn, flush=True)
+        print(printable_lines(f"coach: {e}; the voice stays as it was"), file=warn, flush=True)
 
 
 #: A wait longer than this (seconds) is said aloud, and an earcon marks it every ``WAIT_TICK`` s
@@ -210,12 +211,12 @@ def open_audio(plan: AudioPlan, config: Config, hooks: Hooks, stdin: TextIO, err
     try:
         return build_audio(plan, config, hooks, err), ""
     except (AudioDeviceError, ModelError, ConfigError) as e:
-        print(f"coach: {e}", file=err)
+        print(printable_lines(f"coach: {e}"), file=err)
         how = KEYS_AT_ONCE if is_terminal(stdin) else "type a key or a word and Enter"
         try:   # the microphone or the recogniser failed: the coach can still speak, and keys work
             audio = build_speaker_alone(plan, config, hooks, err)
         except (AudioDeviceError, ConfigError) as e2:
-            print(f"coach: {e2}", file=err)
+            print(printable_lines(f"coach: {e2}"), file=err)
             print(f"coach: carrying on in text mode: the coach's words are printed here; {how} ({keys}).",
                   file=err)
             return None, ""

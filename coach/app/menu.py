@@ -32,6 +32,7 @@ from coach.runtime import Clock, read_input
 from coach.session import Finish
 from coach.speech.base import Speaker
 from coach.speech.fake import PrintSpeaker
+from coach.terminal import printable_lines
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,12 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
             holder[0].words(words.text, words.echo_db, words.excess_db, words.ended_at)
 
     def on_error(error: Exception) -> None:
-        print(f"coach: {error}", file=err)
+        print(printable_lines(f"coach: {error}"), file=err)
         if holder:
             holder[0].interrupt(DEVICE_LOST)
 
     def on_lost(error: Exception) -> None:
-        print(f"coach: {error}", file=err)
+        print(printable_lines(f"coach: {error}"), file=err)
         if holder:
             holder[0].interrupt(LISTENING_LOST)
 

@@ -31,6 +31,7 @@ from coach.runtime import Clock, Runtime, read_input
 from coach.session import Finish, Options, Phase, Session
 from coach.speech.base import Speaker
 from coach.speech.fake import PrintSpeaker
+from coach.terminal import printable_lines
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,11 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
         holder[0].echo(detection.command, detection.heard, left_db)
 
     def on_error(error: Exception) -> None:
-        print(f"coach: {error}", file=err)   # how to resume is said when the session has ended
+        print(printable_lines(f"coach: {error}"), file=err)   # how to resume is said when the session has ended
         holder[0].interrupt(DEVICE_LOST)
 
     def on_lost(error: Exception) -> None:
-        print(f"coach: {error}", file=err)
+        print(printable_lines(f"coach: {error}"), file=err)
         holder[0].interrupt(LISTENING_LOST)
 
     hooks = Hooks()
