@@ -364,12 +364,13 @@ class Menu(MenuText):
             self._silence()
             names = " or ".join(f"{number_words(i + 1)}, {self.items[i].title}" for i in found.items)
             self._out.append(Tone(Earcon.UNKNOWN))
-            self._say(f"Did you mean {names}? Say the number.")
+            self._say(f"Did you mean {names}? " + self._ask("Say the number.", "{Press} its number."))
         elif found.number is not None:
             self._silence()
             self._out.append(Tone(Earcon.UNKNOWN))
-            self._say(f"There is no number {number_words(found.number)}. Say a number from one to "
-                      f"{number_words(len(self.items))}.")
+            n = number_words(len(self.items))
+            self._say(f"There is no number {number_words(found.number)}. " +
+                      self._ask(f"Say a number from one to {n}.", f"{{Press}} a number from one to {n}."))
         elif source == "key":
             self._not_understood(text)
         # spoken words that name no routine: chat in the room, let be
@@ -377,7 +378,8 @@ class Menu(MenuText):
     def _not_understood(self, text: str) -> None:
         self._answered()
         self._out.append(Tone(Earcon.UNKNOWN))
-        self._say(f"I did not understand {text}. Press question mark for help.")
+        self._say(f"I did not understand {text}. " + ("Type" if self.options.typed else "Press") +
+                  " question mark for help.")
 
     def _not_here(self) -> None:
         self._answered()
@@ -406,7 +408,8 @@ class Menu(MenuText):
             elif command is Command.STOP:
                 self.stopped = True
                 self._silence()
-                self._say(f"Stopped. {self._ask(RESUME_QUESTION, RESUME_KEYS)} Or say stop again to close the menu.")
+                self._say(f"Stopped. {self._ask(RESUME_QUESTION, RESUME_KEYS)} " +
+                          self._ask("Or say stop again to close the menu.", "{Press} x to close the menu."))
             else:
                 self._silence()
                 self._say(self._ask(RESUME_QUESTION, RESUME_KEYS))
@@ -414,7 +417,8 @@ class Menu(MenuText):
         if command in (Command.STOP, Command.PAUSE):
             self.stopped = True
             self._silence()
-            self._say("Stopped. Say a number to choose a routine, or stop again to close the menu.")
+            self._say("Stopped. " + self._ask("Say a number to choose a routine, or stop again to close the menu.",
+                                              "{Press} a number to choose a routine, or x to close the menu."))
             return
         self.stopped = False
         last = len(self.items) - 1

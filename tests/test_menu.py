@@ -468,3 +468,24 @@ def test_a_long_list_is_read_ten_at_a_time_and_more_reads_the_next() -> None:
     assert "That was the last of them. From the first again." in d.said[n:]
     d.feed(Typed(d.now + 0.1, "23"))
     assert d.choice == Choice("run", "r22", "key")
+
+
+@pytest.mark.parametrize(("options", "press"), [({"typed": True}, "Type"),
+                                                ({"cannot_hear": "no microphone", "words": False}, "Press")])
+def test_where_nothing_listens_every_reply_asks_for_keys(options: dict[str, Any], press: str) -> None:
+    """Issue 37: text mode still said "Say a number", "Say the number" and "say stop again" where
+    nothing listens."""
+    d = menu(**options)
+    d.key("lower back")
+    assert d.said[-1] == f"Did you mean one, Gentle lower back or five, Lower back thumb kneading? {press} its number."
+    d.key("9")
+    assert d.said[-1] == f"There is no number nine. {press} a number from one to six."
+    d.key("stop")
+    assert d.said[-1] == f"Stopped. {press} a number to choose a routine, or x to close the menu."
+    d.key("banana")
+    assert d.said[-1] == f"I did not understand banana. {press} question mark for help."
+    d = menu(OFFER, **options)
+    d.key("stop")
+    assert d.said[-1].startswith(f"Stopped. Shall I carry on from there? {press} y") and \
+        d.said[-1].endswith(f"{press} x to close the menu.")
+    assert not any("Say " in text or "say stop" in text for text in d.said)
