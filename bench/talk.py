@@ -60,6 +60,7 @@ import contextlib
 import math
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -602,6 +603,8 @@ def outcome(ep: Episode) -> Outcome:
         stdout = ""
     end = next((r for r in records if r["type"] == "ended"), None)
     how = (f"ended: {end.get('reason')}" if end is not None else f"exit status {coach.proc.returncode}")
+    if loaded := re.search(r"loaded in ([\d.]+ s)", coach.engine()):
+        how += f"; listening loaded in {loaded.group(1)}"
     skips = [float(m.group(1)) for r in records if r["type"] == "warning" and (m := BEHIND.search(r["text"]))]
     return Outcome(ep, said, left, confusions(said, left), repeats(lines), wall,
                    sum(coach.cpu_listen.values()) / wall if wall else 0.0, underruns(records),
