@@ -65,6 +65,7 @@ TIERS: dict[str, str] = {
     "test_menu_tmux": ADAPTER,
     "test_text_mode": ADAPTER,
     "test_render": ADAPTER,
+    "test_listen_aec3": ADAPTER,
     "test_listen_engines": ADAPTER,
     "test_makefile": ADAPTER,
     "test_listen_process": ADAPTER,
