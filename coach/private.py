@@ -10,11 +10,15 @@ having the session appended to whatever it points at. Files and folders made bef
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import os
 import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -117,3 +121,148 @@ def refusal(path: Path, e: OSError) -> str:
     if isinstance(e, LinkRefused):
         return f"{path}: {e.strerror}"
     return f"{path}: {e.strerror or e}"
+
+
+# ---------------------------------------------------------------------------------------------
+# replacing a file: the one way the coach replaces a file a person has (issue 37, point 2)
+
+
+class Replacement:
+    """A file that replaces ``path`` whole when :meth:`commit` is called, and never before.
+
+    What is written goes to a temporary file in the same folder (``.NAME.XXXXXX.tmp``); commit
+    syncs it, renames it over ``path`` and syncs the folder, so a reader, a crash, a full disk
+    or a signal at any moment finds the old file or the new one, never half of one or nothing.
+    :meth:`discard` (or an exception in :func:`replacing`) removes the temporary file and leaves
+    ``path`` as it was.
+
+    ``mode``: the new file's mode (``None``: that of the file it replaces, else what ``open``
+    would give, 0666 less the umask). ``follow``: a symbolic link at ``path`` is followed and its
+    target replaced (output a person names, like ``coach render -o``); otherwise the link itself
+    is replaced, never written through (health data). Where ``path`` is, or leads to, something
+    that is not a plain file (``/dev/null``, a pipe), there is nothing to replace: it is written
+    as it is, and commit only syncs.
+    """
+
+    def __init__(self, path: Path, mode: int | None = FILE_MODE, *, follow: bool = False,
+                 refuse_link: bool = False) -> None:
+        self.path = Path(os.path.realpath(path)) if follow else Path(path)
+        self.tmp: Path | None = None
+        try:
+            st = os.stat(self.path, follow_symlinks=follow)
+        except FileNotFoundError:
+            st = None
+        except OSError:   # a name too long, a folder we may not look into: the open below says why
+            st = None
+        if refuse_link and st is not None and stat.S_ISLNK(st.st_mode):   # planted where health data goes
+            raise LinkRefused(errno.ELOOP, "it is a symbolic link, and the coach never writes its health "
+                                           "data through one", str(path))
+        if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISLNK(st.st_mode):
+            self.file: BinaryIO = open(self.path, "wb")  # noqa: SIM115 - closed by commit or discard
+            return
+        if mode is None:
+            mode = stat.S_IMODE(st.st_mode) if st is not None and stat.S_ISREG(st.st_mode) else _default_mode()
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        self.tmp = Path(tmp)
+        try:
+            if mode != FILE_MODE:
+                os.fchmod(fd, mode)
+            self.file = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+
+    def commit(self) -> None:
+        """Make what was written the file at ``path`` (durably); the temporary file is gone after,
+        whether this worked or raised."""
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+        except OSError as e:
+            if self.tmp is not None or e.errno not in (errno.EINVAL, errno.EROFS, errno.ENOTSUP):
+                self.discard()
+                raise   # (a device or a pipe cannot be synced: fine)
+        self.file.close()
+        if self.tmp is None:
+            return
+        try:
+            os.replace(self.tmp, self.path)
+        except BaseException:
+            self.discard()
+            raise
+        self.tmp = None
+        sync_folder(self.path.parent)
+
+    def discard(self) -> None:
+        """Leave ``path`` as it was: the temporary file is removed."""
+        with contextlib.suppress(OSError):
+            self.file.close()
+        if self.tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(self.tmp)
+            self.tmp = None
+
+
+def _default_mode() -> int:
+    """0666 less the umask: the mode ``open`` gives a new file (the umask is read by setting it back)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the filesystem allows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def replacing(path: Path, mode: int | None = FILE_MODE, *, follow: bool = False) -> Iterator[BinaryIO]:
+    """``with replacing(path) as f: f.write(...)``: ``path`` is replaced whole when the block ends
+    without an exception, and left as it was otherwise (see :class:`Replacement`)."""
+    r = Replacement(path, mode, follow=follow)
+    try:
+        yield r.file
+    except BaseException:
+        r.discard()
+        raise
+    r.commit()
+
+
+def write_replacing(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` (0600, never through a link; missing folders made 0700)."""
+    make_dirs(path.parent)
+    with replacing(path) as f:
+        f.write(data)
+
+
+def keep_aside(path: Path) -> Path:
+    """Move a damaged ``path`` aside as ``NAME.broken.N``, the first N not taken (earlier copies
+    are never overwritten); the copy's path."""
+    n = 1
+    while True:
+        dest = path.with_name(f"{path.name}.broken.{n}")
+        try:
+            os.link(path, dest, follow_symlinks=False)   # fails if dest exists: never overwrites
+        except FileExistsError:
+            n += 1
+            continue
+        except OSError as e:
+            if e.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            if os.path.lexists(dest):
+                n += 1
+                continue
+            os.rename(path, dest)   # no hard links here: a rename after the look
+            return dest
+        os.unlink(path)
+        return dest

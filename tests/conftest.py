@@ -60,6 +60,7 @@ TIERS: dict[str, str] = {
     "test_voice_list": CORE,
     "test_waits": CORE,
     "test_disk_full": ADAPTER,
+    "test_storage_faults": ADAPTER,
     "test_keyboard": ADAPTER,
     "test_menu_text": ADAPTER,
     "test_menu_tmux": ADAPTER,

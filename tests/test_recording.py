@@ -30,11 +30,30 @@ def test_both_sides_are_written_block_for_block(tmp_path: Path) -> None:
 
 
 def test_the_files_are_readable_without_being_closed(tmp_path: Path) -> None:
-    """A killed process never closes them: the header is brought up to date after every block."""
+    """A killed process never closes them: the header is brought up to date after every block (of
+    the temporary files, which a killed process leaves beside the names)."""
     rec = AudioRecorder(tmp_path)
     for _ in range(3):
         rec.write(np.full(480, 7, np.int16), np.full(480, 9, np.int16))
-    assert len(read_wav(tmp_path / "mic.wav")) == 1440 and set(read_wav(tmp_path / "played.wav")) == {9}
+    [mic] = tmp_path.glob(".mic.wav.*.tmp")
+    [played] = tmp_path.glob(".played.wav.*.tmp")
+    assert len(read_wav(mic)) == 1440 and set(read_wav(played)) == {9}
+    rec.close()
+
+
+def test_a_new_recording_replaces_the_old_one_whole_when_it_closes(tmp_path: Path) -> None:
+    """Issue 37, point 2: the last session's recording is not emptied when a new one starts; it is
+    replaced when the new one is whole (and kept when the new one cannot be started)."""
+    old = AudioRecorder(tmp_path)
+    old.write(np.full(160, 5, np.int16))
+    old.close()
+    before = (tmp_path / "mic.wav").read_bytes()
+    rec = AudioRecorder(tmp_path)
+    rec.write(np.full(320, 6, np.int16))
+    assert (tmp_path / "mic.wav").read_bytes() == before   # still the old one, whole
+    rec.close()
+    assert set(read_wav(tmp_path / "mic.wav")) == {6} and len(read_wav(tmp_path / "mic.wav")) == 320
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mic.wav", "played.wav"]
 
 
 class FullDisk:

@@ -35,6 +35,10 @@ def kept() -> list[Path]:
         # only a plain file: a link found at a copy's name was not written by the coach
         if copy.is_file() and not copy.is_symlink():
             found.append(copy)
+        # a recording's temporary file, left by a process killed before it put the file in place
+        with contextlib.suppress(OSError):
+            found.extend(p for p in sorted(copy.parent.glob(f".{copy.name}.*.tmp"))
+                         if p.is_file() and not p.is_symlink())
     if store.copies_path().exists():
         found.append(store.copies_path())
     return found

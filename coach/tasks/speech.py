@@ -17,6 +17,7 @@ import numpy.typing as npt
 from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError
 from coach.listen.base import SAMPLE_RATE
+from coach.private import replacing
 from coach.speech.base import Earcon, Synthesizer
 from coach.terminal import printable, printable_lines
 
@@ -167,6 +168,8 @@ def mix_plan(items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm]
 def write_mix(path: Path, items: Sequence[PlannedLike], pcm_for: Callable[[PlannedLike], Pcm],
               tail: float = 1.0) -> int:
     """Write what :func:`mix_plan` mixes to a WAV file a minute at a time; the number of samples.
+    The file at ``path`` is replaced whole once all is written, never emptied first
+    (:func:`coach.private.replacing`).
 
     A :class:`CoachError` when it is too long for a WAV file or cannot be written.
     """
@@ -175,7 +178,8 @@ def write_mix(path: Path, items: Sequence[PlannedLike], pcm_for: Callable[[Plann
         raise CoachError(f"{path}: the session lasts {end // SAMPLE_RATE // 3600} hours, and a WAV file holds at "
                          f"most {MAX_WAV_SECONDS // 3600}", "render a shorter routine, with fewer or shorter steps")
     try:
-        with open(path, "wb") as f, wave.open(f, "wb") as w:
+        # a temporary file beside it, renamed over it once whole: an interrupted render leaves the old file
+        with replacing(path, mode=None, follow=True) as f, wave.open(f, "wb") as w:
             w.setnchannels(1)
             w.setsampwidth(2)
             w.setframerate(SAMPLE_RATE)

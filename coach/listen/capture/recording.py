@@ -5,10 +5,13 @@
 --reference DIR/played.wav`` then runs them through the same echo canceller and recogniser, so a
 "stop" that went unheard can be looked into afterwards, by you or by whoever you send the files to.
 
-Each WAV's header is brought up to date after every block, so the files stay readable after a
-killed process. A disk that fills up ends the recording (said once), never the session. A voice is
-health data: the files are 0600, folders the coach makes for them 0700, and a link planted at
-either name is refused, not written through (:mod:`coach.private`).
+Each file is written beside its name (``.mic.wav.XXXXXX.tmp``) and renamed over it when the
+recording closes, so the recording of an earlier session there is replaced whole by this one, not
+emptied at the start and lost if this one goes wrong (:class:`coach.private.Replacement`). Each
+WAV's header is brought up to date after every block, so even the temporary file of a killed
+process is readable (`coach forget` finds it too). A disk that fills up ends the recording (said
+once), never the session. A voice is health data: the files are 0600, folders the coach makes
+for them 0700, and a link planted at either name is refused, never written through.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ import logging
 import os
 import wave
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
 from coach.errors import CoachError
 from coach.listen.base import SAMPLE_RATE, Block
-from coach.private import make_dirs, open_private
+from coach.private import Replacement, make_dirs
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +61,23 @@ class AudioRecorder:
     def __init__(self, folder: str | Path) -> None:
         self.folder = prepare_folder(folder)
         self.failed = False
-        self._files: list[BinaryIO] = []
+        self._files: list[Replacement] = []
         self._waves: list[wave.Wave_write] = []
         try:
             self._mic = self._open(self.folder / "mic.wav")
             self._played = self._open(self.folder / "played.wav")
         except OSError as e:
-            self.close()
-            raise _cannot_record(self.folder / ("played.wav" if self._files else "mic.wav"),
-                                 str(e.strerror or e)) from e
+            which = "played.wav" if self._files else "mic.wav"
+            for f in self._files:   # nothing recorded: the old files stay as they were
+                f.discard()
+            self._files = []
+            raise _cannot_record(self.folder / which, str(e.strerror or e)) from e
 
     def _open(self, path: Path) -> wave.Wave_write:
-        # wave.open(name) would create the file 0644 and follow a link at its name
-        f = os.fdopen(open_private(path, append=False), "wb")
+        # wave.open(name) would create the file 0644, follow a link at its name and empty the old recording
+        f = Replacement(path, refuse_link=True)
         self._files.append(f)
-        w = wave.open(f, "wb")  # noqa: SIM115 - open for the whole session, closed in close()
+        w = wave.open(f.file, "wb")  # noqa: SIM115 - open for the whole session, closed in close()
         self._waves.append(w)
         w.setnchannels(1)
         w.setsampwidth(2)
@@ -96,16 +100,17 @@ class AudioRecorder:
                         e.strerror or e, self.folder)
 
     def close(self) -> None:
+        """Finish both files and put each in place of the old (what was recorded is kept, however the
+        session ended; a file that cannot be finished leaves the old one as it was)."""
         for w in self._waves:
             try:
                 w.close()
             except OSError:
                 pass
-        self._close_files()   # wave does not close a file it was given
-
-    def _close_files(self) -> None:
-        for f in self._files:
+        self._waves = []
+        for f in self._files:   # wave does not close a file it was given
             try:
-                f.close()
-            except OSError:
-                pass
+                f.commit()
+            except OSError as e:
+                log.warning("the recording %s could not be kept: %s", f.path, e.strerror or e)
+        self._files = []
