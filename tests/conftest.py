@@ -125,9 +125,11 @@ def _no_skips_in_ci() -> None:
         pytest.fail(f"CI must install the audio tools, missing: {', '.join(missing)}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pulse() -> Iterator[PulseServer]:
-    """A private PulseAudio server with the coach's speaker, the user's voice and the room mix."""
+    """A private PulseAudio server with the coach's speaker, the user's voice and the room mix,
+    shared by the audio tier's modules (its start takes 2 s); a test that kills it takes
+    ``own_pulse``."""
     yield from pulse_fixture()
 
 

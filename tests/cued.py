@@ -44,9 +44,12 @@ CUES = "COACH_TEST_CUES"
 
 
 #: A cue said aloud: its words are the run of blocks at least this loud (against the level of the
-#: voice that said them, which the cue gives), in the microphone's audio after echo cancellation:
-#: what the coach's own voice leaves there is far below a voice in the room.
-LOUD = 0.25
+#: voice that said them, which the cue gives) that holds the loudest block, in the microphone's
+#: audio after echo cancellation. The coach's own voice is far below a voice in the room there, even
+#: where the canceller has not yet found the echo path and leaves it whole (2026-12-07: flite's
+#: "stop" at a level of 4400, espeak-ng's "fast" voice 3100 at the speaker and its echo 0.3 of that,
+#: at most 1800 in its loudest blocks).
+LOUD = 0.5
 #: ... with gaps between its words of at most this long (seconds); this long below it ends them
 GAP = 0.3
 #: ... begun at most this long (seconds) before the cue was read, besides the words' own length
@@ -117,11 +120,11 @@ class CuedRecognizer:
                 runs[-1][1] = end
             else:
                 runs.append([end - BLOCK_SECONDS, end])
-        ended = [r for r in runs if now - r[1] >= GAP]
-        if not ended:
+        if not runs:
             return None
-        first, last = max(ended, key=lambda r: r[1] - r[0])   # the words, not a click
-        return first, last
+        loudest = max((rms, end) for end, rms in self._levels if end - BLOCK_SECONDS >= since)[1]
+        first, last = next(r for r in runs if r[0] < loudest <= r[1])
+        return (first, last) if now - last >= GAP else None
 
     def accept(self, block: Block) -> list[Detection]:
         self._samples += len(block)
@@ -198,11 +201,16 @@ class Coach:
     ``log``; its recogniser hears what :meth:`say` cues."""
 
     def __init__(self, pulse: PulseServer, tmp_path: Path, log: Path, *args: str,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, voice: str = "fast") -> None:
         self.pulse, self.tmp_path, self.log = pulse, tmp_path, log
         self.cues = tmp_path / "cues.txt"
+        # the user's config: a voice profile (espeak-ng at 330 words a minute, where the default is
+        # Piper at 170: the menu's list read in a third of the time, and no neural voice to render
+        # on a loaded machine); a session speaks with its routine's own voice unless --voice says
+        config = tmp_path / "config.toml"
+        config.write_text(f'[speech]\nvoice = "{voice}"\n', encoding="utf-8")
         full = coach_env(self.cues, {**os.environ, **pulse.env, "COACH_DATA": str(tmp_path / "data"),
-                                     "COACH_CONFIG": str(tmp_path / "none.toml"), "NO_COLOR": "1", **(env or {})})
+                                     "COACH_CONFIG": str(config), "NO_COLOR": "1", **(env or {})})
         self.errors = tmp_path / "stderr.txt"   # a file, so that a failing wait can show it
         with self.errors.open("w") as errors:
             self.proc = subprocess.Popen([sys.executable, "-m", "cued", *args, "--log", str(log)], env=full,

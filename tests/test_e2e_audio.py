@@ -19,13 +19,13 @@ misheard words fell on.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 from cued import Coach
 from logtools import process_state, wait_for
 from logtools import records as log_records
@@ -33,6 +33,7 @@ from pulse import PulseServer
 
 from coach.listen.listener import read_wav
 from coach.nativelines import is_native
+from coach.store import ResumePoint, load_resume
 
 # Through PortAudio on this loaded 2-core machine the duplex stream underran until 2026-11-22, and
 # each underrun moved the echo path: for seconds after each move the canceller took out only 5-13
@@ -43,13 +44,23 @@ from coach.nativelines import is_native
 
 
 def _coach(pulse: PulseServer, tmp_path: Path, routine: str = "tennis-balls", *more: str) -> Coach:
-    return Coach(pulse, tmp_path, tmp_path / "session.jsonl", "run", routine, "--fresh", *more)
+    """``coach run ROUTINE --fresh`` in the "fast" voice (espeak-ng at 330 words a minute, not the
+    routine's Piper voice: its intro read in a third of the time, no neural voice to render)."""
+    return Coach(pulse, tmp_path, tmp_path / "session.jsonl", "run", routine, "--fresh", "--voice", "fast", *more)
 
 
 def _paused_now(c: Coach) -> bool:
     """Whether the session's last pause or resume record is a pause."""
     turns = [r["type"] for r in c.records() if r["type"] in ("paused", "resumed")]
     return bool(turns) and turns[-1] == "paused"
+
+
+def _resume_point(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ResumePoint:
+    """The place the coach kept (in its data folder), read as the coach reads it."""
+    monkeypatch.setenv("COACH_DATA", str(tmp_path / "data"))
+    point = load_resume()
+    assert point is not None, "no place kept"
+    return point
 
 
 def _rms(x: np.ndarray) -> float:
@@ -64,11 +75,11 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
     c = _coach(pulse, tmp_path, "tennis-balls", "--record-audio", str(tmp_path / "sound"))
     try:
         c.until_speaking()
-        time.sleep(2.0)   # well inside the intro (about 80 s): the coach is mid-sentence
+        time.sleep(2.0)   # well inside the intro (about 35 s): the coach is mid-sentence
         c.say("stop")
         c.wait(lambda: _paused_now(c), "the session to pause", 10)
         c.wait(lambda: any(s.startswith("Stopped.") for s in c.said()), "the answer", 10)
-        c.until_quiet(1.0)   # the answer said (had the intro gone on, 80 s of it, this would time out)
+        c.until_quiet(1.0)   # the answer said (had the intro gone on, 30 s more, this would time out)
         paused = pulse.record("coach_out.monitor", 2.5)
         held = _paused_now(c)
     finally:
@@ -85,8 +96,8 @@ def test_stop_while_the_coach_is_speaking_silences_and_pauses(pulse: PulseServer
 
 
 def test_stop_during_a_line_that_itself_says_stop_is_acted_on(pulse: PulseServer, tmp_path: Path) -> None:
-    """The coach's first line ends "If anything hurts, say stop." (about 17 s); the user says "stop"
-    about 2 s into it. That is the user's, not the echo of the coach's own "stop" (seconds later): the
+    """The coach's first line ends "If anything hurts, say stop." (about 7 s in the fast voice); the
+    user says "stop" about 2 s into it. That is the user's, not the echo of the coach's own "stop" (seconds later): the
     echo canceller's figures show another voice, and it pauses the session at once. (Until
     2026-11-22 any word of the line being played was taken as its echo, so a "stop" during a safety
     line that mentions stopping was ignored until the line ended.)"""
@@ -111,7 +122,8 @@ def test_stop_during_a_line_that_itself_says_stop_is_acted_on(pulse: PulseServer
     assert any(r["text"].startswith("Stopped.") for r in said)
 
 
-def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse: PulseServer, tmp_path: Path) -> None:
+def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse: PulseServer, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """The sound system dies under a running session: a clear message, exit status 3, log and place kept,
     and the sound recorded so far (``--record-audio``) readable."""
     c = _coach(own_pulse, tmp_path, "tennis-balls", "--record-audio", str(tmp_path / "sound"))
@@ -135,9 +147,9 @@ def test_losing_the_sound_server_ends_the_session_and_keeps_the_place(own_pulse:
     records = c.records()
     assert records[0]["type"] != "ended" and records[-1]["type"] == "ended", records
     assert records[-1]["reason"] == "audio device lost" and records[-1]["completed"] is False
-    point = json.loads((tmp_path / "data" / "resume.json").read_text())
-    assert point["routine"] == "tennis-balls" and point["step"] == records[-1]["step"]
-    assert log_records(Path(point["log"]))[-1] == records[-1]   # the session's own log is whole too
+    point = _resume_point(tmp_path, monkeypatch)
+    assert point.routine == "tennis-balls" and point.step == records[-1]["step"]
+    assert log_records(Path(point.log))[-1] == records[-1]   # the session's own log is whole too
     mic, played = read_wav(tmp_path / "sound" / "mic.wav"), read_wav(tmp_path / "sound" / "played.wav")
     assert len(mic) == len(played) > 0, (len(mic), len(played))   # how much depends on when the crash lands
     assert _rms(played) > 200, "the coach's voice is in played.wav"
@@ -158,7 +170,7 @@ def _listener_of(pid: int) -> int | None:
 
 
 def test_a_killed_listener_is_restarted_and_then_the_session_stops_with_its_place(
-        pulse: PulseServer, tmp_path: Path) -> None:
+        pulse: PulseServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The listening process is killed (the kernel's out-of-memory killer would): started again three
     times, and the fourth time the session ends, its log and place kept, saying why and what to do."""
     c = _coach(pulse, tmp_path)
@@ -187,8 +199,8 @@ def test_a_killed_listener_is_restarted_and_then_the_session_stops_with_its_plac
     assert "Session stopped: the coach could no longer listen" in out and "coach resume" in out, out
     records = c.records()
     assert records[-1]["type"] == "ended" and records[-1]["reason"] == "listening lost", records[-1]
-    point = json.loads((tmp_path / "data" / "resume.json").read_text())
-    assert point["routine"] == "tennis-balls" and point["step"] == records[-1]["step"]
+    point = _resume_point(tmp_path, monkeypatch)
+    assert point.routine == "tennis-balls" and point.step == records[-1]["step"]
 
 
 def test_without_a_microphone_the_coach_still_speaks_says_so_and_takes_keys(pulse: PulseServer, tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_a_number_said_over_the_list_chooses_and_the_session_starts(pulse: Pulse
     c = _coach(pulse, tmp_path)
     try:
         c.wait(lambda: bool(_menu(c, "list")), "the menu to read the list", 60)
-        time.sleep(4.0)   # into the list: the user speaks over the coach
+        c.until_speaking()   # its first lines: the user speaks over the coach
         c.say("five")
         c.wait(lambda: bool(_menu(c, "chosen")), "the choice", 10)
         c.wait(lambda: bool(c.records("started")), "the session to start", 30)
@@ -217,11 +217,14 @@ def test_with_a_recogniser_that_hears_only_commands_next_and_yes_choose(pulse: P
     c = _coach(pulse, tmp_path, "--engine", "pocketsphinx")
     try:
         c.wait(lambda: bool(_menu(c, "waiting")), "the menu to read the list and fall quiet", 90)
-        time.sleep(0.5)
+        time.sleep(2.5)   # its last line says "Say next to hear them ...": not its echo (see below)
         c.say("next")
         c.wait(lambda: bool(_menu(c, "named")), "a routine to be named", 10)
         c.wait(lambda: len(_menu(c, "waiting")) >= 2, "the menu to fall quiet again", 30)
-        time.sleep(0.5)
+        # a moment after the line that ended "Say yes to choose it, or next.": a "yes" heard within
+        # 2 s of the menu's own (policy.WORD_LATE), with no echo figures to tell it apart (this
+        # recogniser's guesses come with none), is taken for its echo
+        time.sleep(2.5)
         c.say("yes")
         c.wait(lambda: bool(_menu(c, "chosen")), "the choice", 10)
         c.wait(lambda: bool(c.records("started")), "the session to start", 30)
@@ -243,7 +246,7 @@ def test_the_spoken_menu_on_a_terminal_takes_a_number_key_while_it_speaks(tmux: 
     terminal: the key 2, pressed while the list is being read, silences it and chooses; the
     transcript shows the lines as they are heard."""
     log = tmp_path / "menu.jsonl"
-    tmux.start("--log", str(log), env=pulse.env)
+    tmux.start("--log", str(log), "--voice", "fast", env=pulse.env)
     wait_for(lambda: any(r["type"] == "menu" and r.get("event") == "list" for r in log_records(log)),
              "the menu to read the list", 60)
     _wait_screen(tmux, "Choose a routine. There are six.")
