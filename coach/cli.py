@@ -260,6 +260,9 @@ def _bytes_as_given() -> None:
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     if argv is None:   # the real command line, printing to the real terminal or pipe
         _bytes_as_given()
+        from coach import interrupts
+
+        interrupts.install()   # Ctrl-C, SIGTERM, SIGHUP: the first counts, the rest never interrupt the end
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -292,3 +295,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        if argv is None:
+            from coach import interrupts
+
+            interrupts.ending()

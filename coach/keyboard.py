@@ -3,8 +3,9 @@
 When the session's input is a terminal, it is put in cbreak mode (no line editing, no echo;
 Ctrl-C still interrupts) so a command key acts the moment it is pressed: ``x`` stops without an
 Enter. Words can still be typed: Enter first, then the words, then Enter. Every change to the
-terminal is undone when the reader stops, also after Ctrl-C or a signal. A pipe or a file is read
-line by line instead (:func:`coach.runtime.read_input`).
+terminal is undone when the reader stops, also after Ctrl-C or a signal, and while the process is
+suspended (Ctrl-Z: the shell gets its terminal back as it was; on ``fg``, cbreak mode again). A
+pipe or a file is read line by line instead (:func:`coach.runtime.read_input`).
 
 While a session says its closing summary, any key cuts it short (it acts as ``x``, stop), and it is
 the last key the reader takes; once the session has ended the reader takes none: what is typed then
@@ -22,6 +23,7 @@ import threading
 from collections.abc import Callable, Collection
 from typing import Any, TextIO
 
+from coach import interrupts
 from coach.commands import KEYS
 
 ERASE = ("\x7f", "\b")
@@ -107,6 +109,7 @@ class KeyReader:
         self.ended: Callable[[], bool] = lambda: False
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        self._suspend: contextlib.AbstractContextManager[None] | None = None
 
     def start(self) -> KeyReader:
         """Put the terminal in cbreak mode and start reading; OSError if its modes cannot be set."""
@@ -118,20 +121,44 @@ class KeyReader:
             tty.setcbreak(self.fd, termios.TCSANOW)
         except termios.error as e:
             raise OSError(f"cannot set the terminal's mode: {e}") from e
+        # suspended (Ctrl-Z), the terminal is the shell's again, as it was; on fg, cbreak once more
+        self._suspend = interrupts.on_suspend(self._restore, self._cbreak)
+        self._suspend.__enter__()
         self._thread = threading.Thread(target=self._run, name="coach-keys", daemon=True)
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        """The terminal back as it was first, then the thread ended (issue 37: a second Ctrl-C that
+        came while this waited for the thread left the terminal without echo and line editing)."""
         self._stopping.set()
+        if self._suspend is not None:
+            self._suspend.__exit__(None, None, None)
+            self._suspend = None
+        self._restore()
+        self._saved = None
         if self._thread is not None:
             self._thread.join(0.5)
+
+    def _restore(self) -> None:
+        """The terminal's modes as they were before :meth:`start` (never raises)."""
         if self._saved is not None:
             import termios
 
             with contextlib.suppress(termios.error, OSError):
                 termios.tcsetattr(self.fd, termios.TCSADRAIN, self._saved)
-            self._saved = None
+
+    def _cbreak(self) -> None:
+        """cbreak mode again after a suspend, if the terminal is still ours (in the foreground:
+        continued with ``bg``, setting it would stop the process again)."""
+        if self._saved is None or self._stopping.is_set():
+            return
+        import termios
+        import tty
+
+        with contextlib.suppress(termios.error, OSError):
+            if os.tcgetpgrp(self.fd) == os.getpgrp():
+                tty.setcbreak(self.fd, termios.TCSANOW)
 
     def __enter__(self) -> KeyReader:
         return self.start()

@@ -19,6 +19,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, TextIO
 
+from coach import interrupts
 from coach.commands import Command, normalise
 from coach.listen.base import Detection
 from coach.listen.policy import Decision, Evidence, LineOut, Verdict, decide, echo_reason, said_then
@@ -57,14 +58,16 @@ NOTICE_ID = -1000
 
 
 class Clock:
-    """Monotonic seconds since the loop began, optionally running ``speed`` times faster."""
+    """Monotonic seconds since the loop began, optionally running ``speed`` times faster. Time the
+    process spent suspended (Ctrl-Z, SIGSTOP) is left out: the session stands still while stopped,
+    and carries on from there (issue 37: 100 s stopped, then every missed cue printed at once)."""
 
     def __init__(self, speed: float = 1.0) -> None:
         self.speed = speed if speed > 0 else 1.0
-        self._t0 = time.monotonic()
+        self._t0 = interrupts.running()
 
     def now(self) -> float:
-        return (time.monotonic() - self._t0) * self.speed
+        return (interrupts.running() - self._t0) * self.speed
 
     def real_seconds(self, session_seconds: float) -> float:
         return max(0.0, session_seconds / self.speed)

@@ -61,6 +61,7 @@ TIERS: dict[str, str] = {
     "test_waits": CORE,
     "test_disk_full": ADAPTER,
     "test_storage_faults": ADAPTER,
+    "test_interrupts": ADAPTER,
     "test_keyboard": ADAPTER,
     "test_menu_text": ADAPTER,
     "test_menu_tmux": ADAPTER,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from coach import store
+from coach import interrupts, store
 from coach.app.audio import MENU_KEYS, WAIT_ID, Audio, AudioPlan, Hooks, open_audio
 from coach.app.session import (
     DEVICE_LOST,
@@ -17,6 +17,7 @@ from coach.app.session import (
     InputRelay,
     SessionPlan,
     Shared,
+    _route_interrupts,
     _run_session,
     _signals_interrupt,
 )
@@ -51,7 +52,7 @@ def run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessio
              stdin: TextIO | None = None, err: TextIO | None = None) -> tuple[Choice, Finish | None]:
     """Run the menu, then the session chosen in it (``plan_for`` plans it) on the same speaker,
     listener and keys; the choice, and how the session ended (None: none was started)."""
-    with NativeLines() as native:
+    with NativeLines() as native, interrupts.routed_to():   # Ctrl-C: coach.app.session._route_interrupts
         return _run_menu(plan, config, plan_for, out, native, stdin, err)
 
 
@@ -60,7 +61,7 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
               err: TextIO | None = None) -> tuple[Choice, Finish | None]:
     err = err or sys.stderr
     stdin = stdin if stdin is not None else sys.stdin
-    log = store.SessionLog(list(plan.log_paths), warn=err)
+    log = store.SessionLog(list(plan.log_paths), warn=err, own_first=True)
     clock = Clock()
     native.set_sink(lambda line: log.write(clock.now(), "native", {"text": line}))
     holder: list[MenuLoop] = []
@@ -112,8 +113,10 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
                 print(f"coach: keys need Enter on this terminal ({e})", file=err)
         if keys is None:
             read_input(relay, stdin)
+        _route_interrupts(loop)
         with _signals_interrupt(loop):
             choice = loop.run()
+        interrupts.bind(None)   # until the session's loop is there, a first Ctrl-C raises
         relay.to(None)   # what is typed now waits for the session
         native.set_sink(None)
         log.close()

@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import TextIO
@@ -21,7 +21,7 @@ from coach import store
 from coach.app.audio import WAIT_ID, Audio, AudioPlan, Hooks, open_audio
 from coach.commands import KEYS
 from coach.config import Config
-from coach.errors import CoachError
+from coach.errors import CoachError, StoreError
 from coach.keyboard import KeyReader, is_terminal
 from coach.listen.base import Detection
 from coach.menuloop import MenuLoop
@@ -114,9 +114,26 @@ def _warnings_logged(runtime: Runtime, err: TextIO) -> Iterator[None]:
         logger.removeHandler(handler)
 
 
+def _route_interrupts(loop: Runtime | MenuLoop) -> None:
+    """Ctrl-C, SIGTERM and SIGHUP end ``loop`` from now on, the way "stop, stop" does: saved,
+    resumable; only the first counts, and the rest never interrupt its ending: the terminal, the
+    place, the log and the profile (issue 37). To the end of the :func:`coach.interrupts.routed_to`
+    block around the session or the menu."""
+    from coach import interrupts
+
+    interrupts.bind(loop.interrupt)
+
+
 @contextlib.contextmanager
 def _signals_interrupt(runtime: Runtime | MenuLoop) -> Iterator[None]:
-    """SIGTERM and SIGHUP end the session the way Ctrl-C does: saved, resumable."""
+    """While the loop runs, SIGTERM and SIGHUP end it the way Ctrl-C does: saved, resumable. Only
+    where :mod:`coach.interrupts` was not installed (a test's own process): it takes them all."""
+    from coach import interrupts
+
+    if interrupts.installed():
+        _route_interrupts(runtime)
+        yield
+        return
 
     def handler(signum: int, frame: FrameType | None) -> None:
         runtime.interrupt(signal.Signals(signum).name.lower())
@@ -139,7 +156,9 @@ def run_session(plan: SessionPlan, config: Config, out: TextIO, stdin: TextIO | 
 
     Meanwhile native libraries' messages on descriptor 2 go into the session log, not onto the
     terminal a screen reader reads (:mod:`coach.nativelines`)."""
-    with NativeLines() as native:
+    from coach import interrupts
+
+    with NativeLines() as native, interrupts.routed_to():
         return _run_session(plan, config, out, native, stdin, err)
 
 
@@ -190,17 +209,24 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     err = err or sys.stderr
     stdin = stdin if stdin is not None else sys.stdin
     routine = plan.routine
-    log = store.SessionLog(list(plan.log_paths), warn=err)
+    log = store.SessionLog(list(plan.log_paths), warn=err, own_first=True)
     clock = Clock(plan.speed)
     native.set_sink(lambda line: log.write(clock.now(), "native", {"text": line}))
     main_log = str(plan.log_paths[0])
 
-    def checkpoint(step: int, level: int) -> None:
+    saved = [True]   # the last save of the place worked
+
+    def checkpoint(step: int, level: int) -> bool:
         try:
             store.save_resume(store.ResumePoint(routine=routine.id, path=str(routine.path or ""), step=step,
                                                 level=level, role=plan.role, log=main_log, saved=time.time()))
-        except OSError as e:
-            print(f"coach: could not save the resume point ({e}); the session goes on", file=err)
+        except (OSError, StoreError) as e:   # said once for each kind of fault, not at every step
+            saved[0] = False
+            store.tell_once(f"resume point: {store.fault_kind(e)}", f"coach: could not save the resume point "
+                            f"({store.fault_words(e)}); the session goes on{store.fix_line(e)}", err)
+            return False
+        saved[0] = True
+        return True
 
     holder: list[Runtime] = []
 
@@ -250,6 +276,7 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
     runtime = Runtime(session, speaker, log, clock, on_checkpoint=checkpoint,
                       transcript=None if text_mode else out)
     holder.append(runtime)
+    _route_interrupts(runtime)
     hooks.command, hooks.echo, hooks.error, hooks.lost = on_command, on_echo, on_error, on_lost
     hooks.words = lambda words: None
     if plan.offer is None:   # (while the coach asks whether to carry on, the old place stays)
@@ -284,13 +311,20 @@ def _run_session(plan: SessionPlan, config: Config, out: TextIO, native: NativeL
                 with contextlib.suppress(Exception):
                     audio.close()
         log.close()
-    with contextlib.suppress(OSError):
+    try:
         store.remember_level(routine.id, result.level)
         if session.safety_heard:
             store.remember_safety_heard(routine.id, routine.safety_fingerprint)
         if session.notes_short is not None:
             store.remember_notes_short(session.notes_short)
-        if result.completed:
-            store.clear_resume()
-    return result
+    except (OSError, StoreError) as e:
+        store.tell_once("profile", f"coach: could not save your profile (the level, how the safety notes are "
+                                   f"given): {store.fault_words(e)}{store.fix_line(e)}", err)
+    if result.completed:
+        try:
+            store.clear_resume(routine.id)   # the other routines' places stay
+        except (OSError, StoreError) as e:
+            store.tell_once("resume cleared", f"coach: could not clear the finished session's place: "
+                                              f"{store.fault_words(e)}{store.fix_line(e)}", err)
+    return replace(result, saved=saved[0])
 

@@ -28,6 +28,7 @@ from typing import Any, TextIO
 import numpy as np
 import numpy.typing as npt
 
+from coach import interrupts
 from coach.listen.base import SAMPLE_RATE
 from coach.terminal import spoken
 
@@ -297,7 +298,9 @@ class CachedSynth:
 
     def render(self, text: str, settings: VoiceSettings | None = None) -> Pcm:
         """The PCM for ``text`` (blocks while it renders)."""
-        return self.render_async(text, settings).result(timeout=60)
+        # 60 s of the process's running time: not the time it spent suspended (issue 37: `coach
+        # render` stopped for 60 s and continued ended in a TimeoutError)
+        return interrupts.wait(self.render_async(text, settings), 60)
 
     def prepare(self, text: str) -> None:
         """Render ``text`` in the background so a later :meth:`render` finds it cached."""
