@@ -41,7 +41,7 @@ class Runtime(Loop):
         log: SessionLog,
         clock: Clock,
         *,
-        on_checkpoint: Callable[[int, int], None] = lambda step, level: None,
+        on_checkpoint: Callable[[int, int], bool | None] = lambda step, level: None,
         transcript: TextIO | None = None,
     ) -> None:
         self.session = session
@@ -82,13 +82,14 @@ class Runtime(Loop):
 
     def _interrupted(self, reason: str) -> Finish:
         s = self.session
-        self.on_checkpoint(s.step_index, s.level)   # the resume point matches the last state exactly
+        self._checkpoint(s.step_index, s.level)   # the resume point matches the last state exactly
         self._write_log("ended", {"completed": False, "reason": reason, "level": s.level,
                                   "step": s.step_index, "steps_done": len(s.steps_done)})
         return Finish(False, reason, s.level)
 
     def _checkpoint(self, step: int, level: int) -> None:
-        self.on_checkpoint(step, level)
+        # on_checkpoint says whether the place was kept (None: it does not tell, taken as kept)
+        self.session.saving(self.on_checkpoint(step, level) is not False)
 
 
 _TIMED = re.compile(r"^@\s*(\d+(?:\.\d+)?)\s+(.*)$")

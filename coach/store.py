@@ -11,18 +11,31 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
-import tempfile
+import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from coach.errors import StoreError
-from coach.private import DIR_MODE, FILE_MODE, LinkRefused, make_dirs, open_private, own_dir, tighten, tighten_tree
+from coach.private import (
+    DIR_MODE,
+    FILE_MODE,
+    LinkRefused,
+    keep_aside,
+    make_dirs,
+    open_private,
+    own_dir,
+    tighten,
+    tighten_tree,
+    write_replacing,
+)
+from coach.terminal import printable, printable_lines
 
 #: the data folders tightened already in this process (by path: tests change COACH_DATA)
 _tightened: set[Path] = set()
@@ -59,8 +72,18 @@ PRIVATE_FOLDERS = ("sessions", "voice")
 
 
 def sessions_dir() -> Path:
-    """Where the session logs are kept (0700)."""
-    return own_dir(data_dir() / "sessions")
+    """Where the session logs are kept (0700). :class:`StoreError` when something else is there."""
+    path = data_dir() / "sessions"
+    try:
+        own_dir(path)
+        if not path.is_dir() or path.is_symlink():
+            raise NotADirectoryError(errno.ENOTDIR, "it is not a folder")
+    except OSError as e:
+        raise StoreError(f"{path}: the coach keeps its session logs in this folder, and cannot use it: "
+                         f"{e.strerror or e}",
+                         f"move what is there out of the way (mv '{path}' '{path}.old'), or set COACH_DATA to "
+                         "another folder") from e
+    return path
 
 
 def voice_dir() -> Path:
@@ -74,54 +97,241 @@ def copies_path() -> Path:
 
 def remember_copies(paths: Iterable[Path]) -> None:
     """Note files the coach is about to write outside its data dir (``--log`` copies,
-    ``--record-audio`` WAVs), so that `coach forget` finds them too."""
-    known = copies()
-    new = [p for p in (Path(os.path.abspath(p)) for p in paths) if p not in known]
-    if new:
-        write_atomic(copies_path(), json.dumps({"files": [str(p) for p in known + new]}, indent=1) + "\n")
+    ``--record-audio`` WAVs), so that `coach forget` finds them too. A note that cannot be
+    written (a full disk) is said once; the session goes on."""
+    try:
+        with updating():
+            known = copies()
+            new = [p for p in (Path(os.path.abspath(p)) for p in paths) if p not in known]
+            if new:
+                _write_over(copies_path(), json.dumps({"files": [str(p) for p in known + new]}, indent=1) + "\n")
+    except (OSError, StoreError) as e:
+        tell_once("copies", f"coach: could not note {', '.join(str(p) for p in paths)} in {copies_path()} ({e}), so "
+                            "`coach forget` will not find it; the session goes on")
 
 
 def copies() -> list[Path]:
     """The files noted by :func:`remember_copies` (whether or not they are still there)."""
-    files = (read_json(copies_path()) or {}).get("files")
+    files = (_read_quietly(copies_path()) or {}).get("files")
     return [Path(f) for f in files if isinstance(f, str)] if isinstance(files, list) else []
 
 
 def write_atomic(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so that readers see the old or the new file, never half.
 
-    The file is 0600 (mkstemp's mode) and the rename replaces a link at ``path`` rather than
-    writing through it; missing folders are made 0700."""
-    make_dirs(path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    The file is 0600 and the rename replaces a link at ``path`` rather than writing through it;
+    missing folders are made 0700 (:func:`coach.private.write_replacing`)."""
+    write_replacing(path, text.encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# reading what the coach wrote: a damaged file is reported, and kept
+
+
+class Damaged(StoreError):
+    """A file the coach keeps (the resume point, the profile) is there but cannot be used."""
+
+    def __init__(self, path: Path, why: str, unreadable: bool = False) -> None:
+        what = "cannot be read" if unreadable else "is damaged"
+        fix = (f"check its owner and permissions (ls -l '{path}')" if unreadable else
+               f"nothing to do: the coach starts it again, and keeps the damaged one beside it as {path.name}.broken.N")
+        super().__init__(f"{path} {what} ({why})", fix)
+        self.path, self.why, self.unreadable = path, why, unreadable
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
-    """A JSON object from ``path``; None if it is missing or unreadable (a broken file is set aside)."""
+    """A JSON object from ``path``; None if it is missing. :class:`Damaged` when it is there but is
+    no JSON object, or cannot be read. Reading never moves, renames or changes anything."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            path.replace(path.with_suffix(path.suffix + ".broken"))
+    except UnicodeDecodeError as e:
+        raise Damaged(path, "it is not text") from e
+    except OSError as e:
+        if e.errno == errno.ENOTDIR:   # a file where a folder on its way should be: nothing there
+            return None
+        raise Damaged(path, str(e.strerror or e), unreadable=e.errno in (errno.EACCES, errno.EPERM)) from e
+    try:
+        data = json.loads(text)
+    except ValueError as e:
+        raise Damaged(path, "it is not the JSON the coach wrote") from e
+    if not isinstance(data, dict):
+        raise Damaged(path, "it holds no JSON object")
+    return data
+
+
+#: what was said already in this process: each fault is told once, not at every step
+_told: set[str] = set()
+
+
+def tell_once(key: str, line: str, err: TextIO | None = None) -> bool:
+    """Print ``line`` on ``err`` (stderr) the first time ``key`` comes; whether it was printed."""
+    if key in _told:
+        return False
+    _told.add(key)
+    print(printable_lines(line), file=err or sys.stderr, flush=True)
+    return True
+
+
+def _cause(e: BaseException) -> BaseException:
+    return e.__cause__ if isinstance(e, StoreError) and isinstance(e.__cause__, OSError) else e
+
+
+def fault_kind(e: BaseException) -> str:
+    """What kind of fault ``e`` is (its errno, or its class): a warning is said once per kind."""
+    cause = _cause(e)
+    return str(getattr(cause, "errno", None) or type(cause).__name__)
+
+
+def fault_words(e: BaseException) -> str:
+    """``e`` in a few words: "No space left on device" (the OSError behind a StoreError)."""
+    cause = _cause(e)
+    if isinstance(cause, OSError):
+        return str(cause.strerror or cause)
+    return cause.message if isinstance(cause, StoreError) else str(cause)
+
+
+def fix_line(e: BaseException) -> str:
+    """A StoreError's fix as a line of its own ("" when there is none)."""
+    return f"\n  fix: {e.fix}" if isinstance(e, StoreError) and e.fix else ""
+
+
+def _read_quietly(path: Path) -> dict[str, Any] | None:
+    """:func:`read_json`, a damaged or unreadable file told once on stderr and taken as empty
+    (None). For readers: nothing is moved."""
+    try:
+        return read_json(path)
+    except Damaged as e:
+        tell_once(f"damaged {path}", f"coach: {e.message}; it is left as it is\n  fix: {e.fix}")
         return None
-    return data if isinstance(data, dict) else None
+
+
+def _write_over(path: Path, text: str) -> None:
+    """Replace a file the coach keeps; one that is there damaged is first kept as ``NAME.broken.N``
+    (and said), one that cannot be read is left alone: :class:`Damaged` (it may not be ours)."""
+    try:
+        read_json(path)
+    except Damaged as e:
+        if e.unreadable:
+            raise
+        with contextlib.suppress(FileNotFoundError):
+            kept = keep_aside(path)
+            tell_once(f"kept {kept}", f"coach: {path} was damaged ({e.why}); it is kept as {kept.name}, and a "
+                                      "new one is written")
+    write_atomic(path, text)
+
+
+@contextlib.contextmanager
+def _writing(what: str) -> Iterator[None]:
+    """An OSError while ``what`` is written becomes a :class:`StoreError` with a fix."""
+    try:
+        yield
+    except OSError as e:
+        folder = data_dir()
+        raise StoreError(f"{folder}: could not save {what}: {e.strerror or e}",
+                         f"make room on that disk or make it writable (df -h '{folder}'; ls -ld '{folder}'), or set "
+                         "COACH_DATA to a folder you can write to") from e
+
+
+@contextlib.contextmanager
+def updating() -> Iterator[None]:
+    """Hold the store's lock while a file is read, changed and written back, so that two
+    processes (a session ending, `coach notes`) never lose each other's change."""
+    path = data_dir() / "store.lock"
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+    except OSError:   # a read-only folder: nothing can be written, and the write says so
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # lets go of the lock
+
+
+# ---------------------------------------------------------------------------------------------
+# one session at a time
+
+
+class SessionBusy(StoreError):
+    """Another session of this user's is running (it holds the session lock)."""
+
+    exit_status = 1
+
+
+class SessionLock:
+    """The lock of the one session a user runs at a time: ``session.lock`` in the data folder,
+    held with ``flock`` for as long as the session's process runs, and naming it (pid, routine,
+    since when). A process that ends, however it ends, lets go of it: a lock left by a dead
+    process is free, and taken over."""
+
+    def __init__(self, routine: str) -> None:
+        self.path = data_dir() / "session.lock"
+        self._fd: int | None = None
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
+        except OSError as e:
+            if e.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+                tell_once("lock", f"coach: {self.path}: {e.strerror}; this session runs without the lock that "
+                                  "keeps a second one from starting beside it")
+                return
+            raise StoreError(f"{self.path}: cannot take the session lock: {e.strerror}",
+                             f"check the data folder's permissions (ls -ld '{self.path.parent}')") from e
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _holder(fd)
+            os.close(fd)
+            pid = holder.get("pid", "?")
+            since = holder.get("since")
+            when = time.strftime("%H:%M", time.localtime(since)) if isinstance(since, (int, float)) and \
+                0 <= since < LAST_TIME else "a moment ago"
+            raise SessionBusy(f"another session is running: {holder.get('routine', 'one')} (process {pid}, since "
+                              f"{when}); one session runs at a time",
+                              f"end that session first (say stop twice, or kill {pid}), then run this again") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        before = _holder(fd)
+        if before.get("pid") not in (None, os.getpid()):
+            tell_once("lock taken over", f"coach: the session of process {before.get('pid')} "
+                                         f"({before.get('routine', '?')}) ended without letting go of its lock; "
+                                         "this one takes it over")
+        self.hold(routine)
+
+    def hold(self, routine: str) -> None:
+        """Name ``routine`` as the one this lock's session runs (the menu names its choice)."""
+        if self._fd is None:
+            return
+        text = json.dumps({"pid": os.getpid(), "routine": routine, "since": round(time.time(), 1)}) + "\n"
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, text.encode(), 0)
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.ftruncate(self._fd, 0)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> SessionLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _holder(fd: int) -> dict[str, Any]:
+    try:
+        data = json.loads(os.pread(fd, 4096, 0).decode("utf-8", "replace") or "{}")
+    except (OSError, ValueError):
+        return {}
+    return {k: printable(str(v)) if k == "routine" else v for k, v in data.items()} if isinstance(data, dict) else {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -148,13 +358,9 @@ def resume_path() -> Path:
     return data_dir() / "resume.json"
 
 
-def save_resume(point: ResumePoint) -> None:
-    write_atomic(resume_path(), json.dumps(asdict(point), indent=1) + "\n")
-
-
-def load_resume() -> ResumePoint | None:
-    data = read_json(resume_path())
-    if data is None:
+def _point(data: object) -> ResumePoint | None:
+    """A resume point from its JSON form; None when a field is missing or holds what no session saves."""
+    if not isinstance(data, dict):
         return None
     try:
         point = ResumePoint(routine=str(data["routine"]), path=str(data["path"]), step=int(data["step"]),
@@ -166,9 +372,72 @@ def load_resume() -> ResumePoint | None:
     return point if point.step >= 0 and 0 <= point.saved < LAST_TIME else None
 
 
-def clear_resume() -> None:
-    with contextlib.suppress(FileNotFoundError):
-        resume_path().unlink()
+def _points(data: dict[str, Any] | None) -> dict[str, Any]:
+    """The resume points of the file's contents, one per routine (raw); the old form held one."""
+    if data is None:
+        return {}
+    if "routine" in data and "points" not in data:   # written by a coach before one point per routine
+        return {str(data["routine"]): data}
+    points = data.get("points")
+    return dict(points) if isinstance(points, dict) else {}
+
+
+def resume_points() -> dict[str, ResumePoint]:
+    """The interrupted sessions, one per routine. :class:`Damaged` when the file is; a point in it
+    that no session could have saved is told once on stderr and left out."""
+    points: dict[str, ResumePoint] = {}
+    for routine, raw in _points(read_json(resume_path())).items():
+        point = _point(raw)
+        if point is None or point.routine != routine:
+            tell_once(f"damaged point {routine}", printable(
+                f"coach: {resume_path()}: the place kept for {routine[:80]} is damaged, so it is left out; it is "
+                "kept in the file until a session saves its place"))
+            continue
+        points[routine] = point
+    return points
+
+
+def save_resume(point: ResumePoint) -> None:
+    """Keep ``point`` as its routine's place to carry on; the other routines' places stay."""
+    with _writing("the resume point"), updating():
+        try:
+            raw = _points(read_json(resume_path()))
+        except Damaged as e:
+            if e.unreadable:
+                raise
+            raw = {}   # (set aside by the write below, and said)
+        raw[point.routine] = asdict(point)
+        _write_over(resume_path(), json.dumps({"points": raw}, indent=1, sort_keys=True) + "\n")
+
+
+def load_resume(routine: str | None = None) -> ResumePoint | None:
+    """The place ``routine``'s interrupted session stopped at; with no routine, the most recent
+    interrupted session's. :class:`Damaged` when the file is."""
+    points = resume_points()
+    if routine is not None:
+        return points.get(routine)
+    return max(points.values(), key=lambda p: p.saved, default=None)
+
+
+def clear_resume(routine: str | None = None) -> None:
+    """Forget ``routine``'s place (it was finished); with no routine, every place."""
+    with _writing("the resume point"), updating():
+        if routine is None:
+            with contextlib.suppress(FileNotFoundError):
+                resume_path().unlink()
+            return
+        try:
+            raw = _points(read_json(resume_path()))
+        except Damaged:
+            return   # nothing of it to forget; the damaged file is kept for the next save to set aside
+        if routine not in raw:
+            return
+        del raw[routine]
+        if raw:
+            write_atomic(resume_path(), json.dumps({"points": raw}, indent=1, sort_keys=True) + "\n")
+        else:
+            with contextlib.suppress(FileNotFoundError):
+                resume_path().unlink()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,20 +448,37 @@ def profile_path() -> Path:
 
 
 def _recalled(table: str, routine_id: str) -> object:
-    """What the profile keeps under ``table`` for ``routine_id`` (None: nothing, or a spoilt file)."""
-    data = read_json(profile_path()) or {}
+    """What the profile keeps under ``table`` for ``routine_id`` (None: nothing, or a damaged file)."""
+    data = _read_quietly(profile_path()) or {}
     entries = data.get(table, {})
     return entries.get(routine_id) if isinstance(entries, dict) else None
 
 
+def update_profile(change: Callable[[dict[str, Any]], None]) -> None:
+    """Read the profile, ``change`` it and write it back, under the store's lock: a `coach notes`
+    and a session ending at the same moment both keep their change. A damaged profile is kept as
+    ``profile.json.broken.N`` and started again; one that cannot be read is :class:`Damaged`."""
+    with _writing("your profile"), updating():
+        try:
+            data = read_json(profile_path()) or {}
+        except Damaged as e:
+            if e.unreadable:
+                raise
+            data = {}
+        change(data)
+        _write_over(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+
 def _remember(table: str, routine_id: str, value: object) -> None:
-    """Keep ``value`` in the profile under ``table`` for ``routine_id`` (written atomically)."""
-    data = read_json(profile_path()) or {}
-    entries = data.get(table) if isinstance(data.get(table), dict) else {}
-    assert isinstance(entries, dict)
-    entries[routine_id] = value
-    data[table] = entries
-    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+    """Keep ``value`` in the profile under ``table`` for ``routine_id``."""
+
+    def change(data: dict[str, Any]) -> None:
+        entries = data.get(table) if isinstance(data.get(table), dict) else {}
+        assert isinstance(entries, dict)
+        entries[routine_id] = value
+        data[table] = entries
+
+    update_profile(change)
 
 
 def remembered_level(routine_id: str) -> int | None:
@@ -217,19 +503,21 @@ def remember_safety_heard(routine_id: str, fingerprint: str) -> None:
 
 def notes_short() -> bool | None:
     """Whether the user chose to hear the safety notes short once heard in full (True), or in full
-    every time (False); None: not asked yet, or a spoilt file."""
-    value = (read_json(profile_path()) or {}).get("safety_notes")
+    every time (False); None: not asked yet, or a damaged file."""
+    value = (_read_quietly(profile_path()) or {}).get("safety_notes")
     return {"short": True, "full": False}.get(value) if isinstance(value, str) else None
 
 
 def remember_notes_short(short: bool | None) -> None:
     """Keep the choice (None: forget it, so that the next full notes ask again)."""
-    data = read_json(profile_path()) or {}
-    if short is None:
-        data.pop("safety_notes", None)
-    else:
-        data["safety_notes"] = "short" if short else "full"
-    write_atomic(profile_path(), json.dumps(data, indent=1, sort_keys=True) + "\n")
+
+    def change(data: dict[str, Any]) -> None:
+        if short is None:
+            data.pop("safety_notes", None)
+        else:
+            data["safety_notes"] = "short" if short else "full"
+
+    update_profile(change)
 
 
 def starting_level(routine_start: int, cap: int, remembered: int | None) -> int:
@@ -250,7 +538,9 @@ class SessionLog:
     had logged. Writing never raises: a failing disk is reported once on ``warn``.
     """
 
-    def __init__(self, paths: list[Path], warn: TextIO | None = None) -> None:
+    def __init__(self, paths: list[Path], warn: TextIO | None = None, *, own_first: bool = False) -> None:
+        """``own_first``: the first path is the coach's own log (in its data folder), the others
+        ``--log`` copies; a path that cannot be written gets a fix that fits which it is."""
         self.paths = paths
         self._files: list[TextIO] = []
         self._warn = warn
@@ -258,13 +548,17 @@ class SessionLog:
         self._lock = threading.Lock()
         self._ended = False
         made: list[Path] = []   # removed again when a later path is refused: no session, no empty log
-        for p in paths:
+        #: the logs this one made, and whether a line reached each: one still empty when the log
+        #: closes (a full disk, a read-only folder) is removed, not left behind as 0 bytes
+        self._made: dict[int, bool] = {}
+        for i, p in enumerate(paths):
             try:
                 make_dirs(p.parent)
                 existed = os.path.lexists(p)
                 self._files.append(os.fdopen(open_private(p, append=True), "a", encoding="utf-8"))
                 if not existed:
                     made.append(p)
+                    self._made[i] = False
             except LinkRefused as e:
                 self._abandon(made)
                 fix = (f"remove the link (rm '{p}') and run again, or give --log another path"
@@ -272,8 +566,11 @@ class SessionLog:
                 raise StoreError(f"{p}: cannot write the session log: {e.strerror}", fix) from e
             except OSError as e:
                 self._abandon(made)
-                raise StoreError(f"{p}: cannot write the session log: {e.strerror}",
-                                 "choose another --log path, or check the folder's permissions") from e
+                # the first log is the coach's own (in its data folder, or the resume point's); the others are --log's
+                fix = ("choose another --log path, or check the folder's permissions" if i or not own_first else
+                       f"check the folder's permissions and free space (ls -ld '{p.parent}'; df -h '{p.parent}'), or "
+                       "set COACH_DATA to a folder you can write to")
+                raise StoreError(f"{p}: cannot write the session log: {e.strerror}", fix) from e
 
     def _abandon(self, made: list[Path]) -> None:
         self.close()
@@ -283,8 +580,10 @@ class SessionLog:
 
     @staticmethod
     def default_path(routine_id: str) -> Path:
+        """A new log's name: the time, and this process's id, so that two sessions started in the
+        same second keep a log each."""
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        return sessions_dir() / f"{stamp}-{routine_id}.jsonl"
+        return sessions_dir() / f"{stamp}-{os.getpid()}-{routine_id}.jsonl"
 
     def write(self, t: float, type_: str, data: dict[str, Any]) -> None:
         """Append one record (any thread)."""
@@ -296,11 +595,13 @@ class SessionLog:
             self._write(line)
 
     def _write(self, line: str) -> None:
-        for f in self._files:
+        for i, f in enumerate(self._files):
             try:
                 f.write(line + "\n")
                 f.flush()
                 os.fsync(f.fileno())
+                if i in self._made:
+                    self._made[i] = True
             except (OSError, ValueError) as e:
                 if not self._failed and self._warn is not None:
                     self._failed = True
@@ -308,9 +609,14 @@ class SessionLog:
                           file=self._warn)
 
     def close(self) -> None:
-        for f in self._files:
+        for i, f in enumerate(self._files):
             with contextlib.suppress(OSError):
                 f.close()
+            if self._made.get(i) is False:   # made by this log, and not one line reached it
+                with contextlib.suppress(OSError):
+                    if os.stat(self.paths[i], follow_symlinks=False).st_size == 0:
+                        os.unlink(self.paths[i])
+        self._made.clear()
 
 
 def read_log(path: Path) -> list[dict[str, Any]]:

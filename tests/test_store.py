@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from coach import store
 from coach.errors import StoreError
 from coach.store import (
+    Damaged,
     ResumePoint,
     SessionLog,
     clear_resume,
@@ -82,16 +83,14 @@ def test_a_crash_midway_leaves_the_old_file_and_no_temp_files(
     elif fail_at == "fsync":
         monkeypatch.setattr(os, "fsync", boom)
     else:
-        real_fdopen = os.fdopen
-
-        class Torn(io.TextIOWrapper):
-            def write(self, s: str) -> int:
-                super().write(s[: len(s) // 2])
+        class Torn(io.FileIO):
+            def write(self, b: object) -> int:
+                assert isinstance(b, bytes)
+                super().write(b[: len(b) // 2])
                 raise OSError(5, "I/O error")
 
-        def fdopen(fd: int, *args: object, **kwargs: object) -> io.TextIOWrapper:
-            f = real_fdopen(fd, "wb")
-            return Torn(f, encoding="utf-8")
+        def fdopen(fd: int, *args: object, **kwargs: object) -> io.FileIO:
+            return Torn(fd, "wb")
 
         monkeypatch.setattr(os, "fdopen", fdopen)
     with pytest.raises(OSError):
@@ -114,15 +113,18 @@ def test_a_keyboard_interrupt_midway_also_cleans_up(tmp_path: Path, monkeypatch:
     assert list(target.parent.iterdir()) == []
 
 
-def test_read_json_sets_a_broken_file_aside(tmp_path: Path) -> None:
-    p = tmp_path / "x.json"
+def test_read_json_reports_a_damaged_file_and_never_moves_it(tmp_path: Path) -> None:
+    """Issue 37, point 4: reading is reading: a damaged file is reported (Damaged), and left where it is."""
+    p = tmp_path / "r" / "x.json"
+    p.parent.mkdir()
     assert read_json(p) is None
-    p.write_text("{not json")
-    assert read_json(p) is None
-    assert not p.exists()
-    assert (tmp_path / "x.json.broken").read_text() == "{not json"
-    p.write_text("[1, 2]")
-    assert read_json(p) is None      # not an object
+    for text in ("{not json", "[1, 2]", "null"):
+        p.write_text(text)
+        with pytest.raises(Damaged) as e:
+            read_json(p)
+        assert str(p) in e.value.message and "damaged" in e.value.message
+        assert p.read_text() == text
+    assert sorted(f.name for f in p.parent.iterdir()) == ["x.json"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,27 +135,59 @@ def test_resume_round_trip(data: Path) -> None:
     assert load_resume() is None
     save_resume(POINT)
     assert load_resume() == POINT
-    assert json.loads((data / "resume.json").read_text())["step"] == 2
+    assert json.loads((data / "resume.json").read_text())["points"]["tennis-balls"]["step"] == 2
     clear_resume()
     assert load_resume() is None
     clear_resume()   # clearing twice is fine
 
 
-def test_broken_resume_is_set_aside_and_returns_none(data: Path) -> None:
-    save_resume(POINT)
-    (data / "resume.json").write_text('{"routine": "tennis-balls", "step": 2, "lev')   # torn
-    assert load_resume() is None
-    assert (data / "resume.json.broken").exists()
-    assert not (data / "resume.json").exists()
-    save_resume(POINT)
-    assert load_resume() == POINT
+def test_a_damaged_resume_point_is_reported_and_kept_numbered_when_replaced(data: Path) -> None:
+    """Issue 37, point 4: reported as damaged (not "no interrupted session"), never moved by a read,
+    and kept as resume.json.broken.1, .2, ... (none overwritten) when a session saves its place."""
+    for n, torn in enumerate(['{"routine": "tennis-balls", "step": 2, "lev', "[]", "\xff"], start=1):
+        (data / "resume.json").write_text(torn)
+        for _ in range(2):
+            with pytest.raises(Damaged):
+                load_resume()
+        assert (data / "resume.json").read_text() == torn and not (data / f"resume.json.broken.{n}").exists()
+        save_resume(POINT)
+        assert load_resume() == POINT
+        assert (data / f"resume.json.broken.{n}").read_text() == torn
+    assert sorted(p.name for p in data.glob("resume.json.broken*")) == [f"resume.json.broken.{n}" for n in (1, 2, 3)]
 
 
 @pytest.mark.parametrize("text", ['{"routine": "x"}', '{"routine": "x", "path": "p", "step": "two", "level": 1, '
-                                  '"role": "self", "log": "l", "saved": 0}', "[]", "null"])
+                                  '"role": "self", "log": "l", "saved": 0}',
+                                  '{"points": {"x": {"routine": "y"}}}'])
 def test_resume_with_missing_or_wrong_fields_returns_none(data: Path, text: str) -> None:
     (data / "resume.json").write_text(text)
     assert load_resume() is None
+    assert load_resume("x") is None
+
+
+def test_each_routine_keeps_its_own_resume_point(data: Path) -> None:
+    """Issue 37, point 6: starting another routine keeps the interrupted one's place; the most
+    recent is the one `coach resume` takes, and a routine's own is kept until it is finished."""
+    from dataclasses import replace
+
+    older = replace(POINT, saved=1000.0)
+    newer = replace(POINT, routine="swedish", step=4, saved=2000.0)
+    save_resume(older)
+    save_resume(newer)
+    assert load_resume() == newer
+    assert load_resume("tennis-balls") == older and load_resume("swedish") == newer
+    clear_resume("swedish")
+    assert load_resume() == older and load_resume("swedish") is None
+
+
+def test_the_old_single_resume_point_is_read(data: Path) -> None:
+    """resume.json as a coach before one point per routine wrote it: read, and kept beside a new one."""
+    from dataclasses import asdict, replace
+
+    (data / "resume.json").write_text(json.dumps(asdict(POINT)))
+    assert load_resume() == POINT == load_resume("tennis-balls")
+    save_resume(replace(POINT, routine="swedish", saved=POINT.saved + 1))
+    assert load_resume("tennis-balls") == POINT
 
 
 @pytest.mark.parametrize(("key", "value"), [("saved", "1e300"), ("saved", "NaN"), ("saved", "-1"), ("step", "-1"),
@@ -276,6 +310,9 @@ def test_session_log_to_an_unwritable_place_is_a_store_error(tmp_path: Path) -> 
     with pytest.raises(StoreError) as e:
         SessionLog([blocker / "log.jsonl"])
     assert "--log" in str(e.value)
+    with pytest.raises(StoreError) as e:   # the coach's own log: --log is no fix for it (issue 37, point 4)
+        SessionLog([blocker / "log.jsonl"], own_first=True)
+    assert "--log" not in str(e.value) and "COACH_DATA" in str(e.value)
 
 
 def test_session_log_write_failure_warns_once_and_goes_on(tmp_path: Path) -> None:

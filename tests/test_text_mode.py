@@ -121,7 +121,7 @@ def test_interrupted_session_resumes_at_the_same_step_and_level(tmp_path: Path, 
     last_level = [r["level"] for r in records if r["type"] in ("level", "started")][-1]
     assert last_level == 3, "the h key raised the level from 2 to 3"
 
-    point = json.loads((tmp_path / "data" / "resume.json").read_text())
+    point = json.loads((tmp_path / "data" / "resume.json").read_text())["points"]["tennis-balls"]   # one per routine
     assert (point["routine"], point["step"], point["level"]) == ("tennis-balls", last_step, last_level)
 
     second = tmp_path / "second.jsonl"
@@ -160,7 +160,7 @@ def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: P
     wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
     proc.kill()
     proc.wait(timeout=30)
-    stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["step"]
+    stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["points"]["tennis-balls"]["step"]
     second = tmp_path / "second.jsonl"
     out, _err = _until_the_first_step(tmp_path, second, "x\n")
     assert "Type y for yes, or n to start from the beginning." in out

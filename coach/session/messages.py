@@ -151,6 +151,8 @@ class Finish:
     completed: bool
     reason: str
     level: int
+    #: the place was saved when the session ended (False: the last save of it failed)
+    saved: bool = True
 
 
 Effect = Say | Prepare | Tone | Silence | SetRate | Log | Checkpoint | Finish

@@ -121,6 +121,9 @@ class SessionState:
         #: the answer: True to keep the notes short next time, False for the full notes every
         #: time, None when it was not asked (the app keeps it in the profile)
         self.notes_short: bool | None = None
+        #: the last Checkpoint was kept (the runtime tells, :meth:`saving`): the end says the place
+        #: is saved only then
+        self.place_saved = True
         self.held_longer = 0.0   # seconds "more time" added to the step
         #: (utterance, command) of first-stage guesses acted on, so that their confirmation is not
         #: acted on again (and of judgements acted on, for a guess that comes after its judgement)
@@ -179,6 +182,11 @@ class SessionState:
 
     def _if_nothing(self) -> str:
         return "If no answer comes" if self.keys_only else "If I hear nothing"
+
+    def saving(self, ok: bool) -> None:
+        """Whether the last :class:`Checkpoint` was kept, as the runtime found when it saved it (no
+        effects: what the session says at its end depends on it)."""
+        self.place_saved = ok
 
     def _log(self, type_: str, **data: Any) -> None:
         self._out.append(Log(type_, data))

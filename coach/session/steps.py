@@ -60,8 +60,12 @@ class Steps(SessionState):
         if completed:
             self._say(f"That is the end of {self.routine.title}.", Kind.SUMMARY)
         else:
-            self._say(f"Ending the session here. Your place is saved at step {self.step_index + 1}; "
-                      "run coach resume to carry on later.", Kind.SUMMARY)
+            if self.place_saved:
+                self._say(f"Ending the session here. Your place is saved at step {self.step_index + 1}; "
+                          "run coach resume to carry on later.", Kind.SUMMARY)
+            else:   # the last save failed (the runtime said why): no promise the disk did not keep
+                self._say(f"Ending the session here, at step {self.step_index + 1}. Your place could not be "
+                          "saved.", Kind.SUMMARY)
         if in_all > done:   # a resumed session: what was done before counts too (issue 38)
             this_time = "no steps" if not done else "one step" if done == 1 else f"{number_words(done)} steps"
             finished = f"finished {this_time} this time, {number_words(in_all)} of {number_words(total)} in all"

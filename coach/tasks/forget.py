@@ -69,7 +69,19 @@ def remove(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
 
 def forget(confirm: Confirm, out: TextIO) -> int:
     """Ask ``confirm`` about what there is, remove it and say what was removed; 0, or 1 when
-    something could not be removed."""
+    something could not be removed. Refused while a session runs (it holds the session lock)."""
+    with store.SessionLock("coach forget"):
+        try:
+            return _forget(confirm, out)
+        finally:   # the locks hold nothing of a person: gone with the rest, said by nobody
+            with contextlib.suppress(OSError, CoachError):
+                if not kept():
+                    for name in ("session.lock", "store.lock"):
+                        with contextlib.suppress(OSError):
+                            (store.data_dir() / name).unlink()
+
+
+def _forget(confirm: Confirm, out: TextIO) -> int:
     paths = kept()
     if not paths:
         print("The coach keeps nothing of you: no session logs, recordings, profile, resume point or voice data.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -15,7 +16,17 @@ from coach.menu import Choice, Item, Offer
 from coach.routine import Routine, find, load, scan
 from coach.session import duration_words
 from coach.tasks.routines import half_minutes
-from coach.tasks.session import _config, _finish_status, _is_file, _level, _plan, _role, _same_log, offered_when
+from coach.tasks.session import (
+    _config,
+    _finish_status,
+    _is_file,
+    _level,
+    _plan,
+    _role,
+    _same_log,
+    interrupted_point,
+    offered_when,
+)
 from coach.terminal import printable
 
 
@@ -35,7 +46,7 @@ def _routines(err: TextIO) -> list[Routine]:
 
 def _interrupted() -> tuple[store.ResumePoint, Routine] | None:
     """The interrupted session, and its routine, when it can be carried on."""
-    point = store.load_resume()
+    point = interrupted_point()   # the most recent: each routine keeps its own
     if point is None:
         return None
     try:
@@ -47,6 +58,11 @@ def _interrupted() -> tuple[store.ResumePoint, Routine] | None:
 
 def cmd_menu(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
+    with store.SessionLock("the menu") as lock:   # the menu's session is one session too: refused while one runs
+        return _menu(args, config, out, lock)
+
+
+def _menu(args: argparse.Namespace, config: Config, out: TextIO, lock: store.SessionLock) -> int:
     err = sys.stderr
     routines = _routines(err)
     interrupted = _interrupted()
@@ -67,11 +83,13 @@ def cmd_menu(args: argparse.Namespace, out: TextIO) -> int:
                     audio, bool(args.text), tuple(paths))
 
     def plan_for(choice: Choice) -> SessionPlan:
-        return _session_plan(args, config, choice, routines, interrupted)
+        plan = _session_plan(args, config, choice, routines, interrupted)
+        lock.hold(plan.routine.id)
+        return plan
 
     choice, result = run_menu(plan, config, plan_for, out)
     if result is not None:
-        return _finish_status(result.completed, result.reason, out)
+        return _finish_status(result.completed, result.reason, out, result.saved)
     if choice.reason == DEVICE_LOST:
         out.write("The sound device was lost. Run `coach` again once it is back, or `coach --text` to choose "
                   "without sound.\n")
@@ -94,5 +112,11 @@ def _session_plan(args: argparse.Namespace, config: Config, choice: Choice, rout
         return _plan(args, config, routine, step=point.step, level=min(point.level, routine.max_level),
                      resumed=True, role=_role(args, config, routine), log=_same_log(point))
     routine = next((r for r in routines if r.id == choice.routine), None) or find(choice.routine)
-    return _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False,
+    plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False,
                  role=_role(args, config, routine))
+    own = interrupted_point(routine.id)
+    if own is not None and (interrupted is None or interrupted[0].routine != routine.id) \
+            and own.step < len(routine.steps):
+        # this routine has a place of its own (not the one the menu offered): asked about, as `coach run` asks
+        plan = replace(plan, offer=(own.step, min(own.level, routine.max_level)), offer_when=offered_when(own.saved))
+    return plan

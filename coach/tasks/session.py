@@ -76,22 +76,46 @@ def _record_folder(args: argparse.Namespace) -> Path | None:
     return folder
 
 
-def _finish_status(result_completed: bool, reason: str, out: TextIO) -> int:
+#: said in place of "your place is saved" when the last save of it failed (the reason was said then)
+NOT_SAVED = "your place could not be saved (see above), so `coach resume` would start from an earlier one"
+
+
+def _finish_status(result_completed: bool, reason: str, out: TextIO, saved: bool = True) -> int:
     if result_completed:
         return 0
+    place = "your place is saved" if saved else NOT_SAVED
+    resume = " Run `coach resume` to carry on." if saved else ""
     if reason in ("interrupted", "sigterm", "sighup"):
-        out.write("Session interrupted; your place is saved. Run `coach resume` to carry on.\n")
+        out.write(f"Session interrupted; {place}.{resume}\n")
         return 130
     if reason == DEVICE_LOST:
-        out.write("Session stopped: the sound device was lost; your place is saved. Run `coach resume` once it "
-                  "is back, or `coach resume --text` to carry on without sound.\n")
+        out.write(f"Session stopped: the sound device was lost; {place}." + (
+            " Run `coach resume` once it is back, or `coach resume --text` to carry on without sound." if saved
+            else "") + "\n")
         return AudioDeviceError.exit_status
     if reason == LISTENING_LOST:
-        out.write("Session stopped: the coach could no longer listen; your place is saved. Run `coach resume` "
-                  "to carry on, or `coach resume --text` to carry on with the keys alone.\n")
+        out.write(f"Session stopped: the coach could no longer listen; {place}." + (
+            " Run `coach resume` to carry on, or `coach resume --text` to carry on with the keys alone." if saved
+            else "") + "\n")
         return ModelError.exit_status
-    out.write("Session ended early; your place is saved. Run `coach resume` to carry on.\n")
+    out.write(f"Session ended early; {place}.{resume}\n")
     return 0
+
+
+def interrupted_point(routine: str | None = None, *, asked: bool = False) -> store.ResumePoint | None:
+    """The place an interrupted session of ``routine`` (None: the most recent) stopped at. A
+    damaged resume point is an error when it was ``asked`` for (`coach resume`), else said on
+    stderr once and taken as none (`coach run`, the menu); it is never moved by reading it."""
+    try:
+        return store.load_resume(routine)
+    except store.Damaged as e:
+        if asked:
+            raise CoachError(f"{e.message}, so there is no place to carry on from",
+                             "start the routine again with `coach run ROUTINE`; the damaged file is then kept "
+                             f"as {e.path.name}.broken.N" if not e.unreadable else e.fix) from e
+        store.tell_once(f"damaged {e.path}", f"coach: {e.message}; no interrupted session can be offered\n"
+                                             f"  fix: {e.fix}")
+        return None
 
 
 def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
@@ -99,16 +123,17 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     routine = find(args.routine)
     role = _role(args, config, routine)
     stdin = sys.stdin
-    point = store.load_resume()
-    plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
-    if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
-            and point.step < len(routine.steps)):
-        # the coach asks, aloud and on the screen, whether to carry on there (by voice or key), and
-        # carries on there if nobody answers
-        when = offered_when(point.saved)
-        plan = replace(plan, offer=(point.step, min(point.level, routine.max_level)), offer_when=when)
-    result = run_session(plan, config, out, stdin)
-    return _finish_status(result.completed, result.reason, out)
+    with store.SessionLock(routine.id):   # one session at a time: a second one is told which runs
+        point = interrupted_point(routine.id)   # this routine's own: another routine's place stays as it is
+        plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
+        if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
+                and point.step < len(routine.steps)):
+            # the coach asks, aloud and on the screen, whether to carry on there (by voice or key), and
+            # carries on there if nobody answers
+            when = offered_when(point.saved)
+            plan = replace(plan, offer=(point.step, min(point.level, routine.max_level)), offer_when=when)
+        result = run_session(plan, config, out, stdin)
+    return _finish_status(result.completed, result.reason, out, result.saved)
 
 
 def offered_when(saved: float) -> str:
@@ -153,15 +178,22 @@ def _is_file(path: str) -> bool:
 
 def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    point = store.load_resume()
-    if point is None:
-        raise CoachError("there is no interrupted session to resume",
-                         "start one with `coach run ROUTINE` (see `coach list`)")
-    if args.routine:
-        wanted = find(args.routine)
-        if wanted.id != point.routine:
-            raise CoachError(f"the interrupted session is {point.routine}, not {wanted.id}",
-                             f"run `coach resume` alone, or `coach run {wanted.id} --fresh` to start {wanted.id}")
+    wanted = find(args.routine) if args.routine else None
+    with store.SessionLock(wanted.id if wanted else "resume") as lock:   # refused while a session runs
+        point = interrupted_point(wanted.id if wanted else None, asked=True)
+        if point is None and wanted is not None:
+            others = sorted(store.resume_points())
+            raise CoachError(f"there is no interrupted session of {wanted.id} to resume",
+                             (f"carry on with {', '.join(others)} (`coach resume {others[0]}`), or " if others else "")
+                             + f"start {wanted.id} with `coach run {wanted.id}`")
+        if point is None:
+            raise CoachError("there is no interrupted session to resume",
+                             "start one with `coach run ROUTINE` (see `coach list`)")
+        lock.hold(point.routine)
+        return _resume(args, config, point, out)
+
+
+def _resume(args: argparse.Namespace, config: Config, point: store.ResumePoint, out: TextIO) -> int:
     try:
         routine = load(Path(point.path)) if _is_file(point.path) else find(point.routine)
     except RoutineError as e:
@@ -171,4 +203,4 @@ def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
     plan = _plan(args, config, routine, step=step, level=min(point.level, routine.max_level), resumed=True,
                  role=role, log=_same_log(point))
     result = run_session(plan, config, out, sys.stdin)
-    return _finish_status(result.completed, result.reason, out)
+    return _finish_status(result.completed, result.reason, out, result.saved)
