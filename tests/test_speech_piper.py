@@ -131,10 +131,10 @@ def test_a_line_needed_now_is_rendered_before_lines_rendered_ahead(joe: piper.Pi
     gate = threading.Event()
     real = piper.render_with
 
-    def recording(loaded: Any, text: str, settings: VoiceSettings) -> Any:
+    def recording(loaded: Any, text: str, settings: VoiceSettings, *rest: Any) -> Any:
         gate.wait(30)
         order.append(text)
-        return real(loaded, text, settings)
+        return real(loaded, text, settings, *rest)
 
     monkeypatch.setattr(piper, "render_with", recording)
     synth = natural(piper_dir=_copy_of(joe, tmp_path))
@@ -310,3 +310,50 @@ def test_the_synthesis_thread_runs_at_lower_priority() -> None:
     (before, after), = seen
     assert after == min(19, before + piper.NICER)   # (19 is as low as it goes)
     assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == main_thread   # only that thread
+
+
+def test_a_very_long_text_reaches_the_voice_a_sentence_or_so_at_a_time() -> None:
+    """Issue 37: a 100 KB line made `coach render` ask onnxruntime for 230 GB. The voice is given at
+    most MAX_CHUNK characters at a time, and its sound comes back in order, 16 kHz."""
+    from coach.speech.synth import MAX_CHUNK
+
+    given: list[str] = []
+
+    class Chunk:
+        def __init__(self, n: int) -> None:
+            self.audio_int16_array = np.full(n, 3000, dtype=np.int16)
+
+    class Voice:
+        config = type("Config", (), {"sample_rate": 22050})()
+
+        def synthesize(self, text: str, config: Any) -> Any:
+            given.append(text)
+            yield Chunk(len(text) * 10)
+
+    long = ("Breathe out slowly, and let your shoulders soften toward the floor. " * 700 +
+            "x" * 5000)   # about 53 KB: sentences, and one "word" of 5000 letters
+    pcm = piper.render_with(Voice(), long, VoiceSettings(rate=piper.PIPER_NATURAL_WPM))
+    assert given and max(len(t) for t in given) <= MAX_CHUNK
+    assert "".join(given).replace(" ", "") == long.replace(" ", "")
+    assert pcm.dtype == np.int16 and len(pcm) > 16000
+    with pytest.raises(RuntimeError):   # the process ends: the render gives up between pieces
+        piper.render_with(Voice(), long, VoiceSettings(), closing=lambda: True)
+
+
+@pytest.mark.parametrize(("text", "pieces"), [
+    ("Short.", ["Short."]),
+    ("One. Two! Three? " * 3, None),
+    ("a, " * 300, None),
+    ("word " * 300, None),
+    ("x" * 1000, None),
+])
+def test_chunks_cut_between_sentences_then_commas_then_words(text: str, pieces: list[str] | None) -> None:
+    from coach.speech.synth import chunks
+
+    got = chunks(text, 40)
+    if pieces is not None:
+        assert got == pieces
+    assert all(0 < len(p) <= 40 for p in got)
+    assert "".join(got).replace(" ", "") == text.replace(" ", "")
+    if "One." in text:
+        assert all(p.endswith(("One.", "Two!", "Three?")) for p in got)

@@ -442,3 +442,18 @@ def test_a_routine_cannot_be_run_or_rendered_in_the_role_it_is_not_written_for(
         assert "swedish is written for someone massaging a partner" in err
         assert "pick a routine for yourself: " in err and "tennis-balls" in err
     assert not (tmp_path / "x.wav").exists()
+
+
+def test_a_line_too_long_to_say_is_refused_at_its_line(tmp_path: Path) -> None:
+    """Issue 37: a 100 KB line passed validate, and `coach render` asked onnxruntime for 230 GB."""
+    from coach.routine.check import MAX_TEXT
+
+    long = "Breathe out slowly. " * 5000   # 100 KB
+    problems = check(edit('say = "Halfway."', f'say = "{long}"'))
+    assert [(p.line, p.message.split(" is ")[0]) for p in problems] == [(26, "steps.2.cues.1.say")]
+    assert f"at most {MAX_TEXT}" in problems[0].message and "split it" in problems[0].message
+    assert check(edit('say = "Halfway."', f'say = "{"a" * MAX_TEXT}"')) == []
+    f = tmp_path / "long.toml"
+    f.write_text(GOOD.replace('equipment = ["a ball"]', f'equipment = ["{long}"]'), encoding="utf-8")
+    status, text = run(str(f))
+    assert status == 1 and text.startswith(f"{f}:6: equipment.1 is 100000 characters long"), text

