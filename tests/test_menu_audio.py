@@ -7,7 +7,8 @@ recorded voice), so that the echo canceller's figures over them are a real voice
 and the recogniser, fed the live microphone, hears those words then, always. Whether a synthetic
 voice is recognised is a benchmark figure (`make bench`) and the real recognisers' tests are on
 files (test_listen_engines, test_listen_whisper); here it is the menu, the session it starts, the
-listening process they share, and the streams.
+listening process they share, and the streams. The menu speaks in the "fast" voice (espeak-ng, from
+the user's config); the last test runs the real `coach`, with the recogniser it loads by default.
 """
 
 from __future__ import annotations
