@@ -22,6 +22,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
@@ -402,6 +403,112 @@ def test_any_wav_file_is_taken_or_refused_with_a_reason(home: Path, data: bytes)
 
 
 # ---------------------------------------------------------------------------------------------
+# signals at random moments (issue 37): whole processes, a text session on a terminal or a pipe,
+# and a render, given Ctrl-C, SIGTERM, SIGHUP, Ctrl-Z or SIGSTOP (each continued) in any order
+
+
+def _handlers_set(pid: int) -> bool:
+    """Whether the process has taken its signals (coach.interrupts.install: SIGTSTP is caught only
+    then); before that no program can answer one, so the moments are counted from there."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True   # gone already
+    caught = next((int(line.split()[1], 16) for line in status.splitlines() if line.startswith("SigCgt:")), 0)
+    return bool(caught & (1 << (signal.SIGTSTP - 1)))
+
+
+def _own_terminal() -> None:
+    os.setsid()
+    import fcntl
+    import termios
+
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+SIGNAL_ACTS = ["int", "term", "hup", "tstp", "stop"]
+
+
+@settings(FUZZ, max_examples=max(4, EXAMPLES // 8))
+@given(kind=st.sampled_from(["session on a terminal", "session on a pipe", "render"]),
+       acts=st.lists(st.tuples(st.floats(0.0, 1.5), st.sampled_from(SIGNAL_ACTS)), min_size=1, max_size=4))
+@example(kind="session on a terminal", acts=[(0.3, "int"), (0.02, "int"), (0.02, "int")])
+@example(kind="render", acts=[(1.0, "int"), (0.03, "int")])
+@example(kind="session on a pipe", acts=[(0.5, "stop"), (0.0, "hup"), (0.01, "term")])
+def test_signals_at_any_moment_end_cleanly(home: Path, tmp_path_factory: pytest.TempPathFactory, kind: str,
+                                           acts: list[tuple[float, str]]) -> None:
+    """Exit 0, 1, 2 or 130, never a traceback or an abort; the terminal's modes as they were; the
+    log whole with ``ended`` last, the resume point and the profile whole (or not written)."""
+    import termios
+
+    tmp = tmp_path_factory.mktemp("signals")
+    data, log, wav = tmp / "data", tmp / "session.jsonl", tmp / "out.wav"
+    env = {**os.environ, "COACH_DATA": str(data), "PYTHONIOENCODING": "utf-8"}
+    master = slave = -1
+    if kind == "render":
+        argv = ["render", "tiny.toml", "-o", str(wav)]
+        proc = subprocess.Popen([sys.executable, "-m", "coach", *argv], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=home, text=True)
+    else:
+        argv = ["run", "tennis-balls", "--text", "--fresh", "--speed", "20", "--log", str(log)]
+        if kind == "session on a terminal":
+            master, slave = os.openpty()
+            before = termios.tcgetattr(slave)
+            proc = subprocess.Popen([sys.executable, "-m", "coach", *argv], stdin=slave, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, env=env, cwd=home, text=True, preexec_fn=_own_terminal)
+        else:
+            proc = subprocess.Popen([sys.executable, "-m", "coach", *argv], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=home, text=True)
+    try:
+        end = time.monotonic() + HANG
+        while not _handlers_set(proc.pid) and time.monotonic() < end:
+            time.sleep(0.01)
+        for delay, act in acts:
+            time.sleep(delay)
+            if proc.poll() is not None:
+                break
+            if act in ("tstp", "stop"):
+                proc.send_signal(signal.SIGTSTP if act == "tstp" else signal.SIGSTOP)
+                time.sleep(0.3)
+                proc.send_signal(signal.SIGCONT)
+            else:
+                proc.send_signal({"int": signal.SIGINT, "term": signal.SIGTERM, "hup": signal.SIGHUP}[act])
+        time.sleep(0.5)
+        if proc.poll() is None:   # only suspended: end it as a person would
+            print("DEBUG", Path(f"/proc/{proc.pid}/status").read_text(), flush=True)
+            proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=HANG)
+        after = termios.tcgetattr(slave) if slave >= 0 else None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        for fd in (master, slave):
+            if fd >= 0:
+                os.close(fd)
+    shown = f"{kind}: {acts}\nstatus {proc.returncode}\nstderr:\n{err}\nstdout (end):\n{out[-1500:]}"
+    assert proc.returncode in (0, 1, 2, 130), shown
+    for sign in ("Traceback", "Exception ignored", "Error:", "terminate called"):
+        assert sign not in err, shown
+    if after is not None:
+        assert after == before, "the terminal's modes were left changed\n" + shown
+    records = []
+    if log.exists():
+        lines = log.read_text(encoding="utf-8").splitlines()
+        records = [json.loads(line) for line in lines]   # every line whole
+    if any(r["type"] == "started" for r in records):
+        assert records[-1]["type"] == "ended", shown
+    for name in ("resume.json", "profile.json"):
+        if (data / name).exists():
+            assert isinstance(json.loads((data / name).read_text(encoding="utf-8")), dict), name
+    if wav.exists():
+        import wave
+
+        with wave.open(str(wav), "rb") as w:   # whole, or not there: never half a file
+            assert w.getnframes() > 0
+
+
+# ---------------------------------------------------------------------------------------------
 # a few whole processes: strict UTF-8 output, undecodable names, errors while exiting
 
 @settings(FUZZ, max_examples=max(5, EXAMPLES // 6))
@@ -445,3 +552,141 @@ def test_a_spoilt_resume_point_never_crashes_run_or_resume(home: Path, text: str
         store.resume_path().write_text(text, encoding="utf-8", errors="surrogateescape")
         status, out, err = run(argv)
         assert_clean(argv, status, out, err)
+
+
+# ---------------------------------------------------------------------------------------------
+# storage faults (issue 37): the data folder on a tiny disk that fills up, or read-only; whole
+# processes, since what a process leaves behind is the point
+
+#: what a person runs, one after another, on the faulty data folder (typed input: "x" twice ends a session)
+STORAGE_COMMANDS = [
+    (["run", "tiny.toml", "--text", "--fresh", "--speed", "1000"], "x\nx\n"),
+    (["run", "tiny.toml", "--text", "--speed", "1000"], ""),
+    (["run", "tennis-balls", "--text", "--fresh", "--speed", "1000"], "h\nx\nx\n"),
+    (["resume", "--text", "--speed", "1000"], ""),
+    (["resume", "tiny", "--text", "--speed", "1000"], "x\nx\n"),
+    (["notes", "short"], ""),
+    (["notes"], ""),
+    (["list"], ""),
+    (["--text"], "q\n"),
+]
+
+
+def _sh(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(argv), capture_output=True, text=True, check=False)
+
+
+@pytest.fixture(scope="module")
+def tiny_disk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | None]:
+    """A folder a 64 KiB tmpfs can be mounted on, or None where mounting is not permitted (not
+    root): said, not skipped; the read-only folder alone is fuzzed then."""
+    where = tmp_path_factory.mktemp("tiny-disk")
+    probe = _sh("mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where))
+    if probe.returncode != 0:
+        import warnings
+
+        warnings.warn(f"storage faults: a tiny tmpfs cannot be mounted here ({probe.stderr.strip()}); only a "
+                      "read-only data folder is tried (mounting needs root)", stacklevel=1)
+        yield None
+        return
+    _sh("umount", str(where))
+    yield where
+
+
+@contextlib.contextmanager
+def faulty_data(where: Path | None, full: int, readonly: bool, seed: dict[str, str]) -> Iterator[Path]:
+    """A data folder holding ``seed`` (name -> text, written while it could be), on the tiny disk
+    with ``full`` KiB taken up, and read-only if asked (without the disk: a folder made 0555)."""
+    if where is None:
+        folder = Path(os.environ["HOME"]) / "ro-data"
+        folder.mkdir(exist_ok=True)
+        for name, text in seed.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        folder.chmod(0o555)
+        try:
+            yield folder
+        finally:
+            folder.chmod(0o755)
+            subprocess.run(["rm", "-rf", str(folder)], check=False)
+        return
+    mounted = _sh("mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(where))
+    assert mounted.returncode == 0, mounted.stderr
+    try:
+        for name, text in seed.items():
+            (where / name).write_text(text, encoding="utf-8")
+        if full:
+            _sh("dd", "if=/dev/zero", f"of={where / 'fill'}", "bs=1k", f"count={full}")
+        if readonly:
+            remounted = _sh("mount", "-o", "remount,ro", str(where))
+            assert remounted.returncode == 0, remounted.stderr
+        yield where
+    finally:
+        _sh("umount", "-l", str(where))
+
+
+def assert_kept_valid(data: Path, seed: dict[str, str]) -> None:
+    """What the coach keeps is whole afterwards: every log line JSON (a torn last line at most), no
+    empty log, a resume point and profile that read back (or, seeded damaged, left as they were or
+    kept aside as NAME.broken.N), no temporary file left."""
+    from coach import store
+
+    for log in (data / "sessions").glob("*.jsonl") if (data / "sessions").is_dir() else []:
+        lines = log.read_text(encoding="utf-8").splitlines()
+        assert lines, f"{log.name}: an empty log was left"
+        for line in lines[:-1]:
+            assert isinstance(json.loads(line), dict), (log.name, line)
+    old = os.environ.get("COACH_DATA")
+    os.environ["COACH_DATA"] = str(data)
+    try:
+        for name in ("resume.json", "profile.json"):
+            path, was = data / name, seed.get(name)
+            now = path.read_text(encoding="utf-8") if path.exists() else None
+            if now is not None and now != was:
+                assert store.read_json(path) is not None, (name, now)   # rewritten: whole
+            if was is not None and not _valid(was) and now != was:   # a damaged one is kept aside, never lost
+                assert any(p.read_text(encoding="utf-8") == was for p in data.glob(f"{name}.broken.*")), name
+        if (data / "resume.json").exists() and _valid((data / "resume.json").read_text(encoding="utf-8")):
+            store.resume_points()
+    finally:
+        os.environ.pop("COACH_DATA") if old is None else os.environ.__setitem__("COACH_DATA", old)
+    assert not list(data.glob(".*.tmp")), list(data.glob(".*.tmp"))
+
+
+def _valid(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except ValueError:
+        return False
+
+
+GOOD_POINT = json.dumps({"points": {"tiny": {"routine": "tiny", "path": "", "step": 0, "level": 1, "role": "self",
+                                             "log": "", "saved": 1.8e9}}})
+
+
+@settings(FUZZ, max_examples=max(4, EXAMPLES // 8))
+@given(commands=st.lists(st.sampled_from(STORAGE_COMMANDS), min_size=1, max_size=3),
+       full=st.sampled_from([0, 8, 40, 64]), readonly=st.booleans(),
+       seed=st.sampled_from([{}, {"resume.json": GOOD_POINT, "profile.json": '{"levels": {"tiny": 2}}'},
+                             {"resume.json": "{torn", "profile.json": "[]"}]))
+@example(commands=[STORAGE_COMMANDS[0], STORAGE_COMMANDS[3]], full=64, readonly=False, seed={})
+@example(commands=[STORAGE_COMMANDS[2], STORAGE_COMMANDS[5]], full=0, readonly=True,
+         seed={"resume.json": GOOD_POINT})
+def test_storage_faults_never_crash_or_spoil_what_is_kept(home: Path, tiny_disk: Path | None,
+                                                          commands: list[tuple[list[str], str]], full: int,
+                                                          readonly: bool, seed: dict[str, str]) -> None:
+    """Exit 0, 1, 2 or 130, never a traceback, whatever the disk does; afterwards the logs, the
+    resume point and the profile are whole (a damaged one seeded is reported, and kept aside)."""
+    readonly = readonly or tiny_disk is None
+    with faulty_data(tiny_disk, full, readonly, seed) as data:
+        env = {**os.environ, "COACH_DATA": str(data), "PYTHONIOENCODING": "utf-8"}
+        for argv, typed in commands:
+            r = subprocess.run([sys.executable, "-m", "coach", *argv], input=typed, capture_output=True, text=True,
+                               env=env, cwd=home, timeout=HANG)
+            shown = f"coach {' '.join(argv)} (full {full} KiB, read-only {readonly}, seed {sorted(seed)})\n" \
+                    f"status {r.returncode}\nstderr:\n{r.stderr}\nstdout (end):\n{r.stdout[-1500:]}"
+            assert r.returncode in (0, 1, 2, 130), shown
+            for sign in ("Traceback", "Exception ignored", "Error:"):
+                assert sign not in r.stderr, shown
+            if "Your place is saved" in r.stdout or "your place is saved" in r.stdout:
+                assert not readonly, shown   # never said where nothing can be saved
+        assert_kept_valid(data, seed)
