@@ -274,9 +274,7 @@ class SessionLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, FILE_MODE)
         except OSError as e:
             if e.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT):
-                tell_once("lock", f"coach: {self.path}: {e.strerror}; this session runs without the lock that "
-                                  "keeps a second one from starting beside it")
-                return
+                return   # nothing can be kept there: the session's log, refused, says so (no second message)
             raise StoreError(f"{self.path}: cannot take the session lock: {e.strerror}",
                              f"check the data folder's permissions (ls -ld '{self.path.parent}')") from e
         try:
