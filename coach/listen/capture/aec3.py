@@ -14,6 +14,12 @@ microphone, frame by frame in step: the listener's blocks (up to 100 ms, any len
 samples (8 ms) after its input (measured on noise with the canceller on, 0 with it off), so the
 echo suppression compares each output frame with the microphone 8 ms earlier.
 
+What it does to the user's words is why it is not the default (the figures are in ``echo.py``):
+it leaves nothing of the coach's voice alone that Whisper transcribes, but its residual-echo
+suppressor cuts the onset of a word said over the coach's voice (the first 100-250 ms, by 20-35
+dB), and "softer" and "stop" said over the coach were lost. The module's settings for that
+suppressor are not reachable through livekit's Python API (four switches only).
+
 Offline: the wheel's library (``liblivekit_ffi.so``) runs a runtime of its own threads; creating
 and using the module under ``strace -f -e trace=socket,connect`` opened no socket at all
 (2026-12-07, livekit 1.2.1).
