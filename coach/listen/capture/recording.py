@@ -68,6 +68,12 @@ class AudioRecorder:
             self._played = self._open(self.folder / "played.wav")
         except OSError as e:
             which = "played.wav" if self._files else "mic.wav"
+            for w in self._waves:
+                try:
+                    w.close()
+                except OSError:
+                    pass
+            self._waves = []
             for f in self._files:   # nothing recorded: the old files stay as they were
                 f.discard()
             self._files = []
