@@ -116,7 +116,8 @@ def _running(tmp_path: Path, *argv: str) -> tuple[subprocess.Popen[str], Path]:
 def test_a_second_session_is_told_which_runs_and_a_dead_ones_lock_is_taken_over(tmp_path: Path) -> None:
     first, _ = _running(tmp_path, "run", "tennis-balls", "--fresh")
     try:
-        for argv in (["run", "swedish", "--text"], ["resume", "--text"], ["run", "tennis-balls", "--text"], ["--text"]):
+        for argv in (["run", "swedish", "--text"], ["resume", "--text"], ["run", "tennis-balls", "--text"], ["--text"],
+                     ["forget", "--yes"]):
             r = coach(tmp_path, *argv, stdin="x\nx\n")
             assert r.returncode == 1, (argv, r.stdout, r.stderr)
             lines = r.stderr.splitlines()
@@ -124,6 +125,7 @@ def test_a_second_session_is_told_which_runs_and_a_dead_ones_lock_is_taken_over(
                                        f"{first.pid}, since "), r.stderr
             assert lines[-1].startswith("  fix: ") and str(first.pid) in lines[-1] and len(lines) == 2, r.stderr
             assert r.stdout == ""
+        assert (tmp_path / "data" / "resume.json").exists(), "forget removed nothing under a running session"
         lock = json.loads((tmp_path / "data" / "session.lock").read_text())
         assert lock["pid"] == first.pid and lock["routine"] == "tennis-balls"
     finally:
