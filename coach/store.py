@@ -388,8 +388,8 @@ def resume_points() -> dict[str, ResumePoint]:
         point = _point(raw)
         if point is None or point.routine != routine:
             tell_once(f"damaged point {routine}", printable(
-                f"coach: {resume_path()}: the place kept for {routine[:80]} is damaged, so it is left out; it is "
-                "kept in the file until a session saves its place"))
+                f"coach: {resume_path()}: the place kept for {routine[:80]} is damaged, so it is left out (the file "
+                "is kept as resume.json.broken.N when a session next saves its place)"))
             continue
         points[routine] = point
     return points
@@ -404,6 +404,15 @@ def save_resume(point: ResumePoint) -> None:
             if e.unreadable:
                 raise
             raw = {}   # (set aside by the write below, and said)
+        bad = [r for r, v in raw.items() if (p := _point(v)) is None or p.routine != r]
+        if bad:   # damaged places: the file as it was is kept, and the rest written without them
+            with contextlib.suppress(FileNotFoundError):
+                kept = keep_aside(resume_path())
+                which = ", ".join(bad)[:200]
+                tell_once(f"kept {kept}", printable(f"coach: {resume_path()} held damaged places ({which}); it is "
+                                                    f"kept as {kept.name}, and a new one is written"))
+            for r in bad:
+                del raw[r]
         raw[point.routine] = asdict(point)
         _write_over(resume_path(), json.dumps({"points": raw}, indent=1, sort_keys=True) + "\n")
 

@@ -165,6 +165,16 @@ def test_resume_with_missing_or_wrong_fields_returns_none(data: Path, text: str)
     assert load_resume("x") is None
 
 
+def test_a_damaged_place_in_the_file_is_left_out_and_kept_aside_when_a_place_is_saved(data: Path) -> None:
+    text = json.dumps({"points": {"swedish": {"routine": "swedish", "step": -1}, "tennis-balls": POINT.__dict__}})
+    (data / "resume.json").write_text(text)
+    assert load_resume() == POINT and load_resume("swedish") is None
+    assert (data / "resume.json").read_text() == text   # read: nothing moved
+    save_resume(POINT)
+    assert (data / "resume.json.broken.1").read_text() == text
+    assert list(json.loads((data / "resume.json").read_text())["points"]) == ["tennis-balls"]
+
+
 def test_each_routine_keeps_its_own_resume_point(data: Path) -> None:
     """Issue 37, point 6: starting another routine keeps the interrupted one's place; the most
     recent is the one `coach resume` takes, and a routine's own is kept until it is finished."""
