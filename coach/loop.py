@@ -156,7 +156,8 @@ class Loop:
     def command(self, command: Command, text: str = "", confidence: float = 1.0, source: str = "voice",
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
-                transcript: str | None = None, excess_db: float | None = None) -> None:
+                transcript: str | None = None, excess_db: float | None = None,
+                coach_voice: float | None = None) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
         loop runs. ``ended_ago``: how many seconds ago the words ended (None: unknown).
@@ -170,7 +171,8 @@ class Loop:
             self._queue.put(Heard(self.clock.now(), command, text, confidence, source, confirmed=True))
             return
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
-                                  confirmed=bool(confirmed), utterance=utterance, rejected=rejected)
+                                  confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
+                                  coach_voice=coach_voice)
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
@@ -180,7 +182,7 @@ class Loop:
         """A detection as the listener gave it (any thread)."""
         ago = None if d.end is None else max(0.0, d.at - d.end)
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db)
+                     d.transcript, d.excess_db, d.coach_voice)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
               ended_at: float | None = None) -> None:
@@ -220,7 +222,8 @@ class Loop:
 
     def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
-                  confirmed: bool = True, utterance: int | None = None, rejected: bool = False) -> Evidence:
+                  confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
+                  coach_voice: float | None = None) -> Evidence:
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
@@ -243,7 +246,8 @@ class Loop:
         return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
                         own_words=own, over=over, after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
-                        speaking=self.machine.speaking, paused=self.machine.paused, context=self.context)
+                        speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
+                        coach_voice=coach_voice)
 
     def _decide(self, evidence: Evidence) -> Decision:
         return decide(evidence, self.language)
@@ -339,8 +343,10 @@ class Loop:
         if e.rejected:
             return Heard(item.now, e.command, e.text, 0.0, "voice", confirmed=True, utterance=e.utterance,
                          rejected=True)
-        return Heard(item.now, e.command, e.text, item.confidence, "voice", e.echo_db, e.over, e.confirmed,
-                     e.utterance, e.rejected, e.transcript, e.excess_db)
+        # words not surely the user's count as a guess: what they do is safe and can be undone, never
+        # an end (Decision.confirm)
+        return Heard(item.now, e.command, e.text, item.confidence, "voice", e.echo_db, e.over,
+                     e.confirmed and not decision.confirm, e.utterance, e.rejected, e.transcript, e.excess_db)
 
     def _interrupted(self, reason: str) -> Any:
         """What ending now leaves (logged); the result."""

@@ -42,6 +42,7 @@ TIERS: dict[str, str] = {
     "test_menu_loop": CORE,
     "test_models_list": CORE,
     "test_options": CORE,
+    "test_ownvoice": CORE,
     "test_policy": CORE,
     "test_recording": CORE,
     "test_routine": CORE,

@@ -133,6 +133,19 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("an answer written down as itself is taken", Evidence(Command.YES, "yes", confirmed=True, utterance=35,
                                                           transcript="Yes, please."), ACT, ""),
     ("an answer typed is taken", Evidence(Command.YES, "y", "key"), ACT, ""),
+    # -- the coach's voiceprint after echo cancellation
+    ("trial 2026-12-06: the canceller lost the room, its own voice written 'next', voiceprint 0.81",
+     Evidence(N, "next", confirmed=True, utterance=40, transcript="Next.", echo_db=(-9.0, -30.0), excess_db=3.0,
+              over=5, speaking=True, coach_voice=0.81), DROP, Reason.COACH_VOICEPRINT),
+    ("... its voice heard as 'yes' to the end question", Evidence(Command.YES, "yes", confirmed=True, utterance=41,
+                                                                  transcript="Yes.", paused=True, coach_voice=0.75),
+     DROP, Reason.COACH_VOICEPRINT),
+    ("a stop that sounds like the coach still pauses (safe), but not surely the user's",
+     Evidence(S, "stop", confirmed=True, utterance=42, transcript="Stop.", excess_db=4.0, echo_db=(-8.0, -30.0),
+              over=5, speaking=True, coach_voice=0.72), ACT, ""),
+    ("a user's 'next' over the coach, voiceprint 0.41: the user's",
+     Evidence(N, "next", confirmed=True, utterance=43, transcript="Next.", echo_db=(-7.0, -30.0), excess_db=6.0,
+              over=5, speaking=True, coach_voice=0.41), ACT, ""),
     # -- the menu
     ("the menu acts on no guess", Evidence(S, "stop", confirmed=False, utterance=4, context="menu"), WAIT,
      Reason.GUESS_IN_MENU),
@@ -179,6 +192,11 @@ def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_conf
     assert decide(maybe).confirm
     assert not decide(Evidence(None, "Swedish", excess_db=6.0, speaking=True, context="menu")).confirm
     assert not decide(Evidence(None, "Swedish", context="menu")).confirm   # in the quiet
+
+
+def test_a_stop_in_the_coachs_voiceprint_acts_only_as_far_as_is_safe() -> None:
+    like = Evidence(S, "stop", confirmed=True, utterance=42, transcript="Stop.", coach_voice=0.72)
+    assert decide(like).confirm and not decide(Evidence(S, "stop", confirmed=True, utterance=42)).confirm
 
 
 def test_a_guess_with_surely_another_voice_is_strong() -> None:

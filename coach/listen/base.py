@@ -58,6 +58,9 @@ class Detection:
     #: what a transcribing recogniser (Whisper) heard in the whole utterance, where ``heard`` is the
     #: command phrase it took from it; logged, to look into a command nobody gave
     transcript: str | None = None
+    #: set while the coach spoke: how like the coach's own voice the words' audio is, after echo
+    #: cancellation (cosine similarity of voiceprints: coach.listen.judge.ownvoice); None: not known
+    coach_voice: float | None = None
 
 
 class SecondOpinion(Protocol):

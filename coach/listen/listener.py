@@ -26,6 +26,7 @@ from coach.listen.capture.losses import Losses
 from coach.listen.capture.wavfile import AudioFileError as AudioFileError  # re-exported
 from coach.listen.capture.wavfile import read_wav as read_wav  # re-exported
 from coach.listen.capture.wavfile import reblock
+from coach.listen.judge.ownvoice import OwnVoice
 from coach.listen.policy import SETTLE_AFTER_SKIP, echo_only
 
 log = logging.getLogger(__name__)
@@ -75,9 +76,11 @@ class Pipeline:
     def __init__(self, recognizer: Recognizer, echo: EchoCanceller | None = None,
                  denoise: Denoiser | None = None,
                  on_echo: Callable[[Detection, float], None] | None = None,
-                 on_talk: Callable[[bool], None] | None = None) -> None:
+                 on_talk: Callable[[bool], None] | None = None, voice: OwnVoice | None = None) -> None:
         self.recognizer = recognizer
         self.echo = echo if echo is not None else make_canceller()
+        #: the coach's own voice, learned from what it played: how like it a detection's words are
+        self.voice = voice
         self.denoise = denoise
         self.on_echo = on_echo
         #: told True when the user starts talking over the coach, False when they stop (BargeIn)
@@ -118,11 +121,30 @@ class Pipeline:
                     self.on_talk(talk)
                 except Exception:
                     log.exception("on_talk failed")
+        if self.voice is not None:
+            if reference is not None:
+                self.voice.played(reference[:len(mic)])
+            self.voice.heard(self._pos, mic)
         self._pos += len(mic)
         heard = mic if self.denoise is None else self.denoise.process(mic)
         # a recogniser that judges better without noise suppression (Whisper) takes both
         pair = getattr(self.recognizer, "accept_pair", None)
-        return self._not_echo(pair(heard, mic) if callable(pair) else self.recognizer.accept(heard))
+        return self._voiced(self._not_echo(pair(heard, mic) if callable(pair) else self.recognizer.accept(heard)))
+
+    def _voiced(self, found: list[Detection]) -> list[Detection]:
+        """Each detection heard while the coach spoke, with how like its voice the words are."""
+        if self.voice is None or not found:
+            return found
+        out = []
+        for d in found:
+            if d.start is not None and d.end is not None and not d.rejected and (
+                    d.echo_db is not None or d.excess_db is not None):
+                like = self.voice.similarity(self._origin + int(d.start * SAMPLE_RATE),
+                                             self._origin + int(d.end * SAMPLE_RATE))
+                if like is not None:
+                    d = replace(d, coach_voice=round(like, 2))
+            out.append(d)
+        return out
 
     def _not_echo(self, found: list[Detection]) -> list[Detection]:
         if not found or not self._echo_blocks:
@@ -267,6 +289,8 @@ class Pipeline:
         self._settle_until = self._pos + int(SETTLE_AFTER_SKIP * SAMPLE_RATE)
 
     def reset(self) -> None:
+        if self.voice is not None:
+            self.voice.forget_heard()
         self._pos = self._origin = 0
         self._settle_until = -1
         self._echo_blocks.clear()
@@ -279,7 +303,7 @@ class Pipeline:
     def flush(self) -> list[Detection]:
         """End of input: what the recogniser still holds (recognisers without ``flush`` hold nothing)."""
         flush = getattr(self.recognizer, "flush", None)
-        return self._not_echo(list(flush())) if callable(flush) else []
+        return self._voiced(self._not_echo(list(flush()))) if callable(flush) else []
 
 
 def run_blocks(pipeline: Pipeline, audio: Block | Iterable[Block], reference: Block | Iterable[Block] | None = None,
@@ -329,10 +353,10 @@ class Listener:
                  echo: EchoCanceller | None = None, maxsize: int = 1000, denoise: Denoiser | None = None,
                  on_echo: Callable[[Detection, float], None] | None = None,
                  max_behind: float = 2.0, catch_up: float = 0.3,
-                 on_talk: Callable[[bool], None] | None = None) -> None:
+                 on_talk: Callable[[bool], None] | None = None, voice: OwnVoice | None = None) -> None:
         if not 0 <= catch_up < max_behind:
             raise ValueError(f"catch_up ({catch_up}) must be at least 0 and less than max_behind ({max_behind})")
-        self.pipeline = Pipeline(recognizer, echo, denoise, on_echo, on_talk)
+        self.pipeline = Pipeline(recognizer, echo, denoise, on_echo, on_talk, voice)
         self.on_detection = on_detection
         self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
         self.max_behind = max_behind

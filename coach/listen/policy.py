@@ -40,6 +40,13 @@ TONE_ID = -1
 
 #: Spoken commands acted on even while the coach is talking: they only ever make things safer.
 SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
+#: Words whose audio, after echo cancellation, is at least this like the coach's own voice (cosine
+#: similarity of voiceprints) are its voice getting through. ``python -m bench voiceprint``
+#: (2026-12-07, spans of 0.5-3 s): the coach's own lines 0.67 or more in 97% (espeak-ng) and 82-96%
+#: (Piper's joe) of spans; 5-9 of 1,882 spans of real people's speech (50-odd people) above it; what a
+#: working canceller leaves of the coach's voice 0.03-0.68, people talking over the echo at most 0.65.
+#: (coach.listen.judge.voiceprint.THRESHOLD, chosen on those figures.)
+COACH_VOICE = 0.67
 #: The answers to the coach's yes-or-no questions.
 ANSWERS = frozenset({Command.YES, Command.NO})
 
@@ -114,6 +121,7 @@ class Reason(StrEnum):
     GUESS_IN_MENU = "a guess the second stage judges"
     GUESS_PAUSED = "waits for the second stage (already paused: a stop can only end the session now)"
     ANSWER_NOT_WRITTEN = "an answer only fitted, not written down as that answer"
+    COACH_VOICEPRINT = "the coach's own voice (its voiceprint, after echo cancellation)"
     FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
     SPEAKING = "the coach was speaking"
     STRONG_GUESS_KEPT = ("a rejection of a guess heard with surely another voice over the coach's: what the "
@@ -185,6 +193,9 @@ class Evidence:
     #: which state machine it is for: the menu acts on no guess (it has nothing to keep safe and
     #: nothing to undo)
     context: Literal["session", "menu"] = "session"
+    #: how like the coach's own voice the words' audio is after echo cancellation (cosine similarity
+    #: of voiceprints, coach.listen.judge.ownvoice); None: not known
+    coach_voice: float | None = None
 
     @property
     def guess(self) -> bool:
@@ -229,6 +240,18 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # on from there?" was judged "yes please")
         return Decision(Verdict.DROP, Reason.ANSWER_NOT_WRITTEN)
     undo = e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
+    if e.coach_voice is not None and e.coach_voice >= COACH_VOICE:
+        # the words sound like the coach's own voice even after echo cancellation: the canceller lost
+        # the room, and the coach is hearing itself (a user trial, 2026-12-06: 4-20 dB of its voice
+        # left, which Whisper wrote down and the dB rules let through). Nothing but stop and pain;
+        # those only as far as is safe (a pause, easing off), never an end
+        if e.command not in SAFE_WHILE_SPEAKING:
+            return Decision(Verdict.DROP, Reason.COACH_VOICEPRINT, undo_guess=False)
+        why = _own_voice(e, language)
+        if why is not None:
+            verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP
+            return Decision(verdict, why, undo_guess=undo and verdict is Verdict.DROP)
+        return Decision(Verdict.ACT, confirm=True)
     why = _own_voice(e, language)
     if why is not None:
         verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP

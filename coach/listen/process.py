@@ -45,10 +45,13 @@ import threading
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from coach.errors import CoachError, ModelError
 from coach.listen.base import Block, Detection, Recognizer
+
+if TYPE_CHECKING:
+    from coach.listen.judge.ownvoice import OwnVoice
 from coach.listen.capture.losses import Losses
 from coach.listen.judge.words import Words
 
@@ -84,6 +87,20 @@ class _Lines:
 
     def flush(self) -> None:
         pass
+
+
+def _own_voice() -> OwnVoice | None:
+    """The coach's own voice, told by its voiceprint (None, said once, without the encoder)."""
+    from coach.listen.judge.ownvoice import OwnVoice
+    from coach.listen.judge.voiceprint import Voiceprint
+
+    try:
+        return OwnVoice(Voiceprint())
+    except CoachError as e:
+        log.warning("the coach's own voice is told without its voiceprint: %s (fix: %s)", e.message, e.fix)
+    except Exception as e:
+        log.warning("the coach's own voice is told without its voiceprint: %s", e)
+    return None
 
 
 class _Forward(logging.Handler):
@@ -130,7 +147,8 @@ def _child(blocks: Connection, results: Connection) -> None:
         send("error", (f"the recogniser failed to load: {type(e).__name__}: {e}", ""))
         return
     listener = Listener(recognizer, lambda d: send("heard", d), denoise=denoise,
-                        on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on))
+                        on_echo=lambda d, db: send("echo", (d, db)), on_talk=lambda on: send("talk", on),
+                        voice=_own_voice())
     send("transcribes", report_words(recognizer, listener.pipeline, lambda w: send("words", w)))
     if isinstance(recognizer, TwoStage):
         recognizer.start()   # live: a judgement never holds up the spotter's stop
