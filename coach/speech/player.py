@@ -378,7 +378,7 @@ class Player:
         while self._played_blocks:
             item = self._played_blocks.popleft()
             if isinstance(item, int):   # the loudspeaker's timeline jumped by ``item`` samples
-                jump = item - self._padded   # (silence paired meanwhile counts towards it)
+                jump = item - min(self._padded, SAMPLE_RATE)   # (silence paired meanwhile counts towards it)
                 if jump > 0:
                     self._reference = np.concatenate([self._reference, np.zeros(jump, np.int16)])
                 elif jump < 0:   # what was queued and dropped: it never played
