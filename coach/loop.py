@@ -371,6 +371,8 @@ class Loop:
             elif isinstance(e, SetRate):
                 self.speaker.set_rate(e.wpm)
             elif isinstance(e, Log):
+                if e.type == "ended":
+                    self._before_end()
                 self._write_log(e.type, e.data)
                 if self.transcript is not None and e.type == "heard" and e.data.get("source") == "voice" \
                         and not e.data.get("ignored"):
@@ -379,6 +381,13 @@ class Loop:
                 self._checkpoint(e.step, e.level)
             else:
                 self._other(e)
+
+    def _before_end(self) -> None:
+        """What the log holds just before its ``ended`` record: the output underruns of the whole run
+        (each a stutter in the coach's voice and a jump in the echo's delay; the soak counts them)."""
+        count = getattr(self.speaker, "underruns", None)
+        if isinstance(count, int):
+            self._write_log("audio", {"text": f"output underruns: {count}"})
 
     def _notice(self, text: str) -> None:
         """Say a line of the loop's own (not the machine's): logged as said, printed in turn."""

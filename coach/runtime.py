@@ -83,6 +83,7 @@ class Runtime(Loop):
     def _interrupted(self, reason: str) -> Finish:
         s = self.session
         self._checkpoint(s.step_index, s.level)   # the resume point matches the last state exactly
+        self._before_end()
         self._write_log("ended", {"completed": False, "reason": reason, "level": s.level,
                                   "step": s.step_index, "steps_done": len(s.steps_done)})
         return Finish(False, reason, s.level)

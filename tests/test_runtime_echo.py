@@ -634,3 +634,14 @@ def test_a_listening_debt_is_spoken_once_a_minute(tmp_path: Path) -> None:
     assert said == [DEBT_LINE, DEBT_LINE]
     rt.speech_done(NOTICE_ID - 1, False)   # the loop's own line: no event for the session
     assert rt._queue.empty()
+
+
+def test_the_output_underruns_are_logged_just_before_the_end(tmp_path: Path) -> None:
+    """Each underrun is a stutter in the coach's voice; the soak counts them from the session log."""
+    rt, speaker = runtime(tmp_path)
+    speaker.underruns = 3   # type: ignore[attr-defined]
+    rt.interrupt("test over")
+    assert rt.run().reason == "test over"
+    rt.log.close()
+    rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    assert [(r["type"], r.get("text")) for r in rows[-2:]] == [("audio", "output underruns: 3"), ("ended", None)]
