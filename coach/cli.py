@@ -262,7 +262,21 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         _bytes_as_given()
         from coach import interrupts
 
-        interrupts.install()   # Ctrl-C, SIGTERM, SIGHUP: the first counts, the rest never interrupt the end
+        try:
+            interrupts.install()   # Ctrl-C, SIGTERM, SIGHUP: the first counts, the rest never interrupt the end
+            status = _main(argv, out)
+        except KeyboardInterrupt:   # from the first moment: even while the options are read
+            print("coach: interrupted", file=sys.stderr)
+            status = 130
+        finally:
+            interrupts.ending()
+        if interrupts.taken() is not None:
+            interrupts.leave(status)
+        return status
+    return _main(argv, out)
+
+
+def _main(argv: Sequence[str] | None, out: TextIO | None) -> int:
     out = out or sys.stdout
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -295,8 +309,3 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-    finally:
-        if argv is None:
-            from coach import interrupts
-
-            interrupts.ending()

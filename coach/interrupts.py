@@ -9,9 +9,12 @@ the ``ended`` record written, the voice thread's render finished before the proc
   handed to it, not raised, and the loop ends the way it ends on "stop, stop": resumable, its place
   saved. A signal handler runs on the main thread between any two bytecodes, so it takes no lock:
   it writes one byte to a pipe, and a thread of this module (the *relay*) calls the target.
-- Anywhere else (``coach render``, ``coach listen FILE``, while the sound opens), the first one
-  raises :class:`KeyboardInterrupt` on the main thread, as Ctrl-C always does; ``coach.cli`` turns
-  it into "coach: interrupted" and exit status 130.
+- While a session or the menu is being set up (in a :func:`routed_to` block, before its loop is
+  bound), it is held and handed to the loop once there; the wait for the recogniser to load ends
+  early for it (:func:`held`).
+- Anywhere else (``coach render``, ``coach listen FILE``), the first one raises
+  :class:`KeyboardInterrupt` on the main thread, as Ctrl-C always does; ``coach.cli`` turns it into
+  "coach: interrupted" and exit status 130.
 
 Suspending (Ctrl-Z, SIGTSTP; or SIGSTOP, which no process can catch) and continuing (SIGCONT):
 
@@ -42,7 +45,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from types import FrameType
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 
@@ -59,6 +62,8 @@ class _State:
         self.installed = False
         self.target: Callable[[str], None] | None = None
         self.taken: str | None = None           # the reason of the first interrupt, once there was one
+        self.holding = 0                         # routed_to blocks entered and not left
+        self.held: int | None = None             # an interrupt (its signal) waiting for a target
         self.read_fd = -1
         self.write_fd = -1
         #: (seconds spent stopped all told, the relay's last beat): one tuple, so read and set at once
@@ -95,6 +100,22 @@ def ending() -> None:
             signal.signal(sig, signal.SIG_IGN)
 
 
+def leave(status: int) -> NoReturn:
+    """End the process now with ``status``, after an interrupt: the output flushed and the ``atexit``
+    work done (the voice threads finish their render), then ``os._exit``. Python's own shutdown
+    after a KeyboardInterrupt caught early in the command (while its modules were imported) at
+    times still ended the process as killed by SIGINT, status -2, not 130 (found by test_fuzz)."""
+    import atexit
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with contextlib.suppress(BaseException):
+        atexit._run_exitfuncs()
+    os._exit(status)
+
+
 def installed() -> bool:
     return _state.installed
 
@@ -107,8 +128,10 @@ def taken() -> str | None:
 @contextlib.contextmanager
 def routed_to(target: Callable[[str], None] | None = None) -> Iterator[None]:
     """While in this block, an interrupt is handed to the target (from another thread), never
-    raised: to ``target``, or to the one :func:`bind` names later in the block. Until there is one,
-    the first interrupt raises KeyboardInterrupt as before. The target stays bound to the end of the
+    raised: to ``target``, or to the one :func:`bind` names later in the block. Until there is one
+    it is held, and handed to the first bound (issue 37: raised while a session was being set up, it
+    left half of it undone, and once Python itself exited with SIGINT, -2); one held to the end of
+    the block is raised there, as KeyboardInterrupt. The target stays bound to the end of the
     block, after its loop has ended too, so that nothing interrupts what is done then.
 
     Where :func:`install` was not called (a test that runs ``cli.main`` in its own process), this
@@ -116,18 +139,37 @@ def routed_to(target: Callable[[str], None] | None = None) -> Iterator[None]:
     s = _state
     with s.lock:
         previous, s.target = s.target, target
+        s.holding += 1
     try:
         yield
     finally:
         with s.lock:
             s.target = previous
+            s.holding -= 1
+            held, s.held = s.held, None
+        if held is not None:   # it came while no loop ran, and none came to take it
+            raise KeyboardInterrupt
 
 
 def bind(target: Callable[[str], None] | None) -> None:
     """From now to the end of the :func:`routed_to` block, interrupts go to ``target`` (None: they
     raise again)."""
-    with _state.lock:
-        _state.target = target
+    s = _state
+    with s.lock:
+        s.target = target
+        held = s.held if target is not None else None
+        if held is not None:
+            s.held = None
+    if held is not None:
+        with contextlib.suppress(OSError):
+            os.write(s.write_fd, bytes([held]))
+
+
+def held() -> str | None:
+    """The interrupt that came in a :func:`routed_to` block while no loop was bound to it, waiting
+    for one (None: none is waiting): a long wait before the loop starts ends early for it."""
+    signum = _state.held
+    return None if signum is None else REASONS[signal.Signals(signum)]
 
 
 @contextlib.contextmanager
@@ -187,6 +229,9 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     if s.target is not None:
         with contextlib.suppress(OSError):
             os.write(s.write_fd, bytes([signum]))
+        return
+    if s.holding:   # a session or the menu is being set up: half of it must not be left undone
+        s.held = signum
         return
     raise KeyboardInterrupt
 

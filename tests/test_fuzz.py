@@ -475,7 +475,6 @@ def test_signals_at_any_moment_end_cleanly(home: Path, tmp_path_factory: pytest.
                 proc.send_signal({"int": signal.SIGINT, "term": signal.SIGTERM, "hup": signal.SIGHUP}[act])
         time.sleep(0.5)
         if proc.poll() is None:   # only suspended: end it as a person would
-            print("DEBUG", Path(f"/proc/{proc.pid}/status").read_text(), flush=True)
             proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=HANG)
         after = termios.tcgetattr(slave) if slave >= 0 else None

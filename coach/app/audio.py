@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
+from coach import interrupts
 from coach.config import Config
 from coach.errors import AudioDeviceError, CoachError, ConfigError, ModelError
 from coach.keyboard import is_terminal
@@ -182,6 +183,8 @@ def _announced_wait(speaker: Speaker, work: Callable[[], object], warn: TextIO |
             thread.join(WAIT_TICK)
             if not thread.is_alive():
                 break
+            if interrupts.held() is not None:   # Ctrl-C while it loads: the session ends without it
+                raise KeyboardInterrupt
             speaker.tone(Earcon.OK)
     if failed:
         raise failed[0]
