@@ -20,6 +20,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from typing import TextIO
 
+from coach import interrupts
 from coach.speech.base import DoneCallback, Earcon, Played, Synthesizer
 from coach.speech.earcons import earcon_pcm
 from coach.speech.player import CaptureSink, ErrorCallback, Pcm, Player
@@ -140,7 +141,7 @@ class AudioSpeaker:
             if not fut.done():
                 synth.hurry(text)   # the next line to play goes before lines rendered ahead or dropped
             try:
-                pcm = fut.result(timeout=60)
+                pcm = interrupts.wait(fut, 60)   # (time suspended, Ctrl-Z, not counted)
                 error = False
             except Exception:
                 error = True
