@@ -57,6 +57,7 @@ targets. Logs, stdout and stderr are kept in a folder named at the end.
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import random
@@ -314,12 +315,17 @@ class User:
 
     # speaking
 
-    def say(self, text: str, what: str, kind: str = "command", value: str | None = None, count: int = 1) -> Spoken:
+    def say(self, text: str, what: str, kind: str = "command", value: str | None = None, count: int = 1,
+            before: Callable[[], object] | None = None) -> Spoken:
+        """Say ``text``: rendered first, then ``before()`` waits for the moment (rendering with
+        festival takes a second or more, which would move the words away from the moment)."""
         if value is None:
             command = parse(text, "en")
             assert command is not None, text
             value = command.value
         phrase = self.voices.phrase(text)
+        if before is not None:
+            before()
         self.pa.play_into("user_out", phrase.pcm)
         played = time.monotonic()
         end = played - phrase.tail
@@ -372,23 +378,22 @@ class User:
 
     def random_command(self) -> None:
         over = self.rng.random() < 0.5
-        self.moment(over)
-        self.say(self.rng.choice(POOL), "random, " + ("over speech" if over else "in quiet"))
+        self.say(self.rng.choice(POOL), "random, " + ("over speech" if over else "in quiet"),
+                 before=lambda: self.moment(over))
 
     def carry_on(self, why: str) -> None:
         """The session is paused: "next", as the coach says."""
-        self.moment(False, timeout=8.0)
-        self.say("next", f"carry on ({why})")
+        self.say("next", f"carry on ({why})", before=lambda: self.moment(False, timeout=8.0))
         self.wait(3.0)
 
     def answer_notes(self) -> None:
         again = " (again)" if self.ep.spoken and self.ep.spoken[-1].what.startswith("the safety-notes") else ""
-        self.moment(self.rng.random() < 0.5, timeout=10.0)
-        self.say(self.rng.choice(("yes", "no")), f"the safety-notes question{again}")
+        over = self.rng.random() < 0.5
+        self.say(self.rng.choice(("yes", "no")), f"the safety-notes question{again}",
+                 before=lambda: self.moment(over, timeout=10.0))
 
     def stop_then_silence(self) -> None:
-        self.moment(True)
-        said = self.say("stop", "stop, then silence")
+        said = self.say("stop", "stop, then silence", before=lambda: self.moment(True))
         if not self.acted(said):
             said = self.say("stop", "stop, then silence (again)")
             if not self.acted(said):
@@ -408,15 +413,15 @@ class User:
         for k, word in enumerate(pain):
             if self.asking("end"):
                 break
-            self.moment(self.rng.random() < 0.5)
-            self.say(word, f"pain word {k + 1} of 2")
+            over = self.rng.random() < 0.5
+            self.say(word, f"pain word {k + 1} of 2", before=functools.partial(self.moment, over))
             self.wait(self.rng.uniform(2.0, 5.0))
         if not self.wait_for(lambda: self.asking("end"), 12.0):
             self.ep.notes.append("two pain words: 'Shall I end the session?' was not asked")
             return
         self.wait_for(lambda: self.speaking_for() is not None, 10.0)   # the question (or what comes first)
-        self.moment(self.rng.random() < 0.5, timeout=15.0)
-        said = self.say("no", "'no' to 'Shall I end the session?'")
+        over = self.rng.random() < 0.5
+        said = self.say("no", "'no' to 'Shall I end the session?'", before=lambda: self.moment(over, timeout=15.0))
         if not self.acted(said) and self.asking("end"):
             self.acted(self.say("no", "'no' to 'Shall I end the session?' (again)"))
         self.wait(2.0)
@@ -424,8 +429,7 @@ class User:
             self.ep.notes.append("two pain words, then 'no': the session ENDED")
 
     def stop_stop(self) -> None:
-        self.moment(True)
-        self.say("stop stop", "stop stop", count=2)
+        self.say("stop stop", "stop stop", count=2, before=lambda: self.moment(True))
         self.wait(4.0)
         if self.ended():
             end = self.records("ended")[-1]
@@ -445,9 +449,8 @@ class User:
         since = 0
         while self.coach.running() and time.monotonic() < until:
             if (last := self.missed()) is not None:
-                self.moment(False, timeout=8.0)
                 self.say(last.text, f"said again: the coach asked (after {last.what})", last.kind, last.value,
-                         last.count)
+                         last.count, before=lambda: self.moment(False, timeout=8.0))
             elif self.asking("notes"):
                 self.answer_notes()
             elif self.paused():
@@ -534,9 +537,10 @@ def menu_no(user: User, run: float) -> None:
         if user.records("menu", event="named") and not user.records("menu", event="chosen"):
             # named back, to be sure: "... Say yes to choose it, or next."
             user.wait_for(lambda: user.speaking_for() is not None, 10.0)
-            user.moment(user.rng.random() < 0.5, timeout=15.0)
+            over = user.rng.random() < 0.5
             named = str(user.records("menu", event="named")[-1].get("routine"))
-            said = user.say("yes", "yes to the routine named back", kind="chosen", value=named)
+            said = user.say("yes", "yes to the routine named back", kind="chosen", value=named,
+                            before=lambda: user.moment(over, timeout=15.0))
             if not user.acted(said) and not user.records("menu", event="chosen"):
                 user.say("yes", "yes to the routine named back (again)", kind="chosen", value=named)
     if not user.wait_for(lambda: bool(user.records("started")), 40.0):
