@@ -296,6 +296,10 @@ class User:
         now = time.monotonic()
         return into_line(self.meter.marks(now - 60, now), now)
 
+    def loud_since(self, monotonic: float) -> float:
+        """Seconds the coach's speaker has been loud since a ``time.monotonic()`` moment."""
+        return sum(on for _t, on in self.meter.marks(monotonic, time.monotonic())) * 0.02
+
     def quiet_for(self) -> float:
         now = time.monotonic()
         loud = [t for t, on in self.meter.marks(now - 30, now) if on]
@@ -498,9 +502,12 @@ def _answer_resume(user: User, answer: str) -> bool:
     if not user.records("asked", question="resume"):
         user.ep.notes.append("no resume question was asked")
         return False
-    user.wait_for(lambda: user.speaking_for() is not None, 20.0)   # the question begins
+    # the question's first sentences (its place and level) played, not only the "getting ready" line
+    # that may come first: 8 s of the coach's speech since it was asked
+    asked = user.coach.started + next(r["t"] for r in user.ep.timed() if r["type"] == "asked")
+    user.wait_for(lambda: user.loud_since(asked) >= 8.0, 40.0)
     if user.rng.random() < 0.5:   # over its later words ("... say no, or press n. If I hear nothing ...")
-        user.wait(user.rng.uniform(5.0, 9.0))
+        user.wait(user.rng.uniform(0.0, 3.0))
     else:
         user.wait_for(lambda: user.quiet_for() >= QUIET_BEFORE, 40.0)
     for again in ("", " (again)"):
