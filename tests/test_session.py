@@ -1580,3 +1580,20 @@ def test_where_nothing_listens_the_questions_ask_for_keys(more: dict[str, Any], 
     assert f"Stopped. {press} n to continue, or x again to end." in text
     assert f"If it still hurts, {press.lower()} o again and we will stop." in text
     assert f"We are not paused. {press} x or the space bar to pause." in text
+
+
+def test_a_command_that_cuts_off_the_introductions_last_words_begins_the_step() -> None:
+    """Found by the property test: the notes question answered by "harder" (whose reply said it was
+    as firm as the routine goes), then "repeat" cut that reply off with nothing to say again; the
+    session waited in the introduction for the cut line to be reported done."""
+    from test_session_props import make_routine
+
+    s = Session(make_routine(1, 1, "self"), Options(ask_notes=True, rate=30))
+    out = s.handle(Start(0.0))
+    for e in out:
+        if isinstance(e, Say):
+            s.handle(SpeechDone(0.0, e.utterance_id))
+    assert s.asking_notes
+    s.handle(Heard(0.0, Command.HARDER, "harder"))
+    s.handle(Heard(0.0, Command.REPEAT, "repeat"))
+    assert s.phase is not Phase.INTRO or s.outstanding

@@ -101,6 +101,12 @@ class Commands(Timers):
             self._say_intro_again()
         elif self.instruction_cut and self.phase is Phase.RUNNING:
             self._say_instruction_again()
+        elif (self.phase is Phase.INTRO and not self.outstanding and not self.asking_resume
+              and not self.asking_notes):
+            # the command cut off the introduction's last words and left nothing to say: the step
+            # begins now, not when the line it cut off is reported done (hypothesis: "harder" then
+            # "repeat" after the notes question left a session that waited for a line that was gone)
+            self._intro_over()
 
     def _rejected(self, event: Heard) -> None:
         """The second stage did not confirm a first-stage guess. A pause that guess caused, with
