@@ -8,8 +8,9 @@ An act is something the coach did that only a command can cause:
   first-stage guess included, and none for a confirmation, a rejection or a detection the
   listening policy dropped);
 - in the menu, a routine chosen (``menu`` ``chosen`` with ``action`` run), a routine named
-  (``menu`` ``named``: "next" or "back") and the resume question answered (``answered``
-  ``question`` resume, not ``how`` "no answer", which is the wait running out).
+  (``menu`` ``named``: "next" or "back"), the resume question answered (``answered``
+  ``question`` resume, not ``how`` "no answer", which is the wait running out), and any other
+  spoken command it took (a ``heard`` record with a command, not ignored: "stop", "help", ...).
 
 A phrase the user said is acted on when an act of the kind and value it expects (:func:`fits`) lies
 between its start (less :data:`SLACK`) and :data:`WITHIN` seconds after its end. Each act answers one phrase at
@@ -66,12 +67,27 @@ class Said:
         return self.acts[0].t - self.end if self.acts else None
 
 
+#: commands the menu acts on with a record of their own (named, chosen, answered)
+MENU_RECORDED = frozenset({"yes", "no", "next", "back", "resume"})
+
+
 def acts(records: Iterable[dict[str, Any]]) -> list[Act]:
     """The acts in a session or menu log, in order."""
     out = []
+    menu = False   # between the menu's "started" and the session's
     for r in records:
         kind = r.get("type")
-        if kind == "command":
+        if kind == "menu" and r.get("event") == "started":
+            menu = True
+        elif kind == "started":
+            menu = False
+        if (menu and kind == "heard" and r.get("source") == "voice" and r.get("command")
+                and r["command"] not in MENU_RECORDED
+                and not any(k in r for k in ("ignored", "rejects", "confirms", "unsure"))):
+            # the menu logs no "command" record: a spoken command it took ("stop": "Stopped. Shall I
+            # carry on ...", a second one closes the menu; "help"; "repeat")
+            out.append(Act(r["t"], "command", str(r["command"]), "in the menu"))
+        elif kind == "command":
             out.append(Act(r["t"], "command", str(r.get("command"))))
         elif kind == "menu" and r.get("event") == "chosen" and r.get("action") == "run":
             out.append(Act(r["t"], "chosen", str(r.get("routine")), f"how {r.get('how')}"))

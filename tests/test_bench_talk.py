@@ -106,3 +106,19 @@ def test_a_menu_log_whose_clock_restarts_with_the_session_is_put_on_one_clock() 
     assert one_clock(ts, seen) == pytest.approx([100.1, 101.1, 156.0, 170.05, 170.15, 210.65])
     assert one_clock([5.0, 6.0], [None, None]) == [5.0, 6.0]
     assert one_clock([], []) == []
+
+
+def test_a_stop_the_menu_took_is_an_act_and_the_session_after_it_logs_its_own() -> None:
+    records: list[dict[str, Any]] = [
+        {"t": 4.2, "type": "menu", "event": "started", "offer": "partner-back"},
+        {"t": 11.5, "type": "heard", "text": "no", "command": "no", "source": "voice", "ignored": "speaking"},
+        {"t": 13.8, "type": "heard", "text": "your left so stop it's", "command": "stop", "source": "voice"},
+        {"t": 14.8, "type": "heard", "text": "stop", "command": "stop", "source": "voice", "ignored": "no voice"},
+        {"t": 15.0, "type": "heard", "text": "no", "command": "no", "source": "voice"},
+        {"t": 15.0, "type": "answered", "question": "resume", "carry_on": False, "how": "no"},
+        {"t": 0.1, "type": "started", "routine": "swedish"},
+        {"t": 3.0, "type": "heard", "text": "stop", "command": "stop", "source": "voice"},
+        {"t": 3.0, "type": "command", "command": "stop"},
+    ]
+    assert [(a.t, a.kind, a.value) for a in acts(records)] == [
+        (13.8, "command", "stop"), (15.0, "answer", "no"), (3.0, "command", "stop")]
