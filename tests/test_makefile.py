@@ -43,7 +43,8 @@ def test_setup_says_one_line_per_stage_with_its_time(tmp_path: Path) -> None:
                        f"{tmp_path}/venv/setup.log)"
     stages = [re.sub(r" \(\d+\.\d s\)$", "", line) for line in lines[1:]]
     assert stages == [f"coach setup: a Python environment in {tmp_path}/venv", "coach setup: pip upgraded",
-                      "coach setup: coach and its libraries and speech models", "coach setup: the word-vector model"]
+                      "coach setup: coach and its libraries and speech models", "coach setup: the word-vector model",
+                      "coach setup: the voiceprint model"]
     assert all(re.search(r" \(\d+\.\d s\)$", line) for line in lines[1:]), lines
     assert done.stderr == ""
     assert "Editable installation" in (tmp_path / "venv" / "setup.log").read_text()   # kept, not shown
