@@ -1346,13 +1346,27 @@ def test_the_answer_carries_on_there_or_starts_from_the_beginning(command: Comma
     assert d.s.step_index == (2 if carry_on else 0) and d.s.level == (3 if carry_on else 2)
 
 
-@pytest.mark.parametrize("command", [Command.STOP, Command.NEXT, Command.HARDER, Command.HELP])
+@pytest.mark.parametrize("command", [Command.NEXT, Command.HARDER, Command.HELP])
 def test_anything_else_is_no_answer_and_the_question_comes_again(command: Command) -> None:
     d = _offered()
     d.done()
     out = d.send(Heard(d.now, command, command.value, source="voice"))
     assert d.s.asking_resume and "Shall I carry on from there?" in spoken(out)
     assert d.s.level == 2
+
+
+def test_a_stop_at_the_resume_question_ends_before_it_begins_and_keeps_the_place() -> None:
+    """x typed at the question was no answer: asked again until the wait ran out, and then the whole
+    routine ran (the fuzz test's hang). A stop typed or judged whole now ends the session, its place
+    kept where it was; a stop the second stage has not judged is still no answer."""
+    d = _offered()
+    d.done()
+    out = d.send(Heard(d.now, Command.STOP, "stop", confirmed=False, utterance=3))
+    assert d.s.asking_resume and "Shall I carry on from there?" in spoken(out)
+    out = d.send(Heard(d.now, Command.STOP, "x", source="key"))
+    assert d.s.phase is Phase.ENDING and not d.s.asking_resume
+    assert d.s.step_index == 2 and d.s.level == 3          # the offered place, not the beginning
+    assert logs(out, "answered")[0].data == {"question": "resume", "carry_on": False, "how": "stop"}
 
 
 def test_with_no_answer_the_coach_says_so_and_carries_on_there() -> None:

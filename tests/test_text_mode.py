@@ -153,8 +153,9 @@ def test_run_asks_to_resume_and_n_starts_over(tmp_path: Path) -> None:
 
 
 def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: Path) -> None:
-    """The question is said (printed in text mode) with how long the coach waits; "x" is no answer
-    (the question comes again); with no answer it carries on where the last session stopped."""
+    """The question is said (printed in text mode) with how long the coach waits; "h" (harder) is no
+    answer (the question comes again); with no answer it carries on where the last session stopped.
+    (x, a stop, ends before the session begins: test_session.)"""
     log = tmp_path / "first.jsonl"
     proc = _start(tmp_path, log, "--speed", "40")
     wait_for(lambda: _reached_step(log, 1), "the session to reach step two")
@@ -162,10 +163,10 @@ def test_run_asks_to_resume_and_carries_on_there_when_nobody_answers(tmp_path: P
     proc.wait(timeout=30)
     stopped_at = json.loads((tmp_path / "data" / "resume.json").read_text())["points"]["tennis-balls"]["step"]
     second = tmp_path / "second.jsonl"
-    out, _err = _until_the_first_step(tmp_path, second, "x\n")
+    out, _err = _until_the_first_step(tmp_path, second, "h\n")
     assert "Type y for yes, or n to start from the beginning." in out
     assert "If no answer comes, I will carry on from there in thirty seconds." in out
-    assert out.count("Shall I carry on from there?") == 2   # asked again after x
+    assert out.count("Shall I carry on from there?") == 2   # asked again after h
     records = log_records(second)
     answered = [r for r in records if r["type"] == "answered"][0]
     assert (answered["carry_on"], answered["how"]) == (True, "no answer")

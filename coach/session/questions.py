@@ -40,11 +40,21 @@ class Questions(Intro):
 
     def _answer_resume(self, event: Heard) -> None:
         """While the coach asks whether to carry on where the last session stopped: yes (y, carry
-        on, c) carries on from there, no (n, back, b) starts from the beginning; anything else,
-        stop too, is no answer, and the question is asked again."""
+        on, c) carries on from there, no (n, back, b) starts from the beginning; a stop typed or
+        judged whole ends the session before it begins, the place kept where it was; anything else
+        is no answer, and the question is asked again (x typed at the question asked it again until
+        the wait ran out, and the whole routine then ran: the fuzz test's hang)."""
         answer = resume_answer(event.command, event.source)
         if answer is not None:
             self._resume_answered(carry_on=answer, how=event.command.value)
+        elif event.command is Command.STOP and event.confirmed:
+            self._silence()
+            self.asking_resume = False
+            self._log("answered", question="resume", carry_on=False, how="stop")
+            assert self.options.offer is not None
+            self.step_index, level = self.options.offer   # the place stays where it was
+            self._set_level(clamp(level, MIN_LEVEL, self.cap))
+            self._end(completed=False, reason="stopped")
         else:
             self._silence()
             self._say(self._ask(RESUME_QUESTION, RESUME_KEYS))
