@@ -233,7 +233,7 @@ class Loop:
         ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
         words = set(normalise(text).split())
         own = False
-        if command is not None and words:
+        if words:
             left = None if echo_db is None else echo_db[0]
             with self._said_lock:
                 for p in lines:

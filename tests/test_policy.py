@@ -168,6 +168,9 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("menu: 'two' ended 1.5 s after a line: the user's", Evidence(None, "two", after_line=1.5, context="menu"),
      ACT, ""),
     ("menu: 'Help.' said in the quiet", Evidence(None, "Help.", context="menu"), ACT, ""),
+    ("bench talk 2026-12-07: the menu's own '...stopped at step two' heard as words, where it said them",
+     Evidence(None, "stopped", own_words=True, excess_db=3.0, speaking=True, context="menu"), DROP,
+     Reason.OWN_WORDS),
     ("trial 2026-12-06: the user's 'Swedish' said while the list was read, 1.2 dB more sound: taken, to confirm",
      Evidence(None, "Swedish", echo_db=(-9.0, -25.0), excess_db=1.2, speaking=True, context="menu"), ACT, ""),
 ]

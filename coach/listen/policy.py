@@ -333,6 +333,10 @@ def _words(e: Evidence) -> Decision:
     than its echo brings, and with less than ``SURE_EXCESS_DB`` more, to be confirmed (a user trial,
     2026-12-06: the user's "Swedish" said while the menu read its list was dropped). What the coach
     itself was saying then is taken out of them by the menu (:func:`coach.menuwords.words_apart`)."""
+    if e.own_words:
+        # every word is one the coach was saying then (bench talk, 2026-12-07: the menu heard the
+        # "stopped" of its own "Your last session ... stopped at step two" and closed itself)
+        return Decision(Verdict.DROP, Reason.OWN_WORDS)
     if e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB:
         return Decision(Verdict.ACT)
     if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
