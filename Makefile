@@ -12,8 +12,9 @@ ROUTINE ?=
 # voices) only speak the listening tests' and benchmark's commands: voices made from recordings of
 # people, which pocketsphinx hears far more like a person than espeak-ng's formant voices. strace: the
 # offline test (tests/test_offline.py) watches every coach command for internet sockets with it.
+# swh-plugins: bench talk puts a small loudspeaker (valve saturation, a 250 Hz high-pass) in the echo path.
 SYS_PKGS := espeak-ng libportaudio2 libasound2-plugins pulseaudio pulseaudio-utils sox libsndfile1 python3-venv strace \
-	flite festival festvox-kallpc16k festvox-us-slt-hts
+	flite festival festvox-kallpc16k festvox-us-slt-hts swh-plugins
 
 .PHONY: run test setup sysdeps lint typecheck unit bench clean help
 
