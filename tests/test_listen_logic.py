@@ -194,3 +194,25 @@ def test_barge_in_says_when_the_user_talks_over_the_coach() -> None:
     assert [b.feed(block, True, 50.0 ** 2 * block, 50.0 ** 2 * block) for _ in range(5)] == [None] * 5
     # a single block (a click) is not talking
     assert [b.feed(*user), b.feed(*coach_only), b.feed(*user), b.feed(*coach_only)] == [None] * 4
+
+
+def test_the_excess_over_the_echo_needs_the_coachs_voice_during_the_words_and_an_echo_before() -> None:
+    """The soak of 2026-12-07: a "pain" guess over the quiet end of a line had 62.5 dB "more sound"
+    than the echo brings, with nobody speaking, and eased off. During words where the coach played
+    next to nothing, or after seconds in which its voice did not come back, there is no echo level
+    to compare with: no figure."""
+    from coach.listen.fake import ScriptedRecognizer
+    from coach.listen.listener import Pipeline
+
+    def figure(span_ref: float, back_mic: float, span_mic: float = 4e9) -> float | None:
+        p = Pipeline(ScriptedRecognizer([]))
+        block = 480   # 30 ms
+        # three seconds before the words: the coach played 1e10 a block, the room gave back back_mic
+        p._echo_blocks.extend((i * block, (i + 1) * block, back_mic, back_mic / 100, 1e10) for i in range(100))
+        p._echo_blocks.extend((i * block, (i + 1) * block, span_mic, span_mic / 100, span_ref) for i in range(100, 110))
+        return p.excess_db(100 * block / 16000, 110 * block / 16000)
+
+    usual = figure(span_ref=1e10, back_mic=2.5e9)
+    assert usual is not None and abs(usual - 2.0) < 0.1          # 4e9 over 2.5e9: a voice over the echo
+    assert figure(span_ref=1e10 / 1000, back_mic=2.5e9) is None   # the line's quiet end: no figure
+    assert figure(span_ref=1e10, back_mic=1e5) is None            # no echo came back before

@@ -39,6 +39,12 @@ ECHO_HISTORY = 1000   # blocks (30 s) of echo-cancellation figures kept for judg
 #: (the median over the ``ECHO_LOOKBACK`` seconds before the words). The user's voice adds sound
 #: that the canceller cannot take out, so their words keep more than the echo around them.
 ECHO_LOOKBACK = 3.0
+#: The excess over the echo is computed only when the coach played at least this share of its usual
+#: sound (per sample) during the words (-20 dB) ...
+SPAN_PLAYED = 0.01
+#: ... and the room gave back at least this share of what it played in the seconds before (-40 dB;
+#: the soaks' room gives it back at about -6 dB): else there is no echo level to compare with.
+ECHO_RETURN = 1e-4
 #: Words heard partly over the coach's voice (for less than half of their span, so with no echo
 #: figures) were all in that part when the rest of their span had this much less sound per sample
 #: (dB) than it: they then get the excess of that part (see :meth:`Pipeline.outside_db`). On
@@ -229,14 +235,21 @@ class Pipeline:
             elif e <= a and back_n < wanted:
                 back_mic += mic
                 back_n += e - s
-        back_ref_n = 0
+        back_ref_n = span_ref_n = 0
         for s, e, _mic, _out, ref in reversed(echo_blocks):
             if e > a - delay and s < b - delay:
                 span_ref += ref
+                span_ref_n += e - s
             elif e <= a - delay and back_ref_n < wanted:
                 back_ref += ref
                 back_ref_n += e - s
         if min(span_mic, span_ref, back_mic, back_ref) <= 0.0:
+            return None
+        if span_ref / span_ref_n < back_ref / back_ref_n * SPAN_PLAYED or back_mic / back_ref < ECHO_RETURN:
+            # the coach played next to nothing during the words (a line's quiet end), or its voice did
+            # not come back in the seconds before (the echo path was not there to measure): the ratio
+            # says nothing of another voice (the soak of 2026-12-07: 62.5 dB "more sound" on a "pain"
+            # guess over the end of "...a long breath out.", with nobody speaking)
             return None
         return 10.0 * float(np.log10((span_mic / span_ref) / (back_mic / back_ref)))
 
