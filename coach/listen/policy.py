@@ -240,18 +240,13 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # on from there?" was judged "yes please")
         return Decision(Verdict.DROP, Reason.ANSWER_NOT_WRITTEN)
     undo = e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
-    if e.coach_voice is not None and e.coach_voice >= COACH_VOICE:
-        # the words sound like the coach's own voice even after echo cancellation: the canceller lost
-        # the room, and the coach is hearing itself (a user trial, 2026-12-06: 4-20 dB of its voice
-        # left, which Whisper wrote down and the dB rules let through). Nothing but stop and pain;
-        # those only as far as is safe (a pause, easing off), never an end
-        if e.command not in SAFE_WHILE_SPEAKING:
-            return Decision(Verdict.DROP, Reason.COACH_VOICEPRINT, undo_guess=False)
-        why = _own_voice(e, language)
-        if why is not None:
-            verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP
-            return Decision(verdict, why, undo_guess=undo and verdict is Verdict.DROP)
-        return Decision(Verdict.ACT, confirm=True)
+    # words that sound like the coach's own voice even after echo cancellation: the canceller lost
+    # the room, and the coach is hearing itself (a user trial, 2026-12-06: 4-20 dB of its voice
+    # left, which Whisper wrote down and the dB rules let through). Nothing but stop and pain;
+    # those only as far as is safe (a pause, easing off), never an end
+    like_coach = e.coach_voice is not None and e.coach_voice >= COACH_VOICE
+    if like_coach and e.command not in SAFE_WHILE_SPEAKING:
+        return Decision(Verdict.DROP, Reason.COACH_VOICEPRINT)
     why = _own_voice(e, language)
     if why is not None:
         verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP
@@ -261,6 +256,8 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # commands that make things safer are taken then, and those a verifying stage judged whole
         # that the echo figures show to be the user's voice and whose words it wrote down.
         return Decision(Verdict.DROP, Reason.SPEAKING)
+    if like_coach:
+        return Decision(Verdict.ACT, confirm=True)
     strong = e.guess and e.excess_db is not None and e.excess_db >= GUESS_EXCESS_DB
     return Decision(Verdict.ACT, strong=strong)
 

@@ -45,13 +45,14 @@ class OwnVoice:
         self.voiceprint = voiceprint
         self.threshold = threshold
         self.voice: CoachVoice | None = None
+        self._failed = False   # the encoder failed once: the policy goes without the voiceprint
         self._span: list[Block] = []
         self._spans: list[Block] = []
         self._heard: deque[tuple[int, Block]] = deque()   # (first sample, audio) of what was heard
 
     def played(self, reference: Block) -> None:
         """A block of what the coach played (until its voice is known)."""
-        if self.voice is not None or not len(reference):
+        if self.voice is not None or self._failed or not len(reference):
             return
         if float(np.sqrt(np.mean(reference.astype(np.float64) ** 2))) < VOICED_RMS:
             return
@@ -66,8 +67,7 @@ class OwnVoice:
                 except Exception as e:   # no voiceprint: the policy goes without it
                     log.warning("the coach's own voice cannot be told by its voiceprint: %s", e)
                     self._spans = []
-                    self.voice = None
-                    self.played = lambda reference: None   # type: ignore[method-assign]
+                    self._failed = True
 
     def heard(self, first: int, audio: Block) -> None:
         """A block of what the recogniser heard, from sample ``first`` of the pipeline's count."""
