@@ -33,7 +33,9 @@ class AudioSpeaker:
     """Speaks through :class:`Player`. Build it with :func:`build_speaker` or pass parts in."""
 
     def __init__(self, done: DoneCallback, synth: Synthesizer,
-                 player_factory: Callable[[DoneCallback], Player]) -> None:
+                 player_factory: Callable[[DoneCallback], Player], *, word_times: bool = False) -> None:
+        """``word_times``: align each line's words to its sound as it plays (for a listener's own-words
+        check; not worth its processor time where nothing listens: `coach say`)."""
         self._done = done
         self.synth = synth
         self.player = player_factory(self._player_done)
@@ -42,7 +44,7 @@ class AudioSpeaker:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._closed = False
-        self.word_timer = WordTimer()
+        self.word_timer = WordTimer() if word_times else None
         self._times: dict[int, tuple[WordTime, ...] | None] = {}   # utterance id -> its words' times
         self._feeder = threading.Thread(target=self._run, name="coach-speaker", daemon=True)
         self._feeder.start()
@@ -152,7 +154,7 @@ class AudioSpeaker:
                     if not error:
                         self.player.play(uid, pcm)
                 self._in_hand = False
-            if current and not error:
+            if current and not error and self.word_timer is not None:
                 # while it plays: when each of its words is said, for the listening policy
                 times = self.word_timer.times(text, pcm)
                 with self._lock:
@@ -173,7 +175,7 @@ def build_speaker(done: DoneCallback, synth: Synthesizer, *, device: int | str |
         return Player(player_done, device=device, on_error=on_error, input_device=input_device, capture=capture,
                       on_warning=on_warning)
 
-    return AudioSpeaker(done, synth, factory)
+    return AudioSpeaker(done, synth, factory, word_times=capture is not None)   # words timed where it is heard
 
 
 def open_speaker(*, voice: str | None, rate: int, output_device: str | int | None, input_device: str | int | None,
