@@ -129,6 +129,16 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
+#: numbers as Whisper writes them ("Step 1.") and as the coach's lines say them ("Step one")
+_NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+                 "fifteen sixteen seventeen eighteen nineteen twenty").split()
+
+
+def spoken(text: str) -> list[str]:
+    """The words of ``text`` as they are said: :func:`normalise`'s, with the numbers 0 to 20 in words."""
+    return [_NUMBER_WORDS[int(w)] if w.isdigit() and int(w) <= 20 else w for w in normalise(text).split()]
+
+
 def find_all(text: str, language: str = "en") -> list[tuple[int, int, Command, str]]:
     """Every command phrase in ``text`` as (start, end, command, phrase), by position.
 

@@ -16,13 +16,23 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, Protocol, TextIO
 
 from coach import interrupts
-from coach.commands import Command, normalise
+from coach.commands import Command, spoken
 from coach.listen.base import Detection
-from coach.listen.policy import Decision, Evidence, LineOut, Verdict, decide, echo_reason, said_then
+from coach.listen.policy import (
+    Decision,
+    Evidence,
+    LineOut,
+    Verdict,
+    decide,
+    echo_reason,
+    said_then,
+    sounds_like,
+)
 from coach.session import (
     Checkpoint,
     Finish,
@@ -231,23 +241,49 @@ class Loop:
         when = now if heard_end is None else heard_end
         over = next((p.id for p in reversed(lines) if p.started <= when <= p.started + p.out), None)
         ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
-        words = set(normalise(text).split())
-        own = False
-        if words:
-            left = None if echo_db is None else echo_db[0]
-            with self._said_lock:
-                for p in lines:
-                    said = self._said.get(p.id, [])
-                    times = None if p.words is None else [(w.word, w.end) for w in p.words]
-                    if words <= set(said) and said_then(LineOut(said, p.started, p.length, p.out, times), words,
-                                                        heard_end, now, left):
-                        own = True
-                        break
+        heard = [set(spoken(text))]
+        if transcript is not None and confirmed:
+            heard.append(set(spoken(transcript)))   # what was written ("Step 1.") when only fitted
+        left = None if echo_db is None else echo_db[0]
+        own = like = False
+        with self._said_lock:
+            said = {p.id: self._said.get(p.id, []) for p in lines}
+        for p in lines:
+            times = None if p.words is None else [(w.word, w.end) for w in p.words]
+            out = LineOut(said[p.id], p.started, p.length, p.out, times)
+            if any(words and words <= set(said[p.id]) and said_then(out, words, heard_end, now, left)
+                   for words in heard):
+                own = True
+                break
+        if not own and not confirmed and utterance is not None:
+            like = self._like_own(text, lines, said, heard_end, now)
         return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
-                        own_words=own, over=over, after_line=min(ends) if ends else None,
+                        own_words=own, like_own_words=like, over=over, after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
                         coach_voice=coach_voice)
+
+    def _like_own(self, text: str, lines: list[Played], said: dict[int, list[str]], heard_end: float | None,
+                  now: float) -> bool:
+        """A guess sounds like a word the coach was saying about then (:func:`sounds_like`), by the
+        pronouncing dictionary's phones (the speaker's optional ``phones``)."""
+        phones_fn = getattr(self.speaker, "phones", None)
+        if not callable(phones_fn) or heard_end is None:
+            return False
+        lookup: Callable[[str], tuple[str, ...] | None] = phones_fn
+        heard = lookup(text)
+        if not heard:
+            return False
+        for p in lines:
+            known = {w.word: w.phones for w in p.words or ()}
+
+            def like(word: str, known: dict[str, tuple[str, ...]] = known, heard: tuple[str, ...] = heard) -> bool:
+                return sounds_like(heard, known.get(word) or lookup(word) or ())
+
+            times = None if p.words is None else [(w.word, w.end) for w in p.words]
+            if said_then(LineOut(said[p.id], p.started, p.length, p.out, times), like, heard_end, now):
+                return True
+        return False
 
     def _decide(self, evidence: Evidence) -> Decision:
         return decide(evidence, self.language)
@@ -356,7 +392,7 @@ class Loop:
         for e in effects:
             if isinstance(e, Say):
                 with self._said_lock:
-                    self._said[e.utterance_id] = normalise(e.text).split()
+                    self._said[e.utterance_id] = spoken(e.text)
                     for old in [k for k in self._said if k < e.utterance_id - 50]:
                         del self._said[old]
                 if self._lines is not None:

@@ -22,6 +22,7 @@ from coach.listen.policy import (
     decide,
     echo_only,
     said_then,
+    sounds_like,
 )
 
 ACT, WAIT, DROP = Verdict.ACT, Verdict.WAIT, Verdict.DROP
@@ -58,6 +59,17 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
      Evidence(N, "next", confirmed=True, utterance=4, transcript="Next.", excess_db=0.5, echo_db=(-8.0, -30.0),
               over=4, speaking=True), DROP, Reason.NO_OTHER_VOICE),
     # -- first-stage guesses over its voice
+    ("bench talk 2026-12-07: 'Step one of eight' guessed stop at 31.6 dB (a small loudspeaker), 1.2 s in",
+     Evidence(S, "stop", confirmed=False, utterance=30, excess_db=31.6, like_own_words=True, over=70,
+              speaking=True), WAIT, Reason.GUESS_LIKE_OWN),
+    ("bench talk 2026-12-07: the help reply's 'Step one of eight' guessed stop at 13.7 dB, 2.8 s in",
+     Evidence(S, "stop", confirmed=False, utterance=31, excess_db=13.7, echo_db=(-9.0, -8.0), like_own_words=True,
+              over=67, speaking=True), WAIT, Reason.GUESS_LIKE_OWN),
+    ("... and its judgement, written 'Step 1.' (the coach's own words then), fitted stop at 2.2 dB",
+     Evidence(S, "stop", confirmed=True, utterance=31, transcript="Step 1.", excess_db=2.2, echo_db=(-10.0, -10.4),
+              own_words=True, over=67, speaking=True), DROP, Reason.OWN_WORDS),
+    ("a stop guess in the quiet that sounds like nothing the coach said acts at once",
+     Evidence(S, "stop", confirmed=False, utterance=32, excess_db=31.6, over=70, speaking=True), ACT, ""),
     ("soak 2026-12-02, loaded: the coach's own 'ouch' guess at 3.5 dB waits",
      Evidence(P, "ouch", confirmed=False, utterance=6, excess_db=3.5, echo_db=(-12.0, -30.0), over=5,
               speaking=True), WAIT, Reason.GUESS_NOT_SURE),
@@ -232,3 +244,19 @@ def test_a_word_is_the_coachs_only_about_when_it_said_it() -> None:
     assert not said_then(line, {"stop"}, None, 102.0 + ECHO_TAIL + 0.1)
     # little left after echo cancellation while the line went out: its own, wherever the word was
     assert said_then(line, {"time"}, 100.2, 100.5, left_db=-21.6)
+
+
+@pytest.mark.parametrize(("heard", "said", "like"), [
+    ("S T AA P", "S T EH P", True),          # "stop" and "step": the bench talk incidents
+    ("S T AA P", "S T AA P", True),          # the word itself
+    ("S T AA P", "S T AA P T", True),        # "stopped": a phone added
+    ("S T AA P", "T AA P", True),            # "top": a run of the heard phones
+    ("AW", "N AW", True),                    # "ow" in "now"
+    ("AW", "OW", False),                     # "ow" and "oh": too short to count a change
+    ("S T AA P", "SH AA P", False),          # "shop": two phones apart
+    ("N EH K S T", "N EH K", False),         # "next" and "neck"
+    ("P EY N", "P EY N T", True),            # "pain" and "paint"
+    ("", "S T AA P", False),
+])
+def test_what_sounds_like_a_word_the_coach_said(heard: str, said: str, like: bool) -> None:
+    assert sounds_like(heard.split(), said.split()) is like

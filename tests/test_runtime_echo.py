@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from coach.commands import Command, parse
+from coach.commands import Command, parse, spoken
 from coach.listen.policy import ECHO_TAIL, WORD_EARLY, WORD_LATE
 from coach.listen.policy import OVER_VOICE_DB as IN_LINE_ECHO_DB
 from coach.loop import DEBT_EVERY, DEBT_LINE, NOTICE_ID, Detected
@@ -19,6 +19,10 @@ from coach.session import Heard, Phase, Say, Session, Start
 from coach.speech.base import TONE_ID, Played
 from coach.speech.fake import PrintSpeaker
 from coach.store import SessionLog
+
+PHONES = {"stop": "S T AA P", "step": "S T EH P", "one": "W AH N", "of": "AH V", "eight": "EY T",
+          "get": "G EH T", "into": "IH N T UW", "position": "P AH Z IH SH AH N", "minute": "M IH N AH T"}
+STEP_ONE = "Step one of eight: get into position, one minute."
 
 
 class PlayingSpeaker(PrintSpeaker):
@@ -40,6 +44,12 @@ class PlayingSpeaker(PrintSpeaker):
     def stop(self) -> None:
         self.stops += 1
         super().stop()
+
+    def phones(self, text: str) -> tuple[str, ...] | None:
+        """The pronouncing dictionary's phones, for the few words of these tests (the real speaker
+        asks pocketsphinx's dictionary: tests/test_speech_wordtimes.py)."""
+        said = [PHONES.get(w) for w in spoken(text)]
+        return None if not said or None in said else tuple(" ".join(p for p in said if p).split())
 
 
 def runtime(tmp_path: Path) -> tuple[Runtime, PlayingSpeaker]:
@@ -645,3 +655,31 @@ def test_the_output_underruns_are_logged_just_before_the_end(tmp_path: Path) -> 
     rt.log.close()
     rows = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert [(r["type"], r.get("text")) for r in rows[-2:]] == [("audio", "output underruns: 3"), ("ended", None)]
+
+
+def test_a_guess_that_sounds_like_the_word_the_coach_was_saying_waits_for_its_judgement(tmp_path: Path) -> None:
+    """bench talk, 2026-12-07: the spotter took the coach's own "Step one of eight" for "stop", 1.2 s
+    into the line, with 31.6 dB more sound than the echo (a small loudspeaker's distortion), and the
+    session paused. Where the coach was saying a word that sounds like the guess (one phone apart),
+    the guess waits for its judgement, whatever the sound figures; its judgement, written "Step 1."
+    (the coach's own words then), is dropped. The same guess later in the line, where the coach says
+    nothing like it, acts at once."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform([Say(70, STEP_ONE)])
+    speaker.playing(70, 0.6, 4.0)     # "step" ends about 0.3 s into the line
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=30, excess_db=31.6, ended_ago=0.1)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords), items
+    assert items[0].reason == "waits for the second stage (the coach was saying a word that sounds like it)"
+    assert speaker.stops == 0
+    rt.command(Command.STOP, "stop", confirmed=True, utterance=30, transcript="Step 1.", excess_db=2.2,
+               echo_db=(-10.0, -10.4), ended_ago=0.1)
+    items = queued(rt)
+    assert isinstance(items[0], _OwnWords) and items[0].reason == "the coach was saying it"
+    assert all(isinstance(i, _OwnWords) or (isinstance(i, Heard) and i.rejected) for i in items)
+    for item in items:
+        rt._take(item)
+    assert rt.session.phase is not Phase.PAUSED and speaker.stops == 0
+    speaker.playing(70, 3.9, 4.0)     # "minute", 3.6 s after "step"
+    rt.command(Command.STOP, "stop", confirmed=False, utterance=31, excess_db=31.6, ended_ago=0.1)
+    assert [type(i) for i in queued(rt)] == [Heard] and speaker.stops == 1

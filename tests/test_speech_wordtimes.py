@@ -62,3 +62,17 @@ def test_the_policy_takes_the_coachs_stop_for_its_echo_only_where_it_said_it() -
     assert said_then(line, {"stop"}, said_stop + 0.3, said_stop + 1.0)
     assert not said_then(line, {"stop"}, said_stop + 3.0, said_stop + 3.5)
     assert not said_then(line, {"stop"}, 100.0 + times[0].start + 0.1, 101.0)   # before it said "stop"
+
+
+def test_each_word_carries_its_phones_and_numbers_are_said_in_words() -> None:
+    """The phones are the dictionary's, for the policy's sounds-alike check; "Step 1 of 8" is aligned
+    as "step one of eight" (Whisper writes the coach's numbers in figures)."""
+    line = "Step 1 of 8: get into position."
+    timer = WordTimer()
+    times = timer.times(line, Synth().render(line))
+    assert times is not None
+    assert [w.word for w in times] == "step one of eight get into position".split()
+    assert times[0].phones == ("S", "T", "EH", "P")
+    assert timer.phones("stop") == ("S", "T", "AA", "P")
+    assert timer.phones("that hurts") == ("DH", "AE", "T", "HH", "ER", "T", "S")
+    assert timer.phones("xyzzyqw") is None

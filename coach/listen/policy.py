@@ -24,7 +24,7 @@ Every threshold lives here once, with the data that chose it. The table test
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -108,6 +108,17 @@ ECHO_TAIL = 0.8
 WORD_EARLY = 0.5
 WORD_LATE = 2.0
 
+#: A first-stage guess sounds like a word the coach was saying when its phones (the pronouncing
+#: dictionary's) are that word's with at most this many changed, added or left out, or a run of that
+#: word's phones. bench talk (2026-12-07, the echo through a small loudspeaker): the spotter took the
+#: coach's own "Step one of eight" for "stop" (S T EH P against S T AA P: one phone) twice, 1.2 and
+#: 2.8 s into a line, with 13.7 and 31.6 dB more sound than the echo (the small loudspeaker's
+#: distortion at a line's start), and each paused the session.
+LIKE_PHONES = 1
+#: ... counted only for words of this many phones or more: shorter ones are a phone or two from too
+#: many words ("ow" AW against "oh" OW)
+LIKE_LONGEST_CHANGE = 3
+
 # ---------------------------------------------------------------------------------------------
 # the reasons that go in the log
 
@@ -120,6 +131,7 @@ class Reason(StrEnum):
     GUESS_NOT_SURE = "waits for the second stage (heard over the coach's voice, not surely another voice)"
     GUESS_IN_MENU = "a guess the second stage judges"
     GUESS_PAUSED = "waits for the second stage (already paused: a stop can only end the session now)"
+    GUESS_LIKE_OWN = "waits for the second stage (the coach was saying a word that sounds like it)"
     ANSWER_NOT_WRITTEN = "an answer only fitted, not written down as that answer"
     COACH_VOICEPRINT = "the coach's own voice (its voiceprint, after echo cancellation)"
     FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
@@ -178,6 +190,8 @@ class Evidence:
     excess_db: float | None = None
     #: every heard word is a word the coach was saying about then (:func:`said_then`)
     own_words: bool = False
+    #: the coach was saying a word that sounds like the heard ones about then (:func:`sounds_like`)
+    like_own_words: bool = False
     #: the line the coach was playing when the words were heard (``TONE_ID``: an earcon), or None
     over: int | None = None
     #: seconds from the end of the coach's last line to the end of the words (0 while one went out);
@@ -249,7 +263,7 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         return Decision(Verdict.DROP, Reason.COACH_VOICEPRINT)
     why = _own_voice(e, language)
     if why is not None:
-        verdict = Verdict.WAIT if why in (Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE) else Verdict.DROP
+        verdict = Verdict.WAIT if why in _WAITS else Verdict.DROP
         return Decision(verdict, why, undo_guess=undo and verdict is Verdict.DROP)
     if e.speaking and e.command not in SAFE_WHILE_SPEAKING and not _users_over_voice(e, language):
         # Over its own voice a recogniser can mistake the coach's words for commands. Only the
@@ -262,11 +276,21 @@ def decide(e: Evidence, language: str = "en") -> Decision:
     return Decision(Verdict.ACT, strong=strong)
 
 
+#: the reasons a guess waits for its judgement rather than being dropped
+_WAITS = frozenset({Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE, Reason.GUESS_LIKE_OWN})
+
+
 def _own_voice(e: Evidence, language: str) -> Reason | None:
     """Why a spoken command is taken for the coach's own voice, or for a guess that waits for its
     judgement; None when it may be acted on."""
     if e.own_words:
         return Reason.OWN_WORDS
+    if e.guess and e.like_own_words:
+        # whatever the sound figures say: the coach's own word that sounds like the command came
+        # back from the room (bench talk, 2026-12-07: "Step one of eight" taken for stop at 13.7 and
+        # 31.6 dB more than the echo, through a small loudspeaker); the judgement, a moment later,
+        # tells the two apart (a user's "stop" said over the coach's "step" waits that long)
+        return Reason.GUESS_LIKE_OWN
     command = e.command
     written = e.transcript is not None and parse(e.transcript, language) is command
     if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
@@ -363,6 +387,25 @@ def echo_only(left_db: float, typical_db: float | None, settling: bool) -> bool:
 # when the coach said a word
 
 
+def sounds_like(heard: Sequence[str], said: Sequence[str]) -> bool:
+    """Whether heard words (their phones) sound like a word the coach said (its phones): the same,
+    a run of its phones ("ow" in "now"), or, for words of ``LIKE_LONGEST_CHANGE`` phones or more, at
+    most ``LIKE_PHONES`` phones changed, added or left out ("stop" and "step")."""
+    if not heard or not said:
+        return False
+    n = len(heard)
+    if any(tuple(said[i:i + n]) == tuple(heard) for i in range(len(said) - n + 1)):
+        return True
+    if min(len(heard), len(said)) < LIKE_LONGEST_CHANGE:
+        return False
+    row = list(range(len(said) + 1))   # edit distance, one row at a time
+    for i, h in enumerate(heard, 1):
+        prev, row[0] = row[0], i
+        for j, s in enumerate(said, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (h != s))
+    return row[-1] <= LIKE_PHONES
+
+
 @dataclass(frozen=True)
 class LineOut:
     """A line the coach sent out: its words, when its sound started (monotonic seconds), how long its
@@ -377,14 +420,16 @@ class LineOut:
     times: Sequence[tuple[str, float]] | None = None
 
 
-def said_then(line: LineOut, words: set[str], heard_end: float | None, now: float,
+def said_then(line: LineOut, words: set[str] | Callable[[str], bool], heard_end: float | None, now: float,
               left_db: float | None = None) -> bool:
-    """Whether the coach said one of ``words`` of ``line`` about when the heard words ended
+    """Whether the coach said one of ``words`` of ``line`` (or a word ``words`` holds true of) about
+    when the heard words ended
     (``heard_end``; None if unknown, and then any word of a line going out, or finished less than
     ``ECHO_TAIL`` ago, counts), or the words were heard while it went out with no more than
     ``OVER_VOICE_DB`` left of them after echo cancellation. Where a word falls comes from the line's
     word times; without them it is estimated from its place in the line's text, as a share of the
     line's length in sound (within 0.27 s for every "stop" and "pain" of the built-in routines)."""
+    hit = words if callable(words) else words.__contains__
     going_out = line.started - WORD_EARLY, line.started + line.out + ECHO_TAIL
     if heard_end is None or line.length <= 0:
         return going_out[0] <= now <= going_out[1]
@@ -395,7 +440,7 @@ def said_then(line: LineOut, words: set[str], heard_end: float | None, now: floa
         for word, said_at in line.times:
             if said_at > line.out + WORD_EARLY:
                 break                           # cut off before the coach got to it
-            if word in words and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+            if hit(word) and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
                 return True
         return False
     chars = len(" ".join(line.words))
@@ -405,7 +450,7 @@ def said_then(line: LineOut, words: set[str], heard_end: float | None, now: floa
         said_at = line.length * end / chars   # when the coach finishes saying ``word``
         if said_at > line.out + WORD_EARLY:
             break                               # cut off before the coach got to it
-        if word in words and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+        if hit(word) and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
             return True
         end += 1
     return False

@@ -82,6 +82,11 @@ class AudioSpeaker:
             times = dict(self._times)
         return [replace(p, words=times.get(p.id)) for p in self.player.played()]
 
+    def phones(self, text: str) -> tuple[str, ...] | None:
+        """How the pronouncing dictionary says ``text`` (optional Speaker method: the loop's
+        sounds-alike check of a guess against the coach's own words); None where not known."""
+        return None if self.word_timer is None else self.word_timer.phones(text)
+
     def set_rate(self, wpm: int) -> None:
         self.synth.set_rate(wpm)
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from coach.commands import normalise
+from coach.commands import spoken
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,8 @@ class WordTime:
     word: str
     start: float
     end: float
+    #: how the dictionary says it (ARPAbet phones: "S T AA P"), for the policy's sounds-alike check
+    phones: tuple[str, ...] = ()
 
 
 class WordTimer:
@@ -53,10 +55,10 @@ class WordTimer:
         self._lock = threading.Lock()
 
     def times(self, text: str, pcm: npt.NDArray[np.int16]) -> tuple[WordTime, ...] | None:
-        """Each word of ``text`` (as :func:`coach.commands.normalise` spells it) with when it is said
+        """Each word of ``text`` (as :func:`coach.commands.spoken` spells it) with when it is said
         in ``pcm`` (16 kHz mono int16); None when it cannot tell (a word not in the dictionary, a
         line too long, no model)."""
-        words = normalise(text).split()
+        words = spoken(text)
         if not words or len(pcm) > LONGEST * self.rate or len(pcm) == 0:
             return None
         with self._lock:
@@ -74,9 +76,22 @@ class WordTimer:
             except Exception as e:   # an alignment that fails leaves the estimate
                 log.debug("no word times for %r: %s", text, e)
                 return None
-        found = tuple(WordTime(word.split("(")[0], start * FRAME, (end + 1) * FRAME)
-                      for word, start, end in segments if not word.startswith(("<", "[")))
+            found = tuple(WordTime(word.split("(")[0], start * FRAME, (end + 1) * FRAME, _phones(decoder, word))
+                          for word, start, end in segments if not word.startswith(("<", "[")))
         return found if [w.word for w in found] == words else None
+
+    def phones(self, text: str) -> tuple[str, ...] | None:
+        """How the dictionary says ``text`` (its words' phones in a row); None when a word is not in
+        it or there is no model."""
+        words = spoken(text)
+        with self._lock:
+            decoder = self._load()
+            if decoder is None or not words:
+                return None
+            said = [decoder.lookup_word(w) for w in words]
+        if any(p is None for p in said):
+            return None
+        return tuple(" ".join(p for p in said if p is not None).split())
 
     def _load(self) -> Any:
         if self._decoder is None and not self._failed:
@@ -88,3 +103,8 @@ class WordTimer:
                 self._failed = True
                 log.warning("the coach's word times are estimated (pocketsphinx could not align: %s)", e)
         return self._decoder
+
+
+def _phones(decoder: Any, word: str) -> tuple[str, ...]:
+    """A word's phones as aligned (``word`` may name one of its pronunciations: "the(2)")."""
+    return tuple((decoder.lookup_word(word) or decoder.lookup_word(word.split("(")[0]) or "").split())
