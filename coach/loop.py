@@ -117,6 +117,7 @@ class Dropped:
     excess_db: float | None = None
     #: judged whole by the second stage (None: not a recogniser's detection)
     confirmed: bool | None = None
+    witness_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +168,7 @@ class Loop:
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
                 transcript: str | None = None, excess_db: float | None = None,
-                coach_voice: float | None = None) -> None:
+                coach_voice: float | None = None, witness_db: float | None = None) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
         loop runs. ``ended_ago``: how many seconds ago the words ended (None: unknown).
@@ -182,7 +183,7 @@ class Loop:
             return
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice)
+                                  coach_voice=coach_voice, witness_db=witness_db)
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
@@ -192,14 +193,14 @@ class Loop:
         """A detection as the listener gave it (any thread)."""
         ago = None if d.end is None else max(0.0, d.at - d.end)
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db, d.coach_voice)
+                     d.transcript, d.excess_db, d.coach_voice, d.witness_db)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
-              ended_at: float | None = None) -> None:
+              ended_at: float | None = None, witness_db: float | None = None) -> None:
         """Spoken words that hold no command (a transcribing recogniser's); ``ended_at``: about when
         they ended, on ``time.monotonic()``'s clock (None: now)."""
         ago = None if ended_at is None else max(0.0, time.monotonic() - ended_at)
-        evidence = self._evidence(None, text, ago, echo_db, excess_db, None)
+        evidence = self._evidence(None, text, ago, echo_db, excess_db, None, witness_db=witness_db)
         self._queue.put(Detected(self.clock.now(), evidence, 1.0, ago))
 
     def echo(self, command: Command, text: str, left_db: float) -> None:
@@ -233,7 +234,7 @@ class Loop:
     def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
-                  coach_voice: float | None = None) -> Evidence:
+                  coach_voice: float | None = None, witness_db: float | None = None) -> Evidence:
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
@@ -261,7 +262,7 @@ class Loop:
                         own_words=own, like_own_words=like, over=over, after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
-                        coach_voice=coach_voice)
+                        coach_voice=coach_voice, witness_db=witness_db)
 
     def _like_own(self, text: str, lines: list[Played], said: dict[int, list[str]], heard_end: float | None,
                   now: float) -> bool:
@@ -336,7 +337,8 @@ class Loop:
             self._write_log("heard", {"text": item.text, "command": None if item.command is None else
                                       item.command.value, "source": "voice", "ignored": item.reason,
                                       **({} if item.confirmed is None else {"confirmed": item.confirmed}),
-                                      **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db)})
+                                      **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db,
+                                                   item.witness_db)})
         elif isinstance(item, Warning_):
             self._write_log("warning", {"text": item.text})
             if any(mark in item.text for mark in DEBT_MARKS) and (
@@ -364,7 +366,7 @@ class Loop:
         decision = self._decide(e)
         if decision.verdict is not Verdict.ACT:
             out: list[Any] = [Dropped(item.now, e.command, e.text, decision.reason, e.echo_db, e.over, e.transcript,
-                                      e.excess_db, e.confirmed if e.command is not None else None)]
+                                      e.excess_db, e.confirmed if e.command is not None else None, e.witness_db)]
             if decision.undo_guess and e.command is not None:
                 out.append(Heard(item.now, e.command, decision.reason, 0.0, "voice", confirmed=True,
                                  utterance=e.utterance, rejected=True))
@@ -382,7 +384,8 @@ class Loop:
         # words not surely the user's count as a guess: what they do is safe and can be undone, never
         # an end (Decision.confirm)
         return Heard(item.now, e.command, e.text, item.confidence, "voice", e.echo_db, e.over,
-                     e.confirmed and not decision.confirm, e.utterance, e.rejected, e.transcript, e.excess_db)
+                     e.confirmed and not decision.confirm, e.utterance, e.rejected, e.transcript, e.excess_db,
+                     e.witness_db)
 
     def _interrupted(self, reason: str) -> Any:
         """What ending now leaves (logged); the result."""

@@ -489,4 +489,6 @@ def _fields(event: Heard | Spoken) -> dict[str, Any]:
         fields["echo_db"] = list(event.echo_db)
     if event.excess_db is not None:
         fields["excess_db"] = event.excess_db
+    if event.witness_db is not None:
+        fields["witness_db"] = event.witness_db
     return fields

@@ -41,7 +41,8 @@ class MenuLoop(Loop):
 
     def _event(self, item: Detected, e: Evidence, decision: Decision) -> Any:
         if e.command is None:
-            return Spoken(item.now, e.text, e.echo_db, e.excess_db, item.ended_ago, sure=not decision.confirm)
+            return Spoken(item.now, e.text, e.echo_db, e.excess_db, item.ended_ago, sure=not decision.confirm,
+                          witness_db=e.witness_db)
         return super()._event(item, e, decision)
 
     def _interrupted(self, reason: str) -> Choice:

@@ -28,6 +28,7 @@ class Spoken:
     #: surely the user's words (:attr:`coach.listen.policy.Decision.confirm`); else a routine they
     #: name is named back and waits for a yes, and a yes names the routine again
     sure: bool = True
+    witness_db: float | None = None
 
 
 @dataclass(frozen=True)

@@ -208,8 +208,10 @@ def test_the_excess_over_the_echo_needs_the_coachs_voice_during_the_words_and_an
         p = Pipeline(ScriptedRecognizer([]))
         block = 480   # 30 ms
         # three seconds before the words: the coach played 1e10 a block, the room gave back back_mic
-        p._echo_blocks.extend((i * block, (i + 1) * block, back_mic, back_mic / 100, 1e10) for i in range(100))
-        p._echo_blocks.extend((i * block, (i + 1) * block, span_mic, span_mic / 100, span_ref) for i in range(100, 110))
+        p._echo_blocks.extend((i * block, (i + 1) * block, back_mic, back_mic / 100, 1e10, float("nan"))
+                              for i in range(100))
+        p._echo_blocks.extend((i * block, (i + 1) * block, span_mic, span_mic / 100, span_ref, float("nan"))
+                             for i in range(100, 110))
         return p.excess_db(100 * block / 16000, 110 * block / 16000)
 
     usual = figure(span_ref=1e10, back_mic=2.5e9)

@@ -63,6 +63,9 @@ class _Echo:
     def excess_db(self, start: float, end: float) -> float | None:
         return self.figures[2]
 
+    def witness_db(self, start: float, end: float) -> float | None:
+        return None
+
 
 def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> None:
     stage = _Stage()

@@ -76,7 +76,7 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
 
     def on_words(words: Words) -> None:
         if holder:
-            holder[0].words(words.text, words.echo_db, words.excess_db, words.ended_at)
+            holder[0].words(words.text, words.echo_db, words.excess_db, words.ended_at, words.witness_db)
 
     def on_error(error: Exception) -> None:
         print(printable_lines(f"coach: {error}"), file=err)

@@ -61,6 +61,9 @@ class Detection:
     #: set while the coach spoke: how like the coach's own voice the words' audio is, after echo
     #: cancellation (cosine similarity of voiceprints: coach.listen.judge.ownvoice); None: not known
     coach_voice: float | None = None
+    #: set while the coach spoke: what a second echo canceller, WebRTC's AEC3 run beside the one in
+    #: use, left of the words' sound (dB); very little: the coach's voice alone
+    witness_db: float | None = None
 
 
 class SecondOpinion(Protocol):

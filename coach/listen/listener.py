@@ -99,7 +99,8 @@ class Pipeline:
         # (first sample, end sample, microphone energy, energy left after echo cancellation) of the
         # recent blocks during which the coach's voice was in the room
         # and energy of what the coach played in it
-        self._echo_blocks: deque[tuple[int, int, float, float, float]] = deque(maxlen=ECHO_HISTORY)
+        # and the energy the witness canceller (AEC3) left of it (NaN: no witness)
+        self._echo_blocks: deque[tuple[int, int, float, float, float, float]] = deque(maxlen=ECHO_HISTORY)
         # (first sample, end sample, microphone energy) of the recent blocks without its voice
         self._quiet_blocks: deque[tuple[int, int, float]] = deque(maxlen=ECHO_HISTORY)
 
@@ -117,8 +118,10 @@ class Pipeline:
             mic = self.echo.process(mic, reference[:len(mic)])
             before, after = _energy(raw), _energy(mic)
             if self.echo.active:
+                witnessed = self.echo.witnessed
                 self._echo_blocks.append((self._pos, self._pos + len(mic), before, after,
-                                          _energy(reference[:len(raw)])))
+                                          _energy(reference[:len(raw)]),
+                                          float("nan") if witnessed is None else witnessed))
             else:
                 self._quiet_blocks.append((self._pos, self._pos + len(mic), before))
             talk = self.barge_in.feed(len(mic), self.echo.active, before, after)
@@ -176,18 +179,25 @@ class Pipeline:
                         log.exception("on_echo failed")
             elif left is not None and typical is not None:
                 excess = self.excess_db(d.start, d.end) if d.start is not None and d.end is not None else None
-                kept.append(replace(d, echo_db=(round(left, 1), round(typical, 1)),
-                                    excess_db=None if excess is None else round(excess, 1)))
+                kept.append(self._witnessed(replace(d, echo_db=(round(left, 1), round(typical, 1)),
+                                                    excess_db=None if excess is None else round(excess, 1))))
             elif left is None and d.start is not None and d.end is not None:
-                kept.append(self._partly_over(d, d.start, d.end))
+                kept.append(self._witnessed(self._partly_over(d, d.start, d.end)))
             elif left is not None and d.start is not None and d.end is not None:
                 # no typical figure (the coach's voice began again after a silence): the excess
                 # still tells whether another voice was there
                 excess = self.excess_db(d.start, d.end)
-                kept.append(d if excess is None else replace(d, excess_db=round(excess, 1)))
+                kept.append(self._witnessed(d if excess is None else replace(d, excess_db=round(excess, 1))))
             else:
                 kept.append(d)
         return kept
+
+    def _witnessed(self, d: Detection) -> Detection:
+        """``d`` with what the witness canceller left of its words (see :meth:`witness_db`)."""
+        if d.start is None or d.end is None:
+            return d
+        found = self.witness_db(d.start, d.end)
+        return d if found is None else replace(d, witness_db=round(found, 1))
 
     def residual_db(self, start: float, end: float) -> float | None:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
@@ -197,11 +207,31 @@ class Pipeline:
         if b <= a:
             return None
         covered, before, after = 0, 0.0, 0.0
-        for s, e, mic, out, _ref in list(self._echo_blocks):
+        for s, e, mic, out, _ref, _w in list(self._echo_blocks):
             if e > a and s < b:
                 covered += min(e, b) - max(s, a)
                 before += mic
                 after += out
+        if covered * 2 < b - a or before <= 0.0:
+            return None
+        return _db(after, before)
+
+    def witness_db(self, start: float, end: float) -> float | None:
+        """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
+        clock), how much the witness canceller (AEC3, :class:`coach.listen.capture.aec3.Aec3Witness`)
+        left, in dB; None without a witness, or unless the coach's voice was in the room for at least
+        half of that time."""
+        a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
+        if b <= a:
+            return None
+        covered, before, after = 0, 0.0, 0.0
+        for s, e, mic, _out, _ref, witnessed in list(self._echo_blocks):
+            if e > a and s < b:
+                if witnessed != witnessed:   # NaN: no witness
+                    return None
+                covered += min(e, b) - max(s, a)
+                before += mic
+                after += witnessed
         if covered * 2 < b - a or before <= 0.0:
             return None
         return _db(after, before)
@@ -229,14 +259,14 @@ class Pipeline:
         span_mic = span_ref = back_mic = back_ref = 0.0
         wanted, back_n = int(ECHO_LOOKBACK * SAMPLE_RATE), 0
         echo_blocks = list(self._echo_blocks)   # a copy: the judging thread reads it too
-        for s, e, mic, _out, _ref in reversed(echo_blocks):
+        for s, e, mic, _out, _ref, _w in reversed(echo_blocks):
             if e > a and s < b:
                 span_mic += mic
             elif e <= a and back_n < wanted:
                 back_mic += mic
                 back_n += e - s
         back_ref_n = span_ref_n = 0
-        for s, e, _mic, _out, ref in reversed(echo_blocks):
+        for s, e, _mic, _out, ref, _w in reversed(echo_blocks):
             if e > a - delay and s < b - delay:
                 span_ref += ref
                 span_ref_n += e - s
@@ -258,7 +288,8 @@ class Pipeline:
         the recogniser's clock): the sound per sample of the part without its voice against the part
         with it (dB), and where that part begins and ends (seconds); None without both parts."""
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
-        inside = [(max(s, a), min(e, b), mic) for s, e, mic, _out, _ref in list(self._echo_blocks) if e > a and s < b]
+        inside = [(max(s, a), min(e, b), mic) for s, e, mic, _out, _ref, _w in list(self._echo_blocks)
+                  if e > a and s < b]
         outside = [(max(s, a), min(e, b), mic) for s, e, mic in list(self._quiet_blocks) if e > a and s < b]
         n_in = sum(e - s for s, e, _ in inside)
         n_out = sum(e - s for s, e, _ in outside)
@@ -284,7 +315,7 @@ class Pipeline:
         the coach spoke, of what the echo canceller left; None for less than 0.3 s of them."""
         b = self._origin + int(before * SAMPLE_RATE)
         a = b - int(ECHO_LOOKBACK * SAMPLE_RATE)
-        left = [_db(out, mic) for s, e, mic, out, _ref in list(self._echo_blocks)
+        left = [_db(out, mic) for s, e, mic, out, _ref, _w in list(self._echo_blocks)
                 if e <= b and s >= a and mic > 0.0]
         if len(left) * BLOCK_SAMPLES < 0.3 * SAMPLE_RATE:
             return None

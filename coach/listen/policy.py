@@ -47,6 +47,12 @@ SAFE_WHILE_SPEAKING = frozenset({Command.STOP, Command.PAIN})
 #: working canceller leaves of the coach's voice 0.03-0.68, people talking over the echo at most 0.65.
 #: (coach.listen.judge.voiceprint.THRESHOLD, chosen on those figures.)
 COACH_VOICE = 0.67
+#: Words that the witness canceller (WebRTC's AEC3, run beside speex on the same lined-up sound: see
+#: coach.listen.capture.aec3.Aec3Witness) left this little of (dB) are the coach's voice alone,
+#: whatever the other figures say. Its residual-echo suppressor takes a median 60 dB out of the
+#: coach's voice alone on the benchmark's echo files, 60 through a small loudspeaker's distortion
+#: (2026-12-07), and keeps a user's words within 2 dB but for their first 100-250 ms (cut 20-35 dB).
+WITNESS_ECHO_DB = -30.0
 #: The answers to the coach's yes-or-no questions.
 ANSWERS = frozenset({Command.YES, Command.NO})
 
@@ -132,6 +138,8 @@ class Reason(StrEnum):
     GUESS_IN_MENU = "a guess the second stage judges"
     GUESS_PAUSED = "waits for the second stage (already paused: a stop can only end the session now)"
     GUESS_LIKE_OWN = "waits for the second stage (the coach was saying a word that sounds like it)"
+    GUESS_WITNESS = "waits for the second stage (a second echo canceller left next to nothing of it)"
+    WITNESS = "the coach's own voice (a second echo canceller left next to nothing of it)"
     ANSWER_NOT_WRITTEN = "an answer only fitted, not written down as that answer"
     COACH_VOICEPRINT = "the coach's own voice (its voiceprint, after echo cancellation)"
     FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
@@ -210,6 +218,13 @@ class Evidence:
     #: how like the coach's own voice the words' audio is after echo cancellation (cosine similarity
     #: of voiceprints, coach.listen.judge.ownvoice); None: not known
     coach_voice: float | None = None
+    #: what the witness canceller (AEC3) left of the words' sound (dB); None: not known
+    witness_db: float | None = None
+
+    @property
+    def witnessed_echo(self) -> bool:
+        """The witness canceller left next to nothing of the words: the coach's voice alone."""
+        return self.witness_db is not None and self.witness_db <= WITNESS_ECHO_DB
 
     @property
     def guess(self) -> bool:
@@ -277,7 +292,7 @@ def decide(e: Evidence, language: str = "en") -> Decision:
 
 
 #: the reasons a guess waits for its judgement rather than being dropped
-_WAITS = frozenset({Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE, Reason.GUESS_LIKE_OWN})
+_WAITS = frozenset({Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE, Reason.GUESS_LIKE_OWN, Reason.GUESS_WITNESS})
 
 
 def _own_voice(e: Evidence, language: str) -> Reason | None:
@@ -285,6 +300,8 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
     judgement; None when it may be acted on."""
     if e.own_words:
         return Reason.OWN_WORDS
+    if e.witnessed_echo:
+        return Reason.GUESS_WITNESS if e.guess else Reason.WITNESS
     if e.guess and e.like_own_words:
         # whatever the sound figures say: the coach's own word that sounds like the command came
         # back from the room (bench talk, 2026-12-07: "Step one of eight" taken for stop at 13.7 and
@@ -358,6 +375,8 @@ def _words(e: Evidence) -> Decision:
         # every word is one the coach was saying then (bench talk, 2026-12-07: the menu heard the
         # "stopped" of its own "Your last session ... stopped at step two" and closed itself)
         return Decision(Verdict.DROP, Reason.OWN_WORDS)
+    if e.witnessed_echo:
+        return Decision(Verdict.DROP, Reason.WITNESS)
     if e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB:
         return Decision(Verdict.ACT)
     if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:

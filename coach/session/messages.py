@@ -57,10 +57,13 @@ class Heard:
     transcript: str | None = None
     #: how much louder than the coach's echo the room was during the words (dB; logged)
     excess_db: float | None = None
+    #: what the witness echo canceller (AEC3) left of the words (dB; logged)
+    witness_db: float | None = None
 
 
 def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
-                 transcript: str | None = None, excess_db: float | None = None) -> dict[str, Any]:
+                 transcript: str | None = None, excess_db: float | None = None,
+                 witness_db: float | None = None) -> dict[str, Any]:
     """The fields a spoken command's "heard" record carries when it has them: its echo figures
     (``echo_db``), the line it was heard over (``over``) and the whole utterance as transcribed."""
     fields: dict[str, Any] = {} if echo_db is None else {"echo_db": list(echo_db)}
@@ -70,6 +73,8 @@ def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
         fields["transcript"] = transcript
     if excess_db is not None:
         fields["excess_db"] = excess_db
+    if witness_db is not None:
+        fields["witness_db"] = witness_db
     return fields
 
 

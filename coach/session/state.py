@@ -239,7 +239,8 @@ class SessionState:
     def _log_heard(self, event: Heard, **extra: Any) -> None:
         """The "heard" record of a command, with ``extra`` fields and what the recogniser told of it."""
         self._log("heard", text=event.text, confidence=round(event.confidence, 3), source=event.source,
-                  **extra, **voice_fields(event.echo_db, event.over, event.transcript, event.excess_db))
+                  **extra, **voice_fields(event.echo_db, event.over, event.transcript, event.excess_db,
+                                              event.witness_db))
 
     def _remember(self, key: tuple[int, Command] | None) -> None:
         """A first-stage guess was acted on: its confirmation is not to be acted on again. A

@@ -75,3 +75,30 @@ class Aec3Canceller(EchoCanceller):
 
     def _heard(self, mic: Block) -> Block:
         return self._heard_now
+
+
+class Aec3Witness:
+    """WebRTC's AEC3 run beside the canceller in use, on the same lined-up frames, as evidence only:
+    how much of the microphone's sound it leaves (:meth:`energy`). Its residual-echo suppressor,
+    which cuts the start of a user's word and is why AEC3 does not feed the recogniser, is what
+    makes it a witness: it leaves next to nothing of the coach's voice alone (a median 60 dB taken
+    out, also through a small loudspeaker's distortion), where a person's voice stays."""
+
+    def __init__(self) -> None:
+        from livekit import rtc  # ImportError: no witness (make_canceller)
+
+        self._rtc: Any = rtc
+        self._apm: Any = rtc.AudioProcessingModule(
+            echo_cancellation=True, high_pass_filter=True, noise_suppression=False, auto_gain_control=False)
+
+    def energy(self, mic: Block, ref: Block) -> float:
+        """The energy AEC3 leaves of ``mic`` (whole 10 ms frames) with ``ref`` lined up to it."""
+        rtc, apm = self._rtc, self._apm
+        total = 0.0
+        for i in range(0, len(mic) - FRAME + 1, FRAME):
+            apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
+            frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
+            apm.set_stream_delay_ms(0)
+            apm.process_stream(frame)
+            total += float(np.sum(np.frombuffer(frame.data, np.int16).astype(np.float64) ** 2))
+        return total

@@ -68,6 +68,7 @@ So speex stays the default until commands said over the coach are kept.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -75,6 +76,8 @@ import numpy.typing as npt
 
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Block
+
+log = logging.getLogger(__name__)
 
 Float = npt.NDArray[np.float64]
 FRAME = 160  # 10 ms
@@ -138,6 +141,10 @@ class EchoCanceller:
         # a frame the canceller took this much out of, while the coach spoke, is its echo: silenced
         self.suppress = 10 ** (-suppress_db / 10) if suppress_db > 0 else 0.0
         self.delay: int | None = None        # estimated bulk delay in samples
+        #: a second canceller run on the same lined-up frames for evidence only (AEC3: aec3.Aec3Witness)
+        self.witness: Any = None
+        #: the energy the witness left of the frames of the last block processed (None: no witness)
+        self.witnessed: float | None = None
         self.reset()
 
     def reset(self) -> None:
@@ -217,6 +224,8 @@ class EchoCanceller:
         r = np.concatenate([self._rest_ref, aligned])
         whole = len(m) // FRAME * FRAME
         out = self._cancel(m[:whole], r[:whole])
+        if self.witness is not None:
+            self.witnessed = self.witness.energy(m[:whole], r[:whole])
         heard = self._heard(m[:whole])
         active = self._active(r[:whole])
         self.active = bool(active.any())
@@ -335,13 +344,25 @@ KINDS = ("aec3", "speex")
 DEFAULT = "speex"
 
 
-def make_canceller(kind: str = "") -> EchoCanceller:
-    """The echo canceller called ``kind`` (one of :data:`KINDS`; empty: :data:`DEFAULT`)."""
+def make_canceller(kind: str = "", witness: bool = True) -> EchoCanceller:
+    """The echo canceller called ``kind`` (one of :data:`KINDS`; empty: :data:`DEFAULT`), with AEC3
+    as its witness (``witness``, where livekit is installed: the listening policy's ``witness_db``)."""
     kind = kind or DEFAULT
+    canceller: EchoCanceller
     if kind == "speex":
-        return EchoCanceller()
-    if kind == "aec3":
+        canceller = EchoCanceller()
+    elif kind == "aec3":
         from coach.listen.capture.aec3 import Aec3Canceller
 
-        return Aec3Canceller()
-    raise ValueError(f"no echo canceller called {kind!r} (one of {', '.join(KINDS)})")
+        canceller = Aec3Canceller()
+    else:
+        raise ValueError(f"no echo canceller called {kind!r} (one of {', '.join(KINDS)})")
+    if witness:
+        try:
+            from coach.listen.capture.aec3 import Aec3Witness
+
+            canceller.witness = Aec3Witness()
+        except ImportError:
+            log.warning("no second echo canceller to tell the coach's voice by (livekit is not installed: "
+                        "run `make setup`)")
+    return canceller

@@ -31,6 +31,8 @@ class Words:
     echo_db: tuple[float, float] | None = None
     excess_db: float | None = None
     ended_at: float | None = None
+    #: as in :class:`coach.listen.base.Detection`
+    witness_db: float | None = None
 
 
 class EchoFigures(Protocol):
@@ -41,6 +43,8 @@ class EchoFigures(Protocol):
     def typical_residual_db(self, before: float) -> float | None: ...
 
     def excess_db(self, start: float, end: float) -> float | None: ...
+
+    def witness_db(self, start: float, end: float) -> float | None: ...
 
 
 def transcribing_stage(recognizer: object) -> Any | None:
@@ -71,14 +75,16 @@ def report_words(recognizer: object, echo: EchoFigures | None, send: Callable[[W
         text = str(getattr(judgement, "free", "")).strip()
         if judgement.command is not None or not text or float(getattr(judgement, "no_speech", 0.0)) > most:
             return
-        echo_db = excess = None
+        echo_db = excess = witness = None
         if echo is not None:
             left, typical = echo.residual_db(start, end), echo.typical_residual_db(start)
             if left is not None and typical is not None:
                 echo_db = (round(left, 1), round(typical, 1))
                 found = echo.excess_db(start, end)
                 excess = None if found is None else round(found, 1)
-        send(Words(text, start, end, echo_db, excess, ended_at))
+            witnessed = echo.witness_db(start, end)
+            witness = None if witnessed is None else round(witnessed, 1)
+        send(Words(text, start, end, echo_db, excess, ended_at, witness))
 
     stage.on_judgement = hook
     return True
