@@ -62,7 +62,8 @@ def match(text: str, titles: Sequence[str]) -> Match:
 
     A word found in fewer titles counts for more; when several titles fit equally, all of them
     are returned. A number and title words that name different routines name both."""
-    words = normalise(text).split()
+    vocab = [title_words(t) for t in titles]
+    words = _joined(normalise(text).split(), set().union(*vocab))
     numbers = {n for n in (_number(w) for w in words) if n is not None}
     if len(numbers) > 1 and 1 in numbers and "one" in words:
         numbers.discard(1)   # "the second one"
@@ -77,7 +78,6 @@ def match(text: str, titles: Sequence[str]) -> Match:
             named.add(n - 1)
         else:
             wrong = n
-    vocab = [title_words(t) for t in titles]
     scores = []
     for own in vocab:
         score = 0.0
@@ -97,6 +97,39 @@ def match(text: str, titles: Sequence[str]) -> Match:
     if named:
         return Match(tuple(sorted(named)))
     return Match(number=wrong)
+
+
+def _letters_apart(a: str, b: str) -> int:
+    """How many letters changed, added or left out make ``a`` into ``b``."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
+
+
+#: Two words written apart are a title's word when, joined, they are it or one letter from it, for
+#: title words this long or longer: Whisper wrote a user's "tennis", said over the menu's list, as
+#: "ten is", and the menu answered "There is no number ten" (bench talk, 2026-12-07)
+JOINED_LONGEST_CHANGE = 5
+
+
+def _joined(words: list[str], title_vocab: set[str]) -> list[str]:
+    """``words`` with two neighbours that are a title word written apart made that word."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 1 < len(words) and words[i] not in title_vocab and words[i + 1] not in title_vocab:
+            joined = words[i] + words[i + 1]
+            near = [t for t in title_vocab if len(t) >= JOINED_LONGEST_CHANGE and _letters_apart(joined, t) <= 1]
+            if near:
+                out.append(min(near, key=lambda t: _letters_apart(joined, t)))
+                i += 2
+                continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 def is_command_phrase(text: str, language: str = "en") -> bool:

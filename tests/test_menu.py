@@ -27,6 +27,8 @@ ITEMS = [Item(f"r{i}", t, "about twelve minutes", for_two=i in (1, 2, 4)) for i,
     ("lower back", (0, 4)), ("back", (0, 1, 2, 4)), ("massage", ()), ("ball", (3, 5)),
     ("two swedish", (1, 2)), ("three swedish", (2,)),
     ("banana", ()), ("", ()), ("I want to go to the shop", ()),
+    ("ten is", (3,)), ("Ten is.", (3,)), ("tennis there is no number", (3,)), ("swede ish", (2,)),
+    ("ten", ()),
 ])
 def test_what_is_said_names_routines(said: str, items: tuple[int, ...]) -> None:
     assert match(said, TITLES).items == items

@@ -64,6 +64,12 @@ AEC3 heard 16 commands to speex's 23, with 1 wrong (speex 3) and 1 false accept 
 its residual-echo suppressor cuts the first 100-250 ms of a user's word said over the coach by
 20-35 dB (the "s" of "softer" and "stop"), and six of its seven misses were "softer" or "stop".
 So speex stays the default until commands said over the coach are kept.
+
+AEC3 runs beside speex instead, as a witness (:func:`make_canceller`'s ``witness``): the same
+lined-up frames go through it, and what it leaves of each block (``witnessed``) is kept by the
+listener, which tells the listening policy what AEC3 left of a detection's words. What cuts a
+user's word onset for the recogniser makes a clear witness: next to nothing of the coach's voice
+alone is left (coach.listen.policy.WITNESS_ECHO_DB).
 """
 
 from __future__ import annotations
