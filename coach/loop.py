@@ -24,6 +24,8 @@ from coach import interrupts
 from coach.commands import Command, spoken
 from coach.listen.base import Detection
 from coach.listen.policy import (
+    LINE_LEAD,
+    WORD_LATE,
     Decision,
     Evidence,
     LineOut,
@@ -242,6 +244,9 @@ class Loop:
         when = now if heard_end is None else heard_end
         over = next((p.id for p in reversed(lines) if p.started <= when <= p.started + p.out), None)
         ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
+        before_voice = (callable(played_fn) and heard_end is not None and over is None
+                        and all(e > WORD_LATE for e in ends)
+                        and all(p.started >= heard_end + LINE_LEAD for p in lines if p.started > when))
         heard = [set(spoken(text))]
         if transcript is not None and confirmed:
             heard.append(set(spoken(transcript)))   # what was written ("Step 1.") when only fitted
@@ -259,7 +264,8 @@ class Loop:
         if not own and not confirmed and utterance is not None:
             like = self._like_own(text, lines, said, heard_end, now)
         return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
-                        own_words=own, like_own_words=like, over=over, after_line=min(ends) if ends else None,
+                        own_words=own, like_own_words=like, before_voice=before_voice, over=over,
+                        after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
                         coach_voice=coach_voice, witness_db=witness_db)

@@ -269,6 +269,9 @@ class Menu(MenuText):
 
     def _heard(self, event: Heard) -> None:
         # whose voice it was, the listening policy has weighed (coach.listen.policy, in the loop)
+        if event.rejected:
+            return   # the menu acts on no guess, so there is nothing to undo (bench talk, 2026-12-07: an
+            #          undoing of a stop guess it had never acted on was taken for a stop: "Stopped.")
         fields = _fields(event)
         if (event.source == "voice" and event.transcript and self.phase is Phase.LIST
                 and not is_command_phrase(event.transcript, self.options.language)

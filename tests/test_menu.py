@@ -296,6 +296,16 @@ def test_a_stop_silences_the_list_at_once() -> None:
     assert [e for e in out if not isinstance(e, Log)][0] == Silence()
 
 
+def test_the_undoing_of_a_guess_is_no_stop() -> None:
+    """bench talk, 2026-12-07: the loop undid a stop guess the menu never acted on, and the menu took
+    the undoing for a stop ("Stopped. Shall I carry on..."). The menu acts on no guess."""
+    d = menu()
+    d.now += 0.1
+    out = d.feed(Heard(d.now, Command.STOP, "the coach's own voice", 0.0, "voice", confirmed=True, utterance=3,
+                       rejected=True), play=False)
+    assert out == []
+
+
 OFFER = Offer("r3", "Tennis balls, lying down", 2, "Roll up and down", 3, "yesterday")
 
 

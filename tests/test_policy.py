@@ -81,6 +81,27 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("a user's stop over the coach that AEC3 kept is acted on",
      Evidence(S, "stop", confirmed=False, utterance=42, excess_db=20.5, witness_db=-6.0, over=5, speaking=True),
      ACT, ""),
+    ("bench talk, 30 min: the coach's voice as 'I'm', fitted 'time', 2.3 dB excess, AEC3 kept -10.6 dB",
+     Evidence(Command.TIME, "time", confirmed=True, utterance=43, transcript="I'm", excess_db=2.3,
+              echo_db=(-5.2, -17.9), witness_db=-10.6, over=31, speaking=True), DROP, Reason.FIT_OVER_VOICE),
+    ("... a user's 'stop' only fitted ('Let's tap.') with AEC3 keeping -3.9 dB is taken",
+     Evidence(S, "stop", confirmed=True, utterance=44, transcript="Let's tap.", excess_db=5.2,
+              echo_db=(-5.1, -21.5), witness_db=-3.9, over=15, speaking=True), ACT, ""),
+    ("bench talk, 30 min: a user's 'harder' written over a line's start (no speex figures), AEC3 -3.3 dB",
+     Evidence(H, "harder", confirmed=True, utterance=45, transcript="harder", excess_db=6.7, witness_db=-3.3,
+              over=40, speaking=True), ACT, ""),
+    ("... the same without the witness: dropped as before",
+     Evidence(H, "harder", confirmed=True, utterance=45, transcript="harder", excess_db=6.7, over=40,
+              speaking=True), DROP, Reason.SPEAKING),
+    ("... and with the witness but little excess: dropped",
+     Evidence(H, "harder", confirmed=True, utterance=45, transcript="harder", excess_db=1.0, witness_db=-3.3,
+              over=40, speaking=True), DROP, Reason.SPEAKING),
+    ("bench talk, 30 min: a user's 'help' written as the introduction was readied, none of it played yet",
+     Evidence(Command.HELP, "help", confirmed=True, utterance=46, transcript="help", speaking=True,
+              before_voice=True), ACT, ""),
+    ("... the same with the coach's voice in the room: dropped",
+     Evidence(Command.HELP, "help", confirmed=True, utterance=46, transcript="help", speaking=True, over=1),
+     DROP, Reason.SPEAKING),
     ("a stop guess in the quiet that sounds like nothing the coach said acts at once",
      Evidence(S, "stop", confirmed=False, utterance=32, excess_db=31.6, over=70, speaking=True), ACT, ""),
     ("soak 2026-12-02, loaded: the coach's own 'ouch' guess at 3.5 dB waits",
@@ -213,6 +234,8 @@ def test_a_dropped_judgement_undoes_only_a_stop_or_pain_guess_it_was_not_sure_of
     assert not decide(Evidence(N, "next", confirmed=True, utterance=5, own_words=True)).undo_guess
     assert not decide(Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, strong_guess=True)).undo_guess
     assert not decide(Evidence(S, "stop", confirmed=False, utterance=5, excess_db=0.1)).undo_guess   # waits
+    # the menu acts on no guess: nothing to undo (bench talk, 2026-12-07: the undoing was taken for a stop)
+    assert not decide(Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, context="menu")).undo_guess
 
 
 def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_confirmed() -> None:

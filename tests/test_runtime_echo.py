@@ -683,3 +683,19 @@ def test_a_guess_that_sounds_like_the_word_the_coach_was_saying_waits_for_its_ju
     speaker.playing(70, 3.9, 4.0)     # "minute", 3.6 s after "step"
     rt.command(Command.STOP, "stop", confirmed=False, utterance=31, excess_db=31.6, ended_ago=0.1)
     assert [type(i) for i in queued(rt)] == [Heard] and speaker.stops == 1
+
+
+def test_words_said_before_the_first_line_reached_the_loudspeaker_are_the_users(tmp_path: Path) -> None:
+    """bench talk, 2026-12-07: a user's "help", written "help", said as the introduction was being
+    readied, was dropped as "the coach was speaking" with no line yet playing. Words that ended
+    before the coach's voice was in the room are not its voice, whatever it had queued; once the
+    line plays, the rule for words over its voice holds again."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # lines queued: the coach "speaks"
+    speaker.lines = [Played(7, time.monotonic() + 0.5, 3.0)]            # its first sound half a second on
+    rt.command(Command.HELP, "help", confirmed=True, utterance=1, transcript="help", ended_ago=0.1)
+    assert [type(i) for i in queued(rt)] == [Heard]
+    speaker.playing(7, 1.0, 3.0)
+    rt.command(Command.HELP, "help", confirmed=True, utterance=2, transcript="help", ended_ago=0.1)
+    items = queued(rt)
+    assert len(items) == 1 and isinstance(items[0], _OwnWords) and items[0].reason == "the coach was speaking"

@@ -57,6 +57,15 @@ COACH_VOICE = 0.67
 #: other rules). Just after the user spoke it keeps more of the coach (-2.5 and -4.6 dB twice), so it
 #: is used only this way round: as evidence of the coach's voice alone, never of another voice.
 WITNESS_ECHO_DB = -12.0
+#: ... and words it kept more of than this (dB) may be another voice's: a command only fitted over the
+#: coach's voice needs it, and a command written down over the coach's voice with no figures of
+#: speex's (the words began before a line) needs it with ``SURE_EXCESS_DB`` too. bench talk, 30
+#: minutes (2026-12-07, seed 2): commands only fitted to the coach's own voice kept -10.6 dB ("I'm"
+#: as time), the users' -1.9 to -3.9; the users' "harder" written over a line's start with no
+#: speex figures -3.3 and -5.7 were dropped. Never enough alone: the coach's own voice kept -5.6 dB
+#: in the first seconds of a menu (the witness still learning the room) and -6.1 just after the
+#: user spoke.
+WITNESS_VOICE_DB = -8.0
 #: The answers to the coach's yes-or-no questions.
 ANSWERS = frozenset({Command.YES, Command.NO})
 
@@ -106,6 +115,12 @@ ECHO_RESIDUAL_DB = -20.0
 #: of 34, and Whisper heard "stop" in it).
 SETTLE_AFTER_SKIP = 1.5
 
+#: Words that ended this long (seconds) or more before the coach's first line reached the loudspeaker
+#: (with nothing played before) were said before its voice was in the room, whatever it had queued:
+#: bench talk, 30 minutes (2026-12-07): a user's "help", said as the introduction was being readied,
+#: written "help", was dropped as "the coach was speaking" with no line yet playing. The margin covers
+#: the estimate of when a line's first sample went out.
+LINE_LEAD = 0.3
 #: A line's echo can still be in the room (and in the recogniser) this long (seconds) after it ended.
 ECHO_TAIL = 0.8
 #: A word of a line the coach sent out lately is its echo if the coach said that word about when the
@@ -211,6 +226,10 @@ class Evidence:
     after_line: float | None = None
     #: the state machine has a line going out (the session, or the menu)
     speaking: bool = False
+    #: what the coach played is known (a speaker that reports it), and none of it was in the room
+    #: when the words were said: not over a line, none ended lately, the next one not yet begun
+    #: ``LINE_LEAD`` seconds after the words ended
+    before_voice: bool = False
     #: the state machine is paused already (a stop, a pain word, a question): a stop makes nothing
     #: safer now, it can only end
     paused: bool = False
@@ -272,7 +291,9 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # never when it wrote the other (a user trial, 2026-12-06: a spoken "No" to "Shall I carry
         # on from there?" was judged "yes please")
         return Decision(Verdict.DROP, Reason.ANSWER_NOT_WRITTEN)
-    undo = e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
+    # (the menu acts on no guess: nothing of its to undo)
+    undo = (e.confirmed and e.utterance is not None and e.command in SAFE_WHILE_SPEAKING and not e.strong_guess
+            and e.context == "session")
     # words that sound like the coach's own voice even after echo cancellation: the canceller lost
     # the room, and the coach is hearing itself (a user trial, 2026-12-06: 4-20 dB of its voice
     # left, which Whisper wrote down and the dB rules let through). Nothing but stop and pain;
@@ -284,7 +305,8 @@ def decide(e: Evidence, language: str = "en") -> Decision:
     if why is not None:
         verdict = Verdict.WAIT if why in _WAITS else Verdict.DROP
         return Decision(verdict, why, undo_guess=undo and verdict is Verdict.DROP)
-    if e.speaking and e.command not in SAFE_WHILE_SPEAKING and not _users_over_voice(e, language):
+    if (e.speaking and not e.before_voice and e.command not in SAFE_WHILE_SPEAKING
+            and not _users_over_voice(e, language)):
         # Over its own voice a recogniser can mistake the coach's words for commands. Only the
         # commands that make things safer are taken then, and those a verifying stage judged whole
         # that the echo figures show to be the user's voice and whose words it wrote down.
@@ -334,7 +356,8 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
         return Reason.GUESS_NOT_SURE
     little_left = e.echo_db[0] < OVER_VOICE_DB if e.echo_db is not None else near_voice
     unsure_voice = ((e.excess_db is not None and e.excess_db < SURE_EXCESS_DB)
-                    or (e.excess_db is None and near_voice))
+                    or (e.excess_db is None and near_voice)
+                    or (e.witness_db is not None and e.witness_db < WITNESS_VOICE_DB))
     if e.confirmed and e.transcript is not None and (little_left or unsure_voice) and not written:
         # judged a command only by how well its phrase fits, over the coach's voice, with little left
         # after echo cancellation (live: "Just up." as "please stop" at -16.4 dB), or with no echo
@@ -364,7 +387,10 @@ def _users_over_voice(e: Evidence, language: str) -> bool:
                    or e.transcript is None or parse(e.transcript, language) is e.command)
     if not (e.confirmed and transcribed):
         return False
-    return (e.echo_db is not None and e.echo_db[0] >= OVER_VOICE_DB) or (e.echo_db is None and e.over == TONE_ID)
+    witnessed = (e.witness_db is not None and e.witness_db >= WITNESS_VOICE_DB and e.excess_db is not None
+                 and e.excess_db >= SURE_EXCESS_DB)
+    return ((e.echo_db is not None and e.echo_db[0] >= OVER_VOICE_DB)
+            or (e.echo_db is None and (e.over == TONE_ID or witnessed)))
 
 
 def _words(e: Evidence) -> Decision:
