@@ -8,6 +8,7 @@ import io
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pytest
@@ -399,3 +400,29 @@ def test_a_judgement_well_after_a_rejected_guess_is_words_of_its_own() -> None:
     assert [(d.command, d.rejected, d.utterance) for d in out] == [
         (Command.PAIN, False, 1), (Command.PAIN, True, 1), (Command.PAIN, False, 2)]
     assert [d.command for d in acted(out)] == [Command.PAIN, Command.PAIN]
+
+
+class _Judging:
+    """Stands in for the judge's model: judges each window as the next of ``said`` (this tests how
+    the recogniser windows a long utterance, not what Whisper hears)."""
+
+    def __init__(self, *said: tuple[Command, str]) -> None:
+        self.options = WhisperOptions()
+        self.said = list(said)
+
+    def judge(self, audio: Block) -> Judgement:
+        command, words = self.said.pop(0) if self.said else (None, "")
+        return Judgement(command, words, -1.0, words, words, -1.0, 0.0, 0.01)
+
+
+def test_a_command_whose_words_the_last_window_gave_is_not_heard_again() -> None:
+    """bench talk, 2026-12-07: a user's "more time" said over the coach was judged so, and the next
+    window over it, 1.5 s on, judged "time" (time left): the same words heard twice. Other words in
+    an overlapping window are a command of their own."""
+    rec = WhisperRecognizer(cast(WhisperJudge, _Judging((Command.MORE_TIME, "more time"), (Command.TIME, "time"),
+                                                         (Command.NEXT, "next"))))
+    audio = np.ones(3 * 16000, np.int16)
+    first = rec._emit(audio, 0)
+    again = rec._emit(audio[:24000], 24000)
+    other = rec._emit(audio[:24000], 24000)
+    assert [d.command for d in first + again + other] == [Command.MORE_TIME, Command.NEXT]

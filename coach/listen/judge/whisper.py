@@ -46,7 +46,7 @@ from typing import Any
 
 import numpy as np
 
-from coach.commands import Command, parse
+from coach.commands import Command, parse, spoken
 from coach.errors import ModelError
 from coach.listen.base import SAMPLE_RATE, Block, Detection, SecondOpinion
 from coach.listen.detect.gate import SpeechGate
@@ -392,7 +392,7 @@ class WhisperRecognizer:
         self._utt_start = 0      # sample where the utterance under way began
         self._judged_to = 0      # sample up to which it was judged in windows
         self._last: tuple[int, int] | None = None     # (start, end) of the utterance judged last
-        self._recent: list[tuple[Command, float]] = []   # (command, end) emitted from this phrase
+        self._recent: list[tuple[Command, float, set[str]]] = []   # (command, end, words) of this phrase
 
     def _new_gate(self) -> SpeechGate:
         vad = self._make_vad()
@@ -479,10 +479,13 @@ class WhisperRecognizer:
         self.judged.append((s, e, j.command))
         if j.command is None:
             return []
-        # a window overlapping one that already gave this command: the same words heard twice
-        if any(c is j.command and s < end for c, end in self._recent):
+        # a window overlapping one that already gave this command, or a command whose words are all
+        # words of the one it gave: the same words heard twice (bench talk, 2026-12-07: a user's
+        # "more time" judged so, and the next window over it, 1.5 s on, judged "time": time left)
+        words = set(spoken(j.heard))
+        if any(s < end and (c is j.command or words <= said) for c, end, said in self._recent):
             return []
-        self._recent.append((j.command, e))
+        self._recent.append((j.command, e, words))
         confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
         return [Detection(j.command, j.heard, min(1.0, confidence), self._pos / SAMPLE_RATE, s, e,
                           confirmed=True, utterance=self.utterances, transcript=j.free)]
