@@ -136,7 +136,7 @@ _NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven t
 
 def spoken(text: str) -> list[str]:
     """The words of ``text`` as they are said: :func:`normalise`'s, with the numbers 0 to 20 in words."""
-    return [_NUMBER_WORDS[int(w)] if w.isdigit() and int(w) <= 20 else w for w in normalise(text).split()]
+    return [_NUMBER_WORDS[int(w)] if w.isdecimal() and int(w) <= 20 else w for w in normalise(text).split()]
 
 
 def find_all(text: str, language: str = "en") -> list[tuple[int, int, Command, str]]:

@@ -17,6 +17,7 @@ from coach.commands import (
     parse,
     parse_key,
     phrases,
+    spoken,
     vocabulary,
 )
 
@@ -221,3 +222,11 @@ def test_stop_always_wins(words: list[str]) -> None:
         assert result is Command.STOP
     else:
         assert result is not Command.STOP
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Step 1.", ["step", "one"]), ("Step one of 8", ["step", "one", "of", "eight"]), ("20 30", ["twenty", "30"]),
+    ("x² ²", ["x²", "²"]), ("٣", ["three"]),   # a superscript two is no number; other scripts' digits are
+])
+def test_numbers_are_said_in_words(text: str, words: list[str]) -> None:
+    assert spoken(text) == words
