@@ -324,7 +324,16 @@ _WAITS = frozenset({Reason.GUESS_LITTLE_LEFT, Reason.GUESS_NOT_SURE, Reason.GUES
 def _own_voice(e: Evidence, language: str) -> Reason | None:
     """Why a spoken command is taken for the coach's own voice, or for a guess that waits for its
     judgement; None when it may be acted on."""
-    if e.own_words:
+    command = e.command
+    written = e.transcript is not None and parse(e.transcript, language) is command
+    # Whisper wrote a stop or pain word down, and the witness canceller kept a voice's share of it:
+    # the user's, most likely, and only pausing or easing off follows, which is safe. Never once
+    # paused: a stop can then only end the session
+    safe_voice = (command in SAFE_WHILE_SPEAKING and written and not e.paused and e.witness_db is not None
+                  and e.witness_db >= WITNESS_VOICE_DB)
+    if e.own_words and not (safe_voice and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB):
+        # (bench talk, 30 minutes, 2026-12-07: a user's "stop" said as the coach said "...stop and
+        # rest", written "stop", 3.9 dB more sound than the echo, the witness at -5.7 dB, was dropped)
         return Reason.OWN_WORDS
     if e.witnessed_echo:
         return Reason.GUESS_WITNESS if e.guess else Reason.WITNESS
@@ -334,8 +343,6 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
         # 31.6 dB more than the echo, through a small loudspeaker); the judgement, a moment later,
         # tells the two apart (a user's "stop" said over the coach's "step" waits that long)
         return Reason.GUESS_LIKE_OWN
-    command = e.command
-    written = e.transcript is not None and parse(e.transcript, language) is command
     if e.excess_db is not None and e.excess_db < MIN_EXCESS_DB:
         # no more sound in the room than the coach's voice brings: its own. A stop or pain word too,
         # even one Whisper wrote down: the soak of 2026-12-02 with Piper's voice had its "Step three
@@ -344,6 +351,11 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
         # pocketsphinx hears it (20 dB), and said again works. A guess waits for its judgement.
         if command in SAFE_WHILE_SPEAKING and e.guess:
             return Reason.GUESS_LITTLE_LEFT
+        if safe_voice:
+            # ... unless a safe word was written with a voice's share left (bench talk, 30 minutes,
+            # 2026-12-07: users' stops written "stop" at 0.5 and 0.1 dB, the witness at -6.0 and
+            # -3.0 dB, were dropped, and the session did not pause)
+            return None
         return Reason.NO_OTHER_VOICE
     near_voice = e.over is not None or e.spoke_lately
     if e.guess and ((e.excess_db is None and near_voice) or
