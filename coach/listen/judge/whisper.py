@@ -483,7 +483,13 @@ class WhisperRecognizer:
         # words of the one it gave: the same words heard twice (bench talk, 2026-12-07: a user's
         # "more time" judged so, and the next window over it, 1.5 s on, judged "time": time left)
         words = set(spoken(j.heard))
-        if any(s < end and (c is j.command or words <= said) for c, end, said in self._recent):
+        overlapping = [(c, said) for c, end, said in self._recent if s < end]
+        if any(c is j.command or words <= said for c, said in overlapping):
+            return []
+        if overlapping and parse(j.free, self.judge.language) is not j.command:
+            # ... and over words that already gave a command, a command by fit alone is that same
+            # speech read again (bench talk, 2026-12-07: after a user's "a little harder please" was
+            # taken, the next windows over it fitted "Back." to "B" and "next" to "Please.")
             return []
         self._recent.append((j.command, e, words))
         confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
