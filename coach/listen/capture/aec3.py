@@ -37,6 +37,14 @@ from coach.listen.capture.echo import FRAME, EchoCanceller
 
 #: samples by which AEC3's output trails its input (see the module's docstring)
 LATENCY = 128
+#: The witness is asked only once it has heard this many seconds of the coach's voice: before it
+#: knows the room its suppressor can take out everything, or little. A cued live test (2026-12-07):
+#: a user's "five" said 1.3 s into the menu's first line kept -61.5 dB; bench talk: the coach's own
+#: voice 7.5 s into a menu kept -5.6 dB. Ten seconds of the coach's voice is its introduction's first
+#: lines, or the menu's first two.
+WITNESS_WARM = 10.0
+#: reference RMS above which a 10 ms frame holds the coach's voice (as echo.SPEAKING)
+VOICE = 30.0
 
 
 class Aec3Canceller(EchoCanceller):
@@ -90,15 +98,19 @@ class Aec3Witness:
         self._rtc: Any = rtc
         self._apm: Any = rtc.AudioProcessingModule(
             echo_cancellation=True, high_pass_filter=True, noise_suppression=False, auto_gain_control=False)
+        self._heard_voice = 0   # samples of the coach's voice it has learned from
 
-    def energy(self, mic: Block, ref: Block) -> float:
-        """The energy AEC3 leaves of ``mic`` (whole 10 ms frames) with ``ref`` lined up to it."""
+    def energy(self, mic: Block, ref: Block) -> float | None:
+        """The energy AEC3 leaves of ``mic`` (whole 10 ms frames) with ``ref`` lined up to it; None
+        until it has heard ``WITNESS_WARM`` seconds of the coach's voice."""
         rtc, apm = self._rtc, self._apm
         total = 0.0
+        self._heard_voice += FRAME * int(np.sum(
+            np.mean(ref[:len(ref) // FRAME * FRAME].astype(np.float64).reshape(-1, FRAME) ** 2, axis=1) > VOICE ** 2))
         for i in range(0, len(mic) - FRAME + 1, FRAME):
             apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
             frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
             apm.set_stream_delay_ms(0)
             apm.process_stream(frame)
             total += float(np.sum(np.frombuffer(frame.data, np.int16).astype(np.float64) ** 2))
-        return total
+        return total if self._heard_voice >= WITNESS_WARM * SAMPLE_RATE else None
