@@ -53,6 +53,10 @@ ECHO_RETURN = 1e-4
 OUTSIDE_QUIET_DB = -20.0
 
 
+#: where an echo block (see ``Pipeline._echo_blocks``) keeps the energy speex left, and the witness's
+OUT, WITNESSED = 3, 5
+
+
 def _energy(block: Block) -> float:
     return float(np.sum(block.astype(np.float64) ** 2))
 
@@ -203,36 +207,30 @@ class Pipeline:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
         clock), how much the echo canceller left, in dB; None unless the coach's voice was in the
         room for at least half of that time (only then is there an echo to judge)."""
-        a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
-        if b <= a:
-            return None
-        covered, before, after = 0, 0.0, 0.0
-        for s, e, mic, out, _ref, _w in list(self._echo_blocks):
-            if e > a and s < b:
-                covered += min(e, b) - max(s, a)
-                before += mic
-                after += out
-        if covered * 2 < b - a or before <= 0.0:
-            return None
-        return _db(after, before)
+        return self._left_db(start, end, OUT)
 
     def witness_db(self, start: float, end: float) -> float | None:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
         clock), how much the witness canceller (AEC3, :class:`coach.listen.capture.aec3.Aec3Witness`)
         left, in dB; None without a witness, or unless the coach's voice was in the room for at least
         half of that time."""
+        return self._left_db(start, end, WITNESSED)
+
+    def _left_db(self, start: float, end: float, field: int) -> float | None:
+        """What the echo blocks' ``field`` (``OUT`` or ``WITNESSED``) left of the microphone's energy
+        between ``start`` and ``end``, in dB; None where the coach's voice covers less than half of
+        that time, or a block has no such figure (NaN)."""
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
         if b <= a:
             return None
         covered, before, after = 0, 0.0, 0.0
-        for s, e, mic, _out, _ref, witnessed in list(self._echo_blocks):
+        for block in list(self._echo_blocks):
+            s, e, mic = block[0], block[1], block[2]
             if e > a and s < b:
-                if witnessed != witnessed:   # NaN: no witness
-                    return None
                 covered += min(e, b) - max(s, a)
                 before += mic
-                after += witnessed
-        if covered * 2 < b - a or before <= 0.0:
+                after += block[field]
+        if covered * 2 < b - a or before <= 0.0 or after != after:   # after != after: NaN, no figure
             return None
         return _db(after, before)
 

@@ -59,8 +59,7 @@ class Aec3Canceller(EchoCanceller):
         self._rtc: Any = rtc
 
     def _open(self) -> None:
-        self._apm: Any = self._rtc.AudioProcessingModule(
-            echo_cancellation=True, high_pass_filter=True, noise_suppression=False, auto_gain_control=False)
+        self._apm: Any = _module(self._rtc)
         self._past = np.zeros(LATENCY, np.int16)   # the microphone's last samples, for _heard
         self._heard_now = np.zeros(0, np.int16)
 
@@ -68,14 +67,7 @@ class Aec3Canceller(EchoCanceller):
         return 1   # AEC3 tracks time itself: the same audio twice would read as a jump of the delay
 
     def _cancel(self, mic: Block, ref: Block) -> Block:
-        rtc, apm = self._rtc, self._apm
-        out = np.empty(len(mic), np.int16)
-        for i in range(0, len(mic), FRAME):
-            apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
-            frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
-            apm.set_stream_delay_ms(0)   # the reference comes aligned (required with AEC3 on)
-            apm.process_stream(frame)
-            out[i:i + FRAME] = np.frombuffer(frame.data, np.int16)
+        out = _process(self._rtc, self._apm, mic, ref)
         joined = np.concatenate([self._past, mic])
         self._heard_now = joined[:len(mic)]
         self._past = joined[len(mic):]
@@ -96,21 +88,34 @@ class Aec3Witness:
         from livekit import rtc  # ImportError: no witness (make_canceller)
 
         self._rtc: Any = rtc
-        self._apm: Any = rtc.AudioProcessingModule(
-            echo_cancellation=True, high_pass_filter=True, noise_suppression=False, auto_gain_control=False)
+        self._apm: Any = _module(rtc)
         self._heard_voice = 0   # samples of the coach's voice it has learned from
 
     def energy(self, mic: Block, ref: Block) -> float | None:
         """The energy AEC3 leaves of ``mic`` (whole 10 ms frames) with ``ref`` lined up to it; None
         until it has heard ``WITNESS_WARM`` seconds of the coach's voice."""
-        rtc, apm = self._rtc, self._apm
-        total = 0.0
         self._heard_voice += FRAME * int(np.sum(
             np.mean(ref[:len(ref) // FRAME * FRAME].astype(np.float64).reshape(-1, FRAME) ** 2, axis=1) > VOICE ** 2))
-        for i in range(0, len(mic) - FRAME + 1, FRAME):
-            apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
-            frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
-            apm.set_stream_delay_ms(0)
-            apm.process_stream(frame)
-            total += float(np.sum(np.frombuffer(frame.data, np.int16).astype(np.float64) ** 2))
+        out = _process(self._rtc, self._apm, mic, ref)
+        total = float(np.sum(out.astype(np.float64) ** 2))
         return total if self._heard_voice >= WITNESS_WARM * SAMPLE_RATE else None
+
+
+def _module(rtc: Any) -> Any:
+    """WebRTC's audio processing: AEC3 and the high-pass filter, no noise suppression or gain control
+    (see the module's docstring)."""
+    return rtc.AudioProcessingModule(echo_cancellation=True, high_pass_filter=True, noise_suppression=False,
+                                     auto_gain_control=False)
+
+
+def _process(rtc: Any, apm: Any, mic: Block, ref: Block) -> Block:
+    """``mic`` (whole 10 ms frames) through WebRTC's audio processing ``apm``, with ``ref`` (lined up
+    to it) as what was played: each frame's reverse stream, then its forward stream."""
+    out = np.empty(len(mic) // FRAME * FRAME, np.int16)
+    for i in range(0, len(out), FRAME):
+        apm.process_reverse_stream(rtc.AudioFrame(ref[i:i + FRAME].tobytes(), SAMPLE_RATE, 1, FRAME))
+        frame = rtc.AudioFrame(bytearray(mic[i:i + FRAME].tobytes()), SAMPLE_RATE, 1, FRAME)
+        apm.set_stream_delay_ms(0)   # the reference comes aligned (required with AEC3 on)
+        apm.process_stream(frame)
+        out[i:i + FRAME] = np.frombuffer(frame.data, np.int16)
+    return out
