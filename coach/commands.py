@@ -8,7 +8,7 @@ commands, ``stop`` wins, then pain, then the command said last.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from enum import StrEnum
 
 
@@ -137,6 +137,17 @@ _NUMBER_WORDS = ("zero one two three four five six seven eight nine ten eleven t
 def spoken(text: str) -> list[str]:
     """The words of ``text`` as they are said: :func:`normalise`'s, with the numbers 0 to 20 in words."""
     return [_NUMBER_WORDS[int(w)] if w.isdecimal() and int(w) <= 20 else w for w in normalise(text).split()]
+
+
+def edits(a: Sequence[Hashable], b: Sequence[Hashable]) -> int:
+    """How many items (letters, or a pronouncing dictionary's phones) changed, added or left out make
+    ``a`` into ``b`` (the edit distance)."""
+    row = list(range(len(b) + 1))
+    for i, x in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, y in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
+    return row[-1]
 
 
 def find_all(text: str, language: str = "en") -> list[tuple[int, int, Command, str]]:

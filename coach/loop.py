@@ -251,18 +251,15 @@ class Loop:
         if transcript is not None and confirmed:
             heard.append(set(spoken(transcript)))   # what was written ("Step 1.") when only fitted
         left = None if echo_db is None else echo_db[0]
-        own = like = False
+        like = False
         with self._said_lock:
-            said = {p.id: self._said.get(p.id, []) for p in lines}
-        for p in lines:
-            times = None if p.words is None else [(w.word, w.end) for w in p.words]
-            out = LineOut(said[p.id], p.started, p.length, p.out, times)
-            if any(words and words <= set(said[p.id]) and said_then(out, words, heard_end, now, left)
-                   for words in heard):
-                own = True
-                break
+            outs = [(p, LineOut(self._said.get(p.id, []), p.started, p.length, p.out,
+                                None if p.words is None else [(w.word, w.end) for w in p.words]))
+                    for p in lines]
+        own = any(words and words <= set(out.words) and said_then(out, words, heard_end, now, left)
+                  for _p, out in outs for words in heard)
         if not own and not confirmed and utterance is not None:
-            like = self._like_own(text, lines, said, heard_end, now)
+            like = self._like_own(text, outs, heard_end, now)
         return Evidence(command, text, "voice", confirmed, utterance, rejected, transcript, echo_db, excess_db,
                         own_words=own, like_own_words=like, before_voice=before_voice, over=over,
                         after_line=min(ends) if ends else None,
@@ -270,7 +267,7 @@ class Loop:
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
                         coach_voice=coach_voice, witness_db=witness_db)
 
-    def _like_own(self, text: str, lines: list[Played], said: dict[int, list[str]], heard_end: float | None,
+    def _like_own(self, text: str, outs: list[tuple[Played, LineOut]], heard_end: float | None,
                   now: float) -> bool:
         """A guess sounds like a word the coach was saying about then (:func:`sounds_like`), by the
         pronouncing dictionary's phones (the speaker's optional ``phones``)."""
@@ -281,14 +278,13 @@ class Loop:
         heard = lookup(text)
         if not heard:
             return False
-        for p in lines:
+        for p, out in outs:
             known = {w.word: w.phones for w in p.words or ()}
 
             def like(word: str, known: dict[str, tuple[str, ...]] = known, heard: tuple[str, ...] = heard) -> bool:
                 return sounds_like(heard, known.get(word) or lookup(word) or ())
 
-            times = None if p.words is None else [(w.word, w.end) for w in p.words]
-            if said_then(LineOut(said[p.id], p.started, p.length, p.out, times), like, heard_end, now):
+            if said_then(out, like, heard_end, now):
                 return True
         return False
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from coach.commands import normalise, vocabulary
+from coach.commands import edits, normalise, vocabulary
 
 _NUMBERS = {w: n for n, w in enumerate(("zero one two three four five six seven eight nine ten eleven twelve "
                                          "thirteen fourteen fifteen sixteen seventeen eighteen nineteen "
@@ -99,16 +99,6 @@ def match(text: str, titles: Sequence[str]) -> Match:
     return Match(number=wrong)
 
 
-def _letters_apart(a: str, b: str) -> int:
-    """How many letters changed, added or left out make ``a`` into ``b``."""
-    row = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, y in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (x != y))
-    return row[-1]
-
-
 #: Two words written apart are a title's word when, joined, they are it or one letter from it, for
 #: title words this long or longer: Whisper wrote a user's "tennis", said over the menu's list, as
 #: "ten is", and the menu answered "There is no number ten" (bench talk, 2026-12-07)
@@ -122,9 +112,9 @@ def _joined(words: list[str], title_vocab: set[str]) -> list[str]:
     while i < len(words):
         if i + 1 < len(words) and words[i] not in title_vocab and words[i + 1] not in title_vocab:
             joined = words[i] + words[i + 1]
-            near = [t for t in title_vocab if len(t) >= JOINED_LONGEST_CHANGE and _letters_apart(joined, t) <= 1]
+            near = [t for t in title_vocab if len(t) >= JOINED_LONGEST_CHANGE and edits(joined, t) <= 1]
             if near:
-                out.append(min(near, key=lambda t: _letters_apart(joined, t)))
+                out.append(min(near, key=lambda t: edits(joined, t)))
                 i += 2
                 continue
         out.append(words[i])

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from coach.commands import Command, parse
+from coach.commands import Command, edits, parse
 
 #: The earcon's id among the lines the speaker played (:data:`coach.speech.base.TONE_ID`).
 TONE_ID = -1
@@ -466,12 +466,7 @@ def sounds_like(heard: Sequence[str], said: Sequence[str]) -> bool:
         return True
     if min(len(heard), len(said)) < LIKE_LONGEST_CHANGE:
         return False
-    row = list(range(len(said) + 1))   # edit distance, one row at a time
-    for i, h in enumerate(heard, 1):
-        prev, row[0] = row[0], i
-        for j, s in enumerate(said, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (h != s))
-    return row[-1] <= LIKE_PHONES
+    return edits(heard, said) <= LIKE_PHONES
 
 
 @dataclass(frozen=True)
