@@ -633,6 +633,21 @@ def _near(records: list[dict[str, Any]], t: float) -> str:
     return text
 
 
+def _heard_of(records: list[dict[str, Any]], start: float, end: float) -> str:
+    """What the coach heard while a phrase it did not act on was said and judged (up to 3 s after):
+    each voice record, with why it was not taken."""
+    heard = [r for r in records if r["type"] == "heard" and r.get("source") == "voice"
+             and start - 0.3 <= r["t"] <= end + 3.0]
+    if not heard:
+        return "heard nothing then"
+    parts = []
+    for r in heard:
+        figures = " ".join(f"{k}={r[k]}" for k in ("excess_db", "witness_db", "echo_db", "over") if k in r)
+        why = r.get("ignored") or r.get("why") or "taken"
+        parts.append(f"{r.get('text')!r} written {r.get('transcript')!r} [{why}] {figures}".strip())
+    return "heard: " + " | ".join(parts)
+
+
 def print_outcome(o: Outcome) -> None:
     over = [s for s in o.said if s.over]
     quiet = [s for s in o.said if not s.over]
@@ -645,7 +660,8 @@ def print_outcome(o: Outcome) -> None:
     for s in o.said:
         if not s.acted:
             where = "over speech" if s.over else "in quiet"
-            print(f"      not acted on: {s.text!r} ({s.voice}, {where}; {s.what}) at t={s.start:.1f}")
+            print(f"      not acted on: {s.text!r} ({s.voice}, {where}; {s.what}) at t={s.start:.1f}; "
+                  f"{_heard_of(o.ep.timed(), s.start, s.end)}")
     for a in o.nobody:
         print(f"      NOBODY SAID: {a.kind} {a.value} at t={a.t:.1f} {a.detail}; {_near(o.ep.timed(), a.t)}")
     for s, a in o.mixed:
