@@ -24,6 +24,7 @@ from coach import interrupts
 from coach.commands import Command, spoken
 from coach.listen.base import Detection
 from coach.listen.policy import (
+    ECHO_TAIL,
     LINE_LEAD,
     WORD_LATE,
     Decision,
@@ -138,6 +139,9 @@ class Detected:
     confidence: float
     #: how long before ``now`` the words ended (None: unknown)
     ended_ago: float | None = None
+    #: when the words began and ended, on ``time.monotonic()``'s clock (None: unknown)
+    words_start: float | None = None
+    words_end: float | None = None
 
 
 class Loop:
@@ -163,6 +167,8 @@ class Loop:
         self._strong_guesses: deque[int] = deque(maxlen=64)
         self._notice_id = NOTICE_ID
         self._debt_said: float | None = None    # when DEBT_LINE was last said (clock seconds)
+        #: when the last spoken words taken as the user's ended (time.monotonic(); None: none yet)
+        self._user_end: float | None = None
 
     # -- entry points for other threads --------------------------------------------------------
 
@@ -170,10 +176,12 @@ class Loop:
                 echo_db: tuple[float, float] | None = None, ended_ago: float | None = None,
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
                 transcript: str | None = None, excess_db: float | None = None,
-                coach_voice: float | None = None, witness_db: float | None = None) -> None:
+                coach_voice: float | None = None, witness_db: float | None = None,
+                started_ago: float | None = None) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
-        loop runs. ``ended_ago``: how many seconds ago the words ended (None: unknown).
+        loop runs. ``ended_ago``, ``started_ago``: how many seconds ago the words ended and began
+        (None: unknown).
         ``confirmed``: a second stage judged the words whole (typed commands always count as
         confirmed). ``utterance`` pairs a first-stage guess with its judgement; ``rejected``: the
         second stage did not confirm the guess ``utterance``."""
@@ -185,17 +193,21 @@ class Loop:
             return
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice, witness_db=witness_db)
+                                  coach_voice=coach_voice, witness_db=witness_db, started_ago=started_ago)
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
-        self._queue.put(Detected(self.clock.now(), evidence, confidence))
+        now = time.monotonic()
+        self._queue.put(Detected(self.clock.now(), evidence, confidence,
+                                 words_start=None if started_ago is None else now - started_ago,
+                                 words_end=None if ended_ago is None else now - ended_ago))
 
     def detected(self, d: Detection) -> None:
         """A detection as the listener gave it (any thread)."""
         ago = None if d.end is None else max(0.0, d.at - d.end)
+        began = None if d.start is None else max(0.0, d.at - d.start)
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db, d.coach_voice, d.witness_db)
+                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
               ended_at: float | None = None, witness_db: float | None = None) -> None:
@@ -236,17 +248,21 @@ class Loop:
     def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
-                  coach_voice: float | None = None, witness_db: float | None = None) -> Evidence:
+                  coach_voice: float | None = None, witness_db: float | None = None,
+                  started_ago: float | None = None) -> Evidence:
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
         heard_end = None if ended_ago is None else now - ended_ago
+        heard_start = None if started_ago is None else now - started_ago
         when = now if heard_end is None else heard_end
         over = next((p.id for p in reversed(lines) if p.started <= when <= p.started + p.out), None)
         ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
         before_voice = (callable(played_fn) and heard_end is not None and over is None
                         and all(e > WORD_LATE for e in ends)
                         and all(p.started >= heard_end + LINE_LEAD for p in lines if p.started > when))
+        began_clear = (callable(played_fn) and heard_start is not None
+                       and not any(p.started <= heard_start <= p.started + p.out + ECHO_TAIL for p in lines))
         heard = [set(spoken(text))]
         if transcript is not None and confirmed:
             heard.append(set(spoken(transcript)))   # what was written ("Step 1.") when only fitted
@@ -265,7 +281,7 @@ class Loop:
                         after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
-                        coach_voice=coach_voice, witness_db=witness_db)
+                        coach_voice=coach_voice, witness_db=witness_db, began_clear=began_clear)
 
     def _like_own(self, text: str, outs: list[tuple[Played, LineOut]], heard_end: float | None,
                   now: float) -> bool:
@@ -363,8 +379,10 @@ class Loop:
         """What a detection comes to, by the listening policy and what the machine says now: a
         :class:`Dropped` record (and the undoing of its guess, where the policy says so), or the
         machine's event."""
+        after_user = (None if self._user_end is None or item.words_start is None
+                      else item.words_start - self._user_end)
         e = replace(item.evidence, speaking=self.machine.speaking, paused=self.machine.paused,
-                    strong_guess=item.evidence.utterance in self._strong_guesses)
+                    strong_guess=item.evidence.utterance in self._strong_guesses, after_user=after_user)
         decision = self._decide(e)
         if decision.verdict is not Verdict.ACT:
             out: list[Any] = [Dropped(item.now, e.command, e.text, decision.reason, e.echo_db, e.over, e.transcript,
@@ -375,6 +393,8 @@ class Loop:
             return out
         if decision.strong and e.utterance is not None:
             self._strong_guesses.append(e.utterance)
+        if not e.rejected and item.words_end is not None:
+            self._user_end = max(item.words_end, self._user_end or item.words_end)
         return [self._event(item, e, decision)]
 
     def _event(self, item: Detected, e: Evidence, decision: Decision) -> Any:

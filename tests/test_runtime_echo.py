@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands import Command, parse, spoken
-from coach.listen.policy import ECHO_TAIL, WORD_EARLY, WORD_LATE
+from coach.listen.policy import ECHO_TAIL, USER_ECHO_HOLD, WORD_EARLY, WORD_LATE, Reason
 from coach.listen.policy import OVER_VOICE_DB as IN_LINE_ECHO_DB
 from coach.loop import DEBT_EVERY, DEBT_LINE, NOTICE_ID, Detected
 from coach.loop import Dropped as _OwnWords
@@ -699,3 +699,42 @@ def test_words_said_before_the_first_line_reached_the_loudspeaker_are_the_users(
     rt.command(Command.HELP, "help", confirmed=True, utterance=2, transcript="help", ended_ago=0.1)
     items = queued(rt)
     assert len(items) == 1 and isinstance(items[0], _OwnWords) and items[0].reason == "the coach was speaking"
+
+
+def test_words_begun_before_a_line_came_are_the_users_when_written(tmp_path: Path) -> None:
+    """bench talk (2026-12-07): a user's "help", said as a line began and written "help", was dropped
+    as "the coach was speaking" with no echo figures. Words begun with none of the coach's voice in
+    the room are a person's; begun inside a line they are not taken that way."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
+    level = rt.session.level
+    speaker.playing(61, 0.3, 5.0)                                        # line 61 began 0.3 s ago
+    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=1, transcript="softer", ended_ago=0.1,
+               started_ago=0.8)                                          # begun 0.5 s before it
+    for item in queued(rt):
+        rt._take(item)
+    assert rt.session.level == level - 1
+    speaker.playing(62, 2.0, 5.0)
+    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=2, transcript="softer", ended_ago=0.1,
+               started_ago=0.8)                                          # begun 1.2 s into line 62
+    items = queued(rt)
+    assert [getattr(i, "reason", None) for i in items] == [Reason.SPEAKING]
+
+
+def test_the_witness_counts_as_another_voice_only_a_while_after_the_users_words(tmp_path: Path) -> None:
+    """Just after the user spoke, the witness canceller keeps a voice's share of the coach's own
+    voice (bench talk: "Next." written 3 s after a user's "time left", witness -5.6 dB), so a command
+    with no more sound than the echo is taken by the witness alone only ``USER_ECHO_HOLD`` s on."""
+    rt, speaker = runtime(tmp_path)
+    rt.command(Command.NEXT, "next", confirmed=True, utterance=1, transcript="next", ended_ago=0.0,
+               started_ago=0.5)                                          # the user's, in the quiet
+    speaker.playing(8, 1.0, 5.0)
+    rt.command(Command.HELP, "help", confirmed=True, utterance=2, transcript="help", excess_db=-1.7,
+               echo_db=(-7.5, -42.4), witness_db=-4.7, ended_ago=0.0, started_ago=0.4)
+    items = queued(rt)
+    assert [type(i).__name__ for i in items][0] == "Heard"
+    assert [getattr(i, "reason", None) for i in items[1:]] == [Reason.NO_OTHER_VOICE]
+    rt._user_end = time.monotonic() - USER_ECHO_HOLD - 1.0               # the user spoke 5 s ago
+    rt.command(Command.HELP, "help", confirmed=True, utterance=3, transcript="help", excess_db=-1.7,
+               echo_db=(-7.5, -42.4), witness_db=-4.7, ended_ago=0.0, started_ago=0.4)
+    assert [type(i).__name__ for i in queued(rt)] == ["Heard"]

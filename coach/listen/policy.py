@@ -74,6 +74,12 @@ WITNESS_SAFE_ECHO_DB = -16.0
 WITNESS_VOICE_DB = -8.0
 #: The answers to the coach's yes-or-no questions.
 ANSWERS = frozenset({Command.YES, Command.NO})
+#: Just after the user's words were taken, the witness canceller keeps a voice's share of the coach's
+#: own voice for a few seconds (AEC3 recovering from the double talk), so its figure counts as
+#: another voice only this long (seconds) after the end of the user's last words. bench talk, 30
+#: minutes (2026-12-07): the coach's own voice written "Next." 3 s after a user's "time left"
+#: (witness -5.6 dB), and "start." and "I'll be right back." just after a user's "stop" (-5 to -6 dB).
+USER_ECHO_HOLD = 4.0
 
 #: Any other command heard while the coach is talking is acted on only when the second stage judged
 #: it whole and the echo canceller left this much (dB) of its words or more: the user's voice adds
@@ -249,12 +255,26 @@ class Evidence:
     coach_voice: float | None = None
     #: what the witness canceller (AEC3) left of the words' sound (dB); None: not known
     witness_db: float | None = None
+    #: what the coach played is known, and none of it was in the room when the words began: no line
+    #: playing at their start and none ended ``ECHO_TAIL`` seconds or less before it (a line may have
+    #: begun during them)
+    began_clear: bool = False
+    #: seconds from the end of the last spoken words the machine took as the user's to the start of
+    #: these; None: none yet, or not known
+    after_user: float | None = None
 
     @property
     def witnessed_echo(self) -> bool:
         """The witness canceller left next to nothing of the words: the coach's voice alone."""
         most = WITNESS_SAFE_ECHO_DB if self.command in SAFE_WHILE_SPEAKING else WITNESS_ECHO_DB
         return self.witness_db is not None and self.witness_db <= most
+
+    @property
+    def voice_share(self) -> bool:
+        """The witness canceller kept a voice's share of the words (``WITNESS_VOICE_DB``), and not just
+        after the user spoke (``USER_ECHO_HOLD``), when it keeps that much of the coach's voice too."""
+        return (self.witness_db is not None and self.witness_db >= WITNESS_VOICE_DB
+                and (self.after_user is None or self.after_user >= USER_ECHO_HOLD))
 
     @property
     def guess(self) -> bool:
@@ -363,6 +383,14 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
             # 2026-12-07: users' stops written "stop" at 0.5 and 0.1 dB, the witness at -6.0 and
             # -3.0 dB, were dropped, and the session did not pause)
             return None
+        if written and command not in ANSWERS and not (command is Command.STOP and e.paused) and e.voice_share:
+            # ... or any command but an answer (or a stop that could only end), written down, with a
+            # voice's share left and not just
+            # after the user spoke (bench talk, 30 minutes, 2026-12-07: users' "help", "time left"
+            # and "more time", written so, at -1.7, -6.9 and -6.5 dB over the echo, the witness at
+            # -4.7, -5.3 and -4.0 dB; the coach's own voice written as a command with this little
+            # more sound than its echo kept -8.9 dB or less in the silent soaks)
+            return None
         return Reason.NO_OTHER_VOICE
     near_voice = e.over is not None or e.spoke_lately
     if e.guess and ((e.excess_db is None and near_voice) or
@@ -402,10 +430,18 @@ def _users_over_voice(e: Evidence, language: str) -> bool:
     here: in live barge-in runs (2026-11-30) the coach's voice written "Let's go." was taken for
     "next" by fit alone, and "Just up." for "please stop", while the users' "harder", "softer" and
     "next" over it were written down in 12 of 14 trials."""
-    transcribed = ((e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB)
-                   or e.transcript is None or parse(e.transcript, language) is e.command)
+    written = e.transcript is not None and parse(e.transcript, language) is e.command
+    transcribed = (e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB) or e.transcript is None or written
     if not (e.confirmed and transcribed):
         return False
+    if written and e.command not in ANSWERS and (
+            e.began_clear or (e.voice_share and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB)):
+        # written down, and begun before the coach's voice was in the room (bench talk, 30 minutes,
+        # 2026-12-07: users' "help", "next" and "what can I say" said as a line began, written so,
+        # were dropped with no echo figures), or with a voice's share left and surely more sound than
+        # the echo, whatever the first canceller left (a user's "time left", 8.1 dB over the echo,
+        # the witness at -2.3 dB, was dropped for -15.1 dB left by the first)
+        return True
     witnessed = (e.witness_db is not None and e.witness_db >= WITNESS_VOICE_DB and e.excess_db is not None
                  and e.excess_db >= SURE_EXCESS_DB)
     return ((e.echo_db is not None and e.echo_db[0] >= OVER_VOICE_DB)
