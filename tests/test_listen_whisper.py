@@ -429,3 +429,36 @@ def test_a_command_whose_words_the_last_window_gave_is_not_heard_again() -> None
     audio = np.ones(3 * 16000, np.int16)
     heard = [d.command for k in range(4) for d in rec._emit(audio if k == 0 else audio[:24000], 0 if k == 0 else 24000)]
     assert heard == [Command.MORE_TIME, Command.NEXT]
+
+
+def test_words_the_witness_takes_for_the_coachs_voice_alone_are_not_judged() -> None:
+    """Where the witness canceller left nothing of the sound (the pipeline's ``coach_alone``), the
+    policy drops whatever Whisper would give: the words are not judged at all (the work spared is
+    listening's share of a core), and count as judged nothing, so a guess of them is rejected."""
+    judging = _Judging((Command.NEXT, "next", "Next."), (Command.HELP, "help", "help"))
+    rec = WhisperRecognizer(cast(WhisperJudge, judging))
+    rec.coach_alone = lambda start, end: start < 2.0
+    audio = np.ones(16000, np.int16)
+    assert rec._emit(audio, 0) == []                      # 0-1 s: the coach alone, not judged
+    assert len(judging.said) == 2 and rec.judged == [(0.0, 1.0, None)] and rec.unjudged == 1.0
+    assert [d.command for d in rec._emit(audio, 3 * 16000)] == [Command.NEXT]   # 3-4 s: judged
+
+
+def test_the_pipeline_tells_whisper_where_the_witness_left_nothing() -> None:
+    """The pipeline hooks the transcribing stage up to its own witness figures: nothing where the
+    coach's voice was not in the room, or the witness kept more than ``WITNESS_SAFE_ECHO_DB``."""
+    from coach.listen.capture.echo import make_canceller
+    from coach.listen.listener import Pipeline
+    from coach.listen.policy import WITNESS_SAFE_ECHO_DB
+
+    rec = WhisperRecognizer(cast(WhisperJudge, _Judging()))
+    echo = make_canceller()
+    if echo.witness is None:
+        pytest.fail("livekit (WebRTC's AEC3, the witness canceller) is not installed: make setup")
+    pipeline = Pipeline(rec, echo=echo)
+    assert rec.coach_alone is not None and rec.coach_alone.__func__ is Pipeline.coach_alone  # type: ignore[attr-defined]
+    pipeline._echo_blocks.extend([(0, 16000, 1.0, 0.5, 1.0, 10 ** ((WITNESS_SAFE_ECHO_DB - 1) / 10)),
+                                  (16000, 32000, 1.0, 0.5, 1.0, 10 ** ((WITNESS_SAFE_ECHO_DB + 1) / 10))])
+    assert pipeline.coach_alone(0.0, 1.0)
+    assert not pipeline.coach_alone(1.0, 2.0)
+    assert not pipeline.coach_alone(2.0, 3.0)             # the coach's voice was not in the room

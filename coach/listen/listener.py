@@ -27,7 +27,8 @@ from coach.listen.capture.wavfile import AudioFileError as AudioFileError  # re-
 from coach.listen.capture.wavfile import read_wav as read_wav  # re-exported
 from coach.listen.capture.wavfile import reblock
 from coach.listen.judge.ownvoice import OwnVoice
-from coach.listen.policy import SETTLE_AFTER_SKIP, echo_only
+from coach.listen.judge.words import transcribing_stage
+from coach.listen.policy import SETTLE_AFTER_SKIP, WITNESS_SAFE_ECHO_DB, echo_only
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class Pipeline:
         self._echo_blocks: deque[tuple[int, int, float, float, float, float]] = deque(maxlen=ECHO_HISTORY)
         # (first sample, end sample, microphone energy) of the recent blocks without its voice
         self._quiet_blocks: deque[tuple[int, int, float]] = deque(maxlen=ECHO_HISTORY)
+        stage = transcribing_stage(recognizer)
+        if stage is not None and hasattr(stage, "coach_alone") and self.echo.witness is not None:
+            stage.coach_alone = self.coach_alone
 
     def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
         if len(mic) > BLOCK_SAMPLES:
@@ -202,6 +206,15 @@ class Pipeline:
             return d
         found = self.witness_db(d.start, d.end)
         return d if found is None else replace(d, witness_db=round(found, 1))
+
+    def coach_alone(self, start: float, end: float) -> bool:
+        """Whether the witness canceller left so little of the sound between ``start`` and ``end``
+        (seconds on the recogniser's clock) that the listening policy takes whatever words are
+        heard there for the coach's own voice (``WITNESS_SAFE_ECHO_DB``, its bound for every command
+        and word): the second stage need not judge them. Safe to call from the second stage's
+        thread: the echo blocks are copied whole."""
+        found = self.witness_db(start, end)
+        return found is not None and found <= WITNESS_SAFE_ECHO_DB
 
     def residual_db(self, start: float, end: float) -> float | None:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's

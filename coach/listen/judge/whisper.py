@@ -380,6 +380,11 @@ class WhisperRecognizer:
         self.judge = judge
         self.options = judge.options
         self.on_judgement = on_judgement
+        #: tells whether nothing but the coach's voice was in the room between two moments (seconds on
+        #: this recogniser's clock): such words are not judged, since the listening policy drops
+        #: whatever they would give (set by the pipeline that measures the echo; None: judge all)
+        self.coach_alone: Callable[[float, float], bool] | None = None
+        self.unjudged = 0.0      # seconds of utterances not judged as the coach's voice alone
         self._make_vad: Any = lambda: Vad(self.options.vad_mode, SAMPLE_RATE, 0.03)
         self._frame = int(0.03 * SAMPLE_RATE)
         self.utterances = 0      # utterances judged since the recogniser was made (ids for detections)
@@ -470,8 +475,14 @@ class WhisperRecognizer:
         if len(audio) < int(0.1 * SAMPLE_RATE):
             return []
         self.utterances += 1
-        j = self.judge.judge(audio)
         s, e = start / SAMPLE_RATE, (start + len(audio)) / SAMPLE_RATE
+        if self.coach_alone is not None and self.coach_alone(s, e):
+            # the coach's voice alone: judged nothing, without the work (a first-stage guess of these
+            # words is rejected, as after any judgement of nothing)
+            self.unjudged += e - s
+            self.judged.append((s, e, None))
+            return []
+        j = self.judge.judge(audio)
         log.debug("whisper: %r -> %s (phrase %s %.1f, free %.1f, no speech %.2f, %.2f s)",
                   j.free, j.command, j.phrase, j.score, j.free_score, j.no_speech, j.seconds)
         if self.on_judgement is not None:
