@@ -378,10 +378,12 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
         # pocketsphinx hears it (20 dB), and said again works. A guess waits for its judgement.
         if command in SAFE_WHILE_SPEAKING and e.guess:
             return Reason.GUESS_LITTLE_LEFT
-        if safe_voice:
-            # ... unless a safe word was written with a voice's share left (bench talk, 30 minutes,
-            # 2026-12-07: users' stops written "stop" at 0.5 and 0.1 dB, the witness at -6.0 and
-            # -3.0 dB, were dropped, and the session did not pause)
+        if command in SAFE_WHILE_SPEAKING and written and not e.paused and e.witness_db is not None:
+            # ... unless a safe word was written down and the witness did not take it for the coach's
+            # voice alone (it would have been dropped above, at ``WITNESS_SAFE_ECHO_DB``): pausing or
+            # easing off is safe, a stop lost is not (bench talk, 30 minutes, 2026-12-07: users' stops
+            # written "stop" at 0.5 and 0.1 dB, the witness at -6.0 and -3.0 dB, were dropped, and the
+            # session did not pause; seed 5: a user's "Stop." at 0.2 dB, the witness at -12.4 dB)
             return None
         if written and command not in ANSWERS and not (command is Command.STOP and e.paused) and e.voice_share:
             # ... or any command but an answer (or a stop that could only end), written down, with a
