@@ -89,6 +89,7 @@ from bench.talklog import (
     match,
     one_clock,
     repeats,
+    replies,
     share,
     underruns,
 )
@@ -606,7 +607,7 @@ def outcome(ep: Episode) -> Outcome:
     said = [Said(s.text, s.voice, s.kind, s.value, ep.clock(s.start), ep.clock(s.end), s.over,
                  s.into_line, s.count, s.what) for s in ep.spoken]
     left = match(said, acts(records))
-    lines = [str(r["text"]) for r in records if r["type"] == "said"]
+    lines = replies(records, said)
     wall = coach.wall()
     try:
         stdout = (coach.folder / "stdout.txt").read_text(encoding="utf-8", errors="replace")

@@ -71,6 +71,10 @@ class Said:
 MENU_RECORDED = frozenset({"yes", "no", "next", "back", "resume"})
 
 
+#: a reply is the loop's answer to an act, in the same turn of the loop (seconds on the log's clock)
+REPLY_WITHIN = 0.5
+
+
 def acts(records: Iterable[dict[str, Any]]) -> list[Act]:
     """The acts in a session or menu log, in order."""
     out = []
@@ -136,10 +140,13 @@ def confusions(said: Sequence[Said], left: Sequence[Act], within: float = WITHIN
     return out
 
 
-def repeats(lines: Iterable[str], most: int = MOST_IN_A_ROW) -> list[tuple[str, int]]:
-    """Lines said more than ``most`` times in a row: (line, times), one for each such run."""
+def repeats(lines: Iterable[str | None], most: int = MOST_IN_A_ROW) -> list[tuple[str, int]]:
+    """Lines said more than ``most`` times in a row: (line, times), one for each such run. A None
+    (a line that answered something the user said: "softer" four times at the lightest level is
+    answered four times) breaks a run."""
     out: list[tuple[str, int]] = []
-    last, run = None, 0
+    last: str | None = None
+    run = 0
     for line in [*lines, None]:
         if line is not None and line == last:
             run += 1
@@ -148,6 +155,14 @@ def repeats(lines: Iterable[str], most: int = MOST_IN_A_ROW) -> list[tuple[str, 
             out.append((last, run))
         last, run = line, 1
     return out
+
+
+def replies(records: Sequence[dict[str, Any]], said: Iterable[Said], within: float = REPLY_WITHIN) -> list[str | None]:
+    """The lines of a log for :func:`repeats`: a reply that came ``within`` seconds of an act
+    matched to a phrase the virtual user said is None (it answered the user, not the coach's voice)."""
+    asked = [a.t for s in said for a in s.acts]
+    return [None if r.get("kind") == "reply" and any(0.0 <= r["t"] - t <= within for t in asked) else str(r["text"])
+            for r in records if r["type"] == "said"]
 
 
 def into_line(marks: Sequence[tuple[float, bool]], at: float, gap: float = SPEECH_GAP) -> float | None:

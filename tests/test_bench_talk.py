@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:   # bench/ is no installed package: the repository's root
     sys.path.insert(0, str(ROOT))
 
-from bench.talklog import Act, Said, acts, confusions, into_line, match, one_clock, repeats, underruns  # noqa: E402
+from bench.talklog import Act, Said, acts, confusions, into_line, match, one_clock, repeats, replies, underruns  # noqa: E402
 
 
 def said(text: str, value: str, start: float, kind: str = "command", count: int = 1) -> Said:
@@ -122,3 +122,19 @@ def test_a_stop_the_menu_took_is_an_act_and_the_session_after_it_logs_its_own() 
     ]
     assert [(a.t, a.kind, a.value) for a in acts(records)] == [
         (13.8, "command", "stop"), (15.0, "answer", "no"), (3.0, "command", "stop")]
+
+
+def test_a_reply_to_each_of_the_users_commands_is_no_prompt_repeated() -> None:
+    """bench talk, seed 5: four of the user's "softer" at the lightest level were each answered
+    "That is as light as it goes: level 1.", which counted as a prompt said four times in a row."""
+    light = "That is as light as it goes: level 1."
+    users = said("softer", "softer", 10.0)
+    users.acts = [Act(12.0, "command", "softer")]
+    records = [{"type": "said", "t": 12.0, "text": light, "kind": "reply"},
+               {"type": "said", "t": 20.0, "text": light, "kind": "reply"},
+               {"type": "said", "t": 25.0, "text": light, "kind": "reply"},
+               {"type": "said", "t": 30.0, "text": light, "kind": "reply"}]
+    assert replies(records, [users]) == [None, light, light, light]
+    assert repeats(replies(records, [users])) == [(light, 3)]     # three with no command said: repeated
+    users.acts += [Act(19.9, "command", "softer"), Act(24.9, "command", "softer")]
+    assert repeats(replies(records, [users])) == []
