@@ -24,7 +24,6 @@ from coach import interrupts
 from coach.commands import Command, spoken
 from coach.listen.base import Detection
 from coach.listen.policy import (
-    ECHO_TAIL,
     LINE_LEAD,
     WORD_LATE,
     Decision,
@@ -193,7 +192,7 @@ class Loop:
             return
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice, witness_db=witness_db, started_ago=started_ago)
+                                  coach_voice=coach_voice, witness_db=witness_db)
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
@@ -248,21 +247,17 @@ class Loop:
     def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
-                  coach_voice: float | None = None, witness_db: float | None = None,
-                  started_ago: float | None = None) -> Evidence:
+                  coach_voice: float | None = None, witness_db: float | None = None) -> Evidence:
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
         heard_end = None if ended_ago is None else now - ended_ago
-        heard_start = None if started_ago is None else now - started_ago
         when = now if heard_end is None else heard_end
         over = next((p.id for p in reversed(lines) if p.started <= when <= p.started + p.out), None)
         ends = [max(0.0, when - (p.started + p.out)) for p in lines if p.started <= when]
         before_voice = (callable(played_fn) and heard_end is not None and over is None
                         and all(e > WORD_LATE for e in ends)
                         and all(p.started >= heard_end + LINE_LEAD for p in lines if p.started > when))
-        began_clear = (callable(played_fn) and heard_start is not None
-                       and not any(p.started <= heard_start <= p.started + p.out + ECHO_TAIL for p in lines))
         heard = [set(spoken(text))]
         if transcript is not None and confirmed:
             heard.append(set(spoken(transcript)))   # what was written ("Step 1.") when only fitted
@@ -281,7 +276,7 @@ class Loop:
                         after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
-                        coach_voice=coach_voice, witness_db=witness_db, began_clear=began_clear)
+                        coach_voice=coach_voice, witness_db=witness_db)
 
     def _like_own(self, text: str, outs: list[tuple[Played, LineOut]], heard_end: float | None,
                   now: float) -> bool:

@@ -701,26 +701,6 @@ def test_words_said_before_the_first_line_reached_the_loudspeaker_are_the_users(
     assert len(items) == 1 and isinstance(items[0], _OwnWords) and items[0].reason == "the coach was speaking"
 
 
-def test_words_begun_before_a_line_came_are_the_users_when_written(tmp_path: Path) -> None:
-    """bench talk (2026-12-07): a user's "help", said as a line began and written "help", was dropped
-    as "the coach was speaking" with no echo figures. Words begun with none of the coach's voice in
-    the room are a person's; begun inside a line they are not taken that way."""
-    rt, speaker = runtime(tmp_path)
-    rt._perform(rt.session.handle(Start(rt.clock.now())))               # the coach is speaking
-    level = rt.session.level
-    speaker.playing(61, 0.3, 5.0)                                        # line 61 began 0.3 s ago
-    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=1, transcript="softer", ended_ago=0.1,
-               started_ago=0.8)                                          # begun 0.5 s before it
-    for item in queued(rt):
-        rt._take(item)
-    assert rt.session.level == level - 1
-    speaker.playing(62, 2.0, 5.0)
-    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=2, transcript="softer", ended_ago=0.1,
-               started_ago=0.8)                                          # begun 1.2 s into line 62
-    items = queued(rt)
-    assert [getattr(i, "reason", None) for i in items] == [Reason.SPEAKING]
-
-
 def test_the_witness_counts_as_another_voice_only_a_while_after_the_users_words(tmp_path: Path) -> None:
     """Just after the user spoke, the witness canceller keeps a voice's share of the coach's own
     voice (bench talk: "Next." written 3 s after a user's "time left", witness -5.6 dB), so a command

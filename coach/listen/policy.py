@@ -96,8 +96,10 @@ OVER_VOICE_DB = -15.0
 #: at a steady level, and only another voice adds to it. Replayed barge-in trials (2026-11-30, 41
 #: detections): the users' commands 0.9 to 19.2 dB (those judged over a 3 s window, where the
 #: command is a short part, 0.9-2.0); the coach's own voice taken for commands, also where the
-#: canceller had lost the echo path (-0.3 dB left), -2.2 to 0.5 dB.
-MIN_EXCESS_DB = 0.7
+#: canceller had lost the echo path (-0.3 dB left), -2.2 to 0.5 dB. The silent soak of 2026-12-07
+#: (5f6d885): its count "three" written "time", all its sound in the word, at 0.7 dB, was taken at 0.7
+#: (the soak of 2026-12-02 had its "...or stop again to end" written "So..." at 0.7 dB too).
+MIN_EXCESS_DB = 0.8
 
 #: ... and with this much more (dB), another voice was surely there: a command Whisper only found
 #: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
@@ -255,10 +257,6 @@ class Evidence:
     coach_voice: float | None = None
     #: what the witness canceller (AEC3) left of the words' sound (dB); None: not known
     witness_db: float | None = None
-    #: what the coach played is known, and none of it was in the room when the words began: no line
-    #: playing at their start and none ended ``ECHO_TAIL`` seconds or less before it (a line may have
-    #: begun during them)
-    began_clear: bool = False
     #: seconds from the end of the last spoken words the machine took as the user's to the start of
     #: these; None: none yet, or not known
     after_user: float | None = None
@@ -436,13 +434,11 @@ def _users_over_voice(e: Evidence, language: str) -> bool:
     transcribed = (e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB) or e.transcript is None or written
     if not (e.confirmed and transcribed):
         return False
-    if written and e.command not in ANSWERS and (
-            e.began_clear or (e.voice_share and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB)):
-        # written down, and begun before the coach's voice was in the room (bench talk, 30 minutes,
-        # 2026-12-07: users' "help", "next" and "what can I say" said as a line began, written so,
-        # were dropped with no echo figures), or with a voice's share left and surely more sound than
-        # the echo, whatever the first canceller left (a user's "time left", 8.1 dB over the echo,
-        # the witness at -2.3 dB, was dropped for -15.1 dB left by the first)
+    if (written and e.command not in ANSWERS and e.voice_share and e.excess_db is not None
+            and e.excess_db >= SURE_EXCESS_DB):
+        # written down, with a voice's share left and surely more sound than the echo, whatever the
+        # first canceller left (bench talk, 30 minutes, 2026-12-07: a user's "time left", 8.1 dB
+        # over the echo, the witness at -2.3 dB, was dropped for -15.1 dB left by the first)
         return True
     witnessed = (e.witness_db is not None and e.witness_db >= WITNESS_VOICE_DB and e.excess_db is not None
                  and e.excess_db >= SURE_EXCESS_DB)
