@@ -112,6 +112,10 @@ def test_the_decision_from_a_judgements_figures() -> None:
     assert decide(j("Order, please.", -9.0, -3.0), o) == (None, "Order, please."), "under min_score"
     assert decide(j("My neck is fine.", -7.0, -2.0), o) == (None, "My neck is fine."), "more than margin below"
     assert decide(j("My neck is fine.", -7.0, -2.0), WhisperOptions(margin=6.0))[0] is Command.HARDER
+    # words written down that name another command, not as a phrase of its own, contradict the fit
+    # (bench talk, seed 6: the coach's count and a user's "softer", "Three. Softer.", fitted to "time")
+    assert decide(j("Three. Softer.", -5.0, -3.0), o) == (None, "Three. Softer.")
+    assert decide(j("Three, harder.", -5.0, -3.0), o)[0] is Command.HARDER, "the same command: the fit stands"
     no_fit = Judgement(None, "Order.", -1.0, "", "Order.", -1.0, 0.1, 0.0, None)
     assert decide(no_fit, o) == (None, "Order."), "no phrase: nothing fits"
     # beam search's hypotheses count only when they agree with the best-fitting phrase

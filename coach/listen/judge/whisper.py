@@ -169,6 +169,12 @@ def decide(j: Judgement, options: WhisperOptions, language: str = "en") -> tuple
     spotted = _spot(j.free, options, language)
     if spotted is not None:
         return spotted
+    written = parse(j.free, language)
+    if written is not None and written is not j.fits:
+        # what was written down names another command, though not as a phrase of its own: the fit
+        # is contradicted, and nothing is taken (bench talk, seed 6: a user's "softer" said after
+        # the coach's count "three", written "Three. Softer.", was fitted to "time" and taken)
+        return None, j.free
     if j.fits is not None and j.score >= options.min_score and j.score >= j.free_score - options.margin:
         return j.fits, " ".join(_words(j.phrase))
     for alternative in j.alternatives if j.fits is not None else ():
