@@ -309,6 +309,10 @@ class Menu(MenuText):
         if found.items or found.number is not None:
             self._log("heard", text=event.text, command=None, source="voice", **fields)
             self._by_words(text, "voice")
+        elif command is not None and not event.sure:
+            # a command word over the menu's voice, not surely the user's: nothing follows from it
+            self._log("heard", text=event.text, command=command.value, source="voice",
+                      ignored="not surely the user's", **fields)
         elif command is not None:
             # a word the recogniser does not take alone in a session ("help", "back", "no"), where no
             # session's chat can be mistaken for it

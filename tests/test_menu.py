@@ -501,3 +501,14 @@ def test_where_nothing_listens_every_reply_asks_for_keys(options: dict[str, Any]
     assert d.said[-1].startswith(f"Stopped. Shall I carry on from there? {press} y") and \
         d.said[-1].endswith(f"{press} x to close the menu.")
     assert not any("Say " in text or "say stop" in text for text in d.said)
+
+
+def test_a_command_word_over_the_menus_voice_not_surely_the_users_does_nothing() -> None:
+    """bench talk, seed 6: words with no command of the recogniser's, over the menu's voice, not
+    surely the user's ("no" in them) must not answer its resume question; the user's own does."""
+    d = menu(OFFER)
+    d.feed(Spoken(d.now + 1.0, "no", excess_db=3.0, sure=False), play=False)
+    assert d.choice is None and d.logs("heard")[-1]["ignored"] == "not surely the user's"
+    assert not d.logs("answered")
+    d.feed(Spoken(d.now + 2.0, "no", excess_db=3.0), play=False)
+    assert d.logs("answered")[-1]["carry_on"] is False

@@ -128,7 +128,7 @@ def test_the_menu_weighs_what_it_hears_by_the_sessions_policy(tmp_path: Path) ->
     loop.command(Command.STOP, "stop", confirmed=False, utterance=3)       # a guess: its judgement decides
     _drain(loop)
     assert loop.result is None and loop.menu.phase.value == "list"
-    loop.words("Swedish", echo_db=(-9.0, -30.0), excess_db=8.0)             # a voice over it
+    loop.words("Swedish", echo_db=(-9.0, -30.0), excess_db=8.0, witness_db=-3.0)   # a voice over it
     _drain(loop)
     loop.log.close()
     rows = [json.loads(line) for line in log.read_text().splitlines()]

@@ -139,6 +139,19 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("... the witness at -16.5 dB, the coach's voice alone: dropped",
      Evidence(S, "stop", confirmed=True, utterance=68, transcript="Stop.", excess_db=0.2, echo_db=(-10.4, -120.0),
               witness_db=-16.5, over=52, speaking=True), DROP, Reason.WITNESS),
+    ("bench talk, seed 6: the menu's own '...Say yes, or press y.' written 'No.' to its resume question, "
+     "5.8 dB over the echo, -11 dB left, no witness figure yet: dropped",
+     Evidence(Command.NO, "no", confirmed=True, utterance=70, transcript="No.", excess_db=5.8, echo_db=(-11.0, -19.6),
+              speaking=True, context="menu"), DROP, Reason.SPEAKING),
+    ("... the same with the witness's share of another voice: the user's",
+     Evidence(Command.NO, "no", confirmed=True, utterance=70, transcript="No.", excess_db=5.8, echo_db=(-11.0, -19.6),
+              witness_db=-1.7, speaking=True, context="menu"), ACT, ""),
+    ("bench talk, seed 6: the menu's own 'Partner back massage' heard as 'back', written so: dropped",
+     Evidence(Command.BACK, "back", confirmed=True, utterance=71, transcript="back", excess_db=1.4,
+              echo_db=(-9.3, -3.0), speaking=True, context="menu"), DROP, Reason.SPEAKING),
+    ("a session's 'Shall I end the session?' answered over its voice with echo figures alone: dropped",
+     Evidence(Command.YES, "yes", confirmed=True, utterance=72, transcript="Yes.", excess_db=4.0, echo_db=(-7.0, -20.0),
+              over=30, speaking=True), DROP, Reason.SPEAKING),
     ("... paused already, the same words could only end the session: dropped",
      Evidence(S, "stop", confirmed=True, utterance=47, transcript="stop", excess_db=0.5, echo_db=(-6.1, -120.0),
               witness_db=-6.0, over=16, speaking=True, paused=True), DROP, Reason.NO_OTHER_VOICE),
@@ -302,7 +315,12 @@ def test_a_dropped_judgement_undoes_only_a_stop_or_pain_guess_it_was_not_sure_of
 def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_confirmed() -> None:
     maybe = Evidence(None, "Swedish", echo_db=(-9.0, -25.0), excess_db=1.2, speaking=True, context="menu")
     assert decide(maybe).confirm
-    assert not decide(Evidence(None, "Swedish", excess_db=6.0, speaking=True, context="menu")).confirm
+    assert not decide(Evidence(None, "Swedish", excess_db=6.0, witness_db=-3.0, speaking=True, context="menu")).confirm
+    # with surely more sound than the echo but no witness's share of another voice: to be confirmed
+    # (bench talk, seed 6: its own list written "3, 2, 3, 3, 3," at 3.7 dB, no witness yet, chose two)
+    assert decide(Evidence(None, "3, 2, 3, 3, 3,", excess_db=3.7, echo_db=(-12.7, -18.4), speaking=True,
+                           context="menu")).confirm
+    assert decide(Evidence(None, "Swedish", excess_db=6.0, witness_db=-10.0, speaking=True, context="menu")).confirm
     assert not decide(Evidence(None, "Swedish", context="menu")).confirm   # in the quiet
 
 
