@@ -193,10 +193,12 @@ class Loop:
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
                                   coach_voice=coach_voice, witness_db=witness_db)
+        now = time.monotonic()
+        if started_ago is not None and self._user_end is not None:
+            evidence = replace(evidence, after_user=now - started_ago - self._user_end)
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
-        now = time.monotonic()
         self._queue.put(Detected(self.clock.now(), evidence, confidence,
                                  words_start=None if started_ago is None else now - started_ago,
                                  words_end=None if ended_ago is None else now - ended_ago))

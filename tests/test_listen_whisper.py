@@ -466,3 +466,15 @@ def test_the_pipeline_tells_whisper_where_the_witness_left_nothing() -> None:
     assert pipeline.coach_alone(0.0, 1.0)
     assert not pipeline.coach_alone(1.0, 2.0)
     assert not pipeline.coach_alone(2.0, 3.0)             # the coach's voice was not in the room
+
+
+def test_a_rejection_carries_what_the_second_stage_wrote_when_it_judged_another_command() -> None:
+    """bench talk, seed 5: a user's "help" guessed "ouch": the rejection says the words were written
+    "help", so that the policy undoes even a guess it took for surely the user's."""
+    first = Scripted("spotter", {2: [Detection(Command.STOP, "stop", 0.9, 0.06, 0.0, 0.05)]})
+    second = Judging({5: [Detection(Command.HELP, "help", 0.8, 0.15, 0.0, 0.1, confirmed=True, utterance=9,
+                                    transcript="Help.")]}, {5: (0.0, 0.1, Command.HELP)})
+    two = TwoStage(first, second)
+    out = [d for _ in range(20) for d in two.accept(block())]
+    rejected = [d for d in out if d.rejected]
+    assert [(d.command, d.heard, d.transcript) for d in rejected] == [(Command.STOP, "judged help", "Help.")]

@@ -152,6 +152,17 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("a session's 'Shall I end the session?' answered over its voice with echo figures alone: dropped",
      Evidence(Command.YES, "yes", confirmed=True, utterance=72, transcript="Yes.", excess_db=4.0, echo_db=(-7.0, -20.0),
               over=30, speaking=True), DROP, Reason.SPEAKING),
+    ("bench talk, seed 6: a user's stop guessed at 4.4 dB over the echo, the witness at -6.8 dB: at once",
+     Evidence(S, "stop", confirmed=False, utterance=73, excess_db=4.4, echo_db=(-7.8, -25.7), witness_db=-6.8,
+              over=38, speaking=True), ACT, ""),
+    ("... the same 2 s after the user's last words: its judgement decides",
+     Evidence(S, "stop", confirmed=False, utterance=73, excess_db=4.4, echo_db=(-7.8, -25.7), witness_db=-6.8,
+              over=38, speaking=True, after_user=2.0), WAIT, Reason.GUESS_NOT_SURE),
+    ("... the witness at -9.7 dB: its judgement decides",
+     Evidence(S, "stop", confirmed=False, utterance=73, excess_db=4.4, echo_db=(-7.8, -25.7), witness_db=-9.7,
+              over=38, speaking=True), WAIT, Reason.GUESS_NOT_SURE),
+    ("bench talk, seed 5: a strong guess whose words the second stage wrote down as another command: undone",
+     Evidence(S, "judged help", rejected=True, utterance=74, strong_guess=True, transcript="help"), ACT, ""),
     ("... paused already, the same words could only end the session: dropped",
      Evidence(S, "stop", confirmed=True, utterance=47, transcript="stop", excess_db=0.5, echo_db=(-6.1, -120.0),
               witness_db=-6.0, over=16, speaking=True, paused=True), DROP, Reason.NO_OTHER_VOICE),
@@ -310,6 +321,14 @@ def test_a_dropped_judgement_undoes_only_a_stop_or_pain_guess_it_was_not_sure_of
     assert not decide(Evidence(S, "stop", confirmed=False, utterance=5, excess_db=0.1)).undo_guess   # waits
     # the menu acts on no guess: nothing to undo (bench talk, 2026-12-07: the undoing was taken for a stop)
     assert not decide(Evidence(S, "stop", confirmed=True, utterance=5, own_words=True, context="menu")).undo_guess
+
+
+def test_a_stop_guess_with_the_witnesss_share_of_another_voice_is_strong() -> None:
+    """Acted on at once, and kept when its judgement only fits or finds nothing (bench talk, seed 6)."""
+    guess = Evidence(S, "stop", confirmed=False, utterance=73, excess_db=4.4, witness_db=-6.8, over=38, speaking=True)
+    assert decide(guess).strong
+    assert not decide(Evidence(S, "stop", confirmed=False, utterance=73, excess_db=4.4, witness_db=-9.7, over=38,
+                               speaking=True)).strong
 
 
 def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_confirmed() -> None:

@@ -227,13 +227,15 @@ class TwoStage:
                 log.exception("the second stage's reset failed")
             return None
 
-    def _reject(self, guess: Sent, why: str) -> Detection:
-        """The second stage did not confirm ``guess``: a detection that says so."""
+    def _reject(self, guess: Sent, why: str, transcript: str | None = None) -> Detection:
+        """The second stage did not confirm ``guess``: a detection that says so (with what the second
+        stage wrote down of the words, where it judged them another command)."""
         self._guesses.remove(guess)
         self._rejected.append(guess)
         ident, command, start, end = guess
         log.info("first-stage %s (utterance %d) not confirmed: %s", command.value, ident, why)
-        return Detection(command, why, 0.0, self._clock, start, end, confirmed=True, utterance=ident, rejected=True)
+        return Detection(command, why, 0.0, self._clock, start, end, confirmed=True, utterance=ident, rejected=True,
+                         transcript=transcript)
 
     def _guess(self, found: list[Detection]) -> list[Detection]:
         out = []
@@ -264,7 +266,9 @@ class TwoStage:
         for start, end, command in spans:
             for g in [g for g in heard if g in self._guesses and _near(g, start, end)]:
                 if command is not g[1] and (g[1], start, end) not in confirmed:
-                    out.append(self._reject(g, f"judged {command.value if command else 'nothing'}"))
+                    written = next((d.transcript for d in found if d.command is command and command is not None
+                                    and (d.start, d.end) == (start, end)), None)
+                    out.append(self._reject(g, f"judged {command.value if command else 'nothing'}", written))
         for g in [g for g in self._guesses if g[3] < clock - UNJUDGED]:
             out.append(self._reject(g, "not judged"))
         for d in found:
