@@ -339,7 +339,8 @@ def test_words_over_the_coachs_voice_without_surely_another_voice_are_to_be_conf
     # (bench talk, seed 6: its own list written "3, 2, 3, 3, 3," at 3.7 dB, no witness yet, chose two)
     assert decide(Evidence(None, "3, 2, 3, 3, 3,", excess_db=3.7, echo_db=(-12.7, -18.4), speaking=True,
                            context="menu")).confirm
-    assert decide(Evidence(None, "Swedish", excess_db=6.0, witness_db=-10.0, speaking=True, context="menu")).confirm
+    assert decide(Evidence(None, "Swedish", excess_db=4.0, witness_db=-10.0, speaking=True, context="menu")).confirm
+    assert not decide(Evidence(None, "Swedish", excess_db=6.5, speaking=True, context="menu")).confirm
     assert not decide(Evidence(None, "Swedish", context="menu")).confirm   # in the quiet
 
 
