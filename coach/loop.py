@@ -194,13 +194,12 @@ class Loop:
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
                                   coach_voice=coach_voice, witness_db=witness_db)
         now = time.monotonic()
-        if started_ago is not None and self._user_end is not None:
-            evidence = replace(evidence, after_user=now - started_ago - self._user_end)
+        words_start = None if started_ago is None else now - started_ago
+        evidence = replace(evidence, after_user=self._after_user(words_start))
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
-        self._queue.put(Detected(self.clock.now(), evidence, confidence,
-                                 words_start=None if started_ago is None else now - started_ago,
+        self._queue.put(Detected(self.clock.now(), evidence, confidence, words_start=words_start,
                                  words_end=None if ended_ago is None else now - ended_ago))
 
     def detected(self, d: Detection) -> None:
@@ -301,6 +300,11 @@ class Loop:
                 return True
         return False
 
+    def _after_user(self, words_start: float | None) -> float | None:
+        """Seconds from the end of the last words taken as the user's to ``words_start`` (both on
+        ``time.monotonic()``'s clock); None when either is unknown."""
+        return None if self._user_end is None or words_start is None else words_start - self._user_end
+
     def _decide(self, evidence: Evidence) -> Decision:
         return decide(evidence, self.language)
 
@@ -376,10 +380,9 @@ class Loop:
         """What a detection comes to, by the listening policy and what the machine says now: a
         :class:`Dropped` record (and the undoing of its guess, where the policy says so), or the
         machine's event."""
-        after_user = (None if self._user_end is None or item.words_start is None
-                      else item.words_start - self._user_end)
         e = replace(item.evidence, speaking=self.machine.speaking, paused=self.machine.paused,
-                    strong_guess=item.evidence.utterance in self._strong_guesses, after_user=after_user)
+                    strong_guess=item.evidence.utterance in self._strong_guesses,
+                    after_user=self._after_user(item.words_start))
         decision = self._decide(e)
         if decision.verdict is not Verdict.ACT:
             out: list[Any] = [Dropped(item.now, e.command, e.text, decision.reason, e.echo_db, e.over, e.transcript,

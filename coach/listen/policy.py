@@ -388,11 +388,11 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
             return None
         if written and command not in ANSWERS and not (command is Command.STOP and e.paused) and e.voice_share:
             # ... or any command but an answer (or a stop that could only end), written down, with a
-            # voice's share left and not just
-            # after the user spoke (bench talk, 30 minutes, 2026-12-07: users' "help", "time left"
-            # and "more time", written so, at -1.7, -6.9 and -6.5 dB over the echo, the witness at
-            # -4.7, -5.3 and -4.0 dB; the coach's own voice written as a command with this little
-            # more sound than its echo kept -8.9 dB or less in the silent soaks)
+            # voice's share left and not just after the user spoke (bench talk, 30 minutes,
+            # 2026-12-07: users' "help", "time left" and "more time", written so, at -1.7, -6.9 and
+            # -6.5 dB over the echo, the witness at -4.7, -5.3 and -4.0 dB; the coach's own voice
+            # written as a command with this little more sound than its echo kept -8.9 dB or less in
+            # the silent soaks)
             return None
         return Reason.NO_OTHER_VOICE
     near_voice = e.over is not None or e.spoke_lately
@@ -461,8 +461,7 @@ def _users_over_voice(e: Evidence, language: str) -> bool:
         # than the echo and -11 dB left by speex, and its own "Partner back massage" heard as
         # "back", each declined the resume; the witness had not yet heard 10 s of its voice)
         return written and e.voice_share
-    if (written and e.command not in ANSWERS and e.voice_share and e.excess_db is not None
-            and e.excess_db >= SURE_EXCESS_DB):
+    if written and e.voice_share and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB:
         # written down, with a voice's share left and surely more sound than the echo, whatever the
         # first canceller left (bench talk, 30 minutes, 2026-12-07: a user's "time left", 8.1 dB
         # over the echo, the witness at -2.3 dB, was dropped for -15.1 dB left by the first)
