@@ -35,6 +35,9 @@ speeds and pitches), never the coach's own. What it says, with ``random.Random(T
   was not acted on is said once more when the question or the list is still waiting, as a person
   would; both count.
 
+``TALK_RECORD=1`` records each session's sound (``--record-audio``: ``sound/mic.wav`` and
+``sound/played.wav`` in its folder), so that a phrase not acted on can be looked into afterwards.
+
 The soak stops starting sessions once ``TALK_MINUTES`` (default 30) of wall time have gone by.
 
 From each log (``bench.talklog``), its times put on this process's clock (``one_clock``: the menu's
@@ -761,7 +764,8 @@ def main() -> None:
                 menu_now = pairs < menus and time.monotonic() - start >= 15 * 60 * pairs
                 pairs += menu_now
                 here = folder / f"{n:02d}-{routine}"
-                ep = Episode(n, "session", routine, Coach.start(pa, here, routine))
+                record = ["--record-audio", str(here / "sound")] if os.environ.get("TALK_RECORD") == "1" else []
+                ep = Episode(n, "session", routine, Coach.start(pa, here, routine, *record))
                 print(f"{n:>3} session: {routine}", flush=True)
                 try:
                     session_episode(User(pa, meter, voices, rng, ep),
