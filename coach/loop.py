@@ -23,18 +23,8 @@ from typing import Any, Literal, Protocol, TextIO
 from coach import interrupts
 from coach.commands import Command, spoken
 from coach.listen.base import Detection
-from coach.listen.policy import (
-    LINE_LEAD,
-    WORD_LATE,
-    Decision,
-    Evidence,
-    LineOut,
-    Verdict,
-    decide,
-    echo_reason,
-    said_then,
-    sounds_like,
-)
+from coach.listen.policy import Decision, Evidence, LineOut, Verdict, decide, echo_reason, said_then, sounds_like
+from coach.listen.thresholds import LINE_LEAD, WORD_LATE
 from coach.session import (
     Checkpoint,
     Finish,

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from coach.commands import Command, normalise, parse
-from coach.listen.policy import ECHO_TAIL
+from coach.listen.thresholds import ECHO_TAIL
 from coach.menutext import PAGE, MenuText
 from coach.menutypes import (
     Choice,

@@ -453,7 +453,7 @@ def test_the_pipeline_tells_whisper_where_the_witness_left_nothing() -> None:
     coach's voice was not in the room, or the witness kept more than ``WITNESS_SAFE_ECHO_DB``."""
     from coach.listen.capture.echo import make_canceller
     from coach.listen.listener import Pipeline
-    from coach.listen.policy import WITNESS_SAFE_ECHO_DB
+    from coach.listen.thresholds import WITNESS_SAFE_ECHO_DB
 
     rec = WhisperRecognizer(cast(WhisperJudge, _Judging()))
     echo = make_canceller()

@@ -10,20 +10,8 @@ from __future__ import annotations
 import pytest
 
 from coach.commands import Command
-from coach.listen.policy import (
-    ECHO_TAIL,
-    TONE_ID,
-    WORD_EARLY,
-    WORD_LATE,
-    Evidence,
-    LineOut,
-    Reason,
-    Verdict,
-    decide,
-    echo_only,
-    said_then,
-    sounds_like,
-)
+from coach.listen.policy import TONE_ID, Evidence, LineOut, Reason, Verdict, decide, echo_only, said_then, sounds_like
+from coach.listen.thresholds import ECHO_TAIL, WORD_EARLY, WORD_LATE
 
 ACT, WAIT, DROP = Verdict.ACT, Verdict.WAIT, Verdict.DROP
 S, P, N, H = Command.STOP, Command.PAIN, Command.NEXT, Command.HARDER

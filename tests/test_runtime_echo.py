@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands import Command, parse, spoken
-from coach.listen.policy import ECHO_TAIL, USER_ECHO_HOLD, WORD_EARLY, WORD_LATE, Reason
-from coach.listen.policy import OVER_VOICE_DB as IN_LINE_ECHO_DB
+from coach.listen.policy import Reason
+from coach.listen.thresholds import ECHO_TAIL, USER_ECHO_HOLD, WORD_EARLY, WORD_LATE
+from coach.listen.thresholds import OVER_VOICE_DB as IN_LINE_ECHO_DB
 from coach.loop import DEBT_EVERY, DEBT_LINE, NOTICE_ID, Detected
 from coach.loop import Dropped as _OwnWords
 from coach.routine import find

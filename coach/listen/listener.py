@@ -28,7 +28,8 @@ from coach.listen.capture.wavfile import read_wav as read_wav  # re-exported
 from coach.listen.capture.wavfile import reblock
 from coach.listen.judge.ownvoice import OwnVoice
 from coach.listen.judge.words import transcribing_stage
-from coach.listen.policy import SETTLE_AFTER_SKIP, WITNESS_SAFE_ECHO_DB, echo_only
+from coach.listen.policy import echo_only
+from coach.listen.thresholds import SETTLE_AFTER_SKIP, WITNESS_SAFE_ECHO_DB
 
 log = logging.getLogger(__name__)
 
