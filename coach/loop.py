@@ -24,7 +24,7 @@ from coach import interrupts
 from coach.commands import Command, spoken
 from coach.listen.base import Detection
 from coach.listen.policy import Decision, Evidence, LineOut, Verdict, decide, echo_reason, said_then, sounds_like
-from coach.listen.thresholds import LINE_LEAD, WORD_LATE
+from coach.listen.thresholds import ECHO_TAIL, LINE_LEAD, WORD_LATE
 from coach.session import (
     Checkpoint,
     Finish,
@@ -166,11 +166,12 @@ class Loop:
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
                 transcript: str | None = None, excess_db: float | None = None,
                 coach_voice: float | None = None, witness_db: float | None = None,
-                started_ago: float | None = None) -> None:
+                started_ago: float | None = None, clocked: bool = False) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
         loop runs. ``ended_ago``, ``started_ago``: how many seconds ago the words ended and began
-        (None: unknown).
+        (None: unknown); ``clocked``: those are the listener's times for when the words' sound came in
+        (:attr:`Detection.heard_from`), not estimates that hold the recognisers' judging time.
         ``confirmed``: a second stage judged the words whole (typed commands always count as
         confirmed). ``utterance`` pairs a first-stage guess with its judgement; ``rejected``: the
         second stage did not confirm the guess ``utterance``."""
@@ -185,19 +186,27 @@ class Loop:
                                   coach_voice=coach_voice, witness_db=witness_db)
         now = time.monotonic()
         words_start = None if started_ago is None else now - started_ago
-        evidence = replace(evidence, after_user=self._after_user(words_start))
+        words_end = None if ended_ago is None else now - ended_ago
+        evidence = replace(evidence, after_user=self._after_user(words_start),
+                           clear_of_voice=clocked and self._clear_of_voice(words_start, words_end))
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
         self._queue.put(Detected(self.clock.now(), evidence, confidence, words_start=words_start,
-                                 words_end=None if ended_ago is None else now - ended_ago))
+                                 words_end=words_end))
 
     def detected(self, d: Detection) -> None:
         """A detection as the listener gave it (any thread)."""
-        ago = None if d.end is None else max(0.0, d.at - d.end)
-        began = None if d.start is None else max(0.0, d.at - d.start)
+        now = time.monotonic()
+        # when the words were heard: from the listener's stamps where it has them (they leave out
+        # the time the recognisers took), else measured back from the detection's own moment
+        ago = (max(0.0, now - d.heard_to) if d.heard_to is not None
+               else None if d.end is None else max(0.0, d.at - d.end))
+        began = (max(0.0, now - d.heard_from) if d.heard_from is not None
+                 else None if d.start is None else max(0.0, d.at - d.start))
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began)
+                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began,
+                     clocked=d.heard_from is not None and d.heard_to is not None)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
               ended_at: float | None = None, witness_db: float | None = None) -> None:
@@ -289,6 +298,16 @@ class Loop:
             if said_then(out, like, heard_end, now):
                 return True
         return False
+
+    def _clear_of_voice(self, start: float | None, end: float | None) -> bool:
+        """Whether none of the coach's voice was in the room between ``start`` and ``end`` (words'
+        times on ``time.monotonic()``'s clock): every line the speaker played had ended ``ECHO_TAIL``
+        before, or began after. False when what was played is not known."""
+        played_fn = getattr(self.speaker, "played", None)
+        if start is None or end is None or not callable(played_fn):
+            return False
+        lines: list[Played] = played_fn()
+        return all(p.started + p.out + ECHO_TAIL <= start or p.started >= end for p in lines)
 
     def _after_user(self, words_start: float | None) -> float | None:
         """Seconds from the end of the last words taken as the user's to ``words_start`` (both on

@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import math
 
+import numpy as np
 import pytest
 
 from coach.commands import Command
+from coach.listen.base import SAMPLE_RATE, Detection
 from coach.listen.detect.gate import SpeechGate
 from coach.listen.detect.sphinx import spot
 from coach.listen.detect.sphinx_lm import boosted
+from coach.listen.listener import BLOCK_SAMPLES, Pipeline
 
 
 def words(text: str, gaps: dict[int, int] | None = None) -> list[tuple[str, int, int]]:
@@ -218,3 +221,40 @@ def test_the_excess_over_the_echo_needs_the_coachs_voice_during_the_words_and_an
     assert usual is not None and abs(usual - 2.0) < 0.1          # 4e9 over 2.5e9: a voice over the echo
     assert figure(span_ref=1e10 / 1000, back_mic=2.5e9) is None   # the line's quiet end: no figure
     assert figure(span_ref=1e10, back_mic=1e5) is None            # no echo came back before
+
+
+class _Spans:
+    """A recogniser that hears "stop" between 1.0 and 1.4 s of its clock, told 0.6 s later."""
+
+    name = "spans"
+
+    def __init__(self) -> None:
+        self.samples = 0
+
+    def accept(self, block: np.ndarray) -> list[Detection]:
+        before, self.samples = self.samples, self.samples + len(block)
+        if before < 2.0 * SAMPLE_RATE <= self.samples:
+            return [Detection(Command.STOP, "stop", 1.0, self.samples / SAMPLE_RATE, 1.0, 1.4)]
+        return []
+
+    def reset(self) -> None:
+        self.samples = 0
+
+
+def test_a_detection_says_when_its_words_came_in_without_the_time_judging_took() -> None:
+    # blocks that come in real time are stamped; the words' times on the session's clock come from
+    # the stamps of the blocks that held them, not from when the detection was made
+    pipeline = Pipeline(_Spans())
+    block = np.zeros(BLOCK_SAMPLES, np.int16)
+    found: list[Detection] = []
+    for i in range(int(2.5 * SAMPLE_RATE / BLOCK_SAMPLES)):
+        found += pipeline.feed(block, None, at=500.0 + (i + 1) * BLOCK_SAMPLES / SAMPLE_RATE)
+    [d] = found
+    assert d.heard_from == pytest.approx(501.0) and d.heard_to == pytest.approx(501.4)
+    assert pipeline.heard_at(None) is None
+
+
+def test_audio_not_taken_in_real_time_has_no_such_times() -> None:
+    pipeline = Pipeline(_Spans())
+    found = pipeline.feed(np.zeros(int(2.5 * SAMPLE_RATE), np.int16))
+    assert [(d.heard_from, d.heard_to) for d in found] == [(None, None)]

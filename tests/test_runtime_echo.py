@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from coach.commands import Command, parse, spoken
+from coach.listen.base import Detection
 from coach.listen.policy import Reason
 from coach.listen.thresholds import ECHO_TAIL, USER_ECHO_HOLD, WORD_EARLY, WORD_LATE
 from coach.listen.thresholds import OVER_VOICE_DB as IN_LINE_ECHO_DB
@@ -719,3 +720,37 @@ def test_the_witness_counts_as_another_voice_only_a_while_after_the_users_words(
     rt.command(Command.HELP, "help", confirmed=True, utterance=3, transcript="help", excess_db=-1.7,
                echo_db=(-7.5, -42.4), witness_db=-4.7, ended_ago=0.0, started_ago=0.4)
     assert [type(i).__name__ for i in queued(rt)] == ["Heard"]
+
+
+def test_words_begun_after_the_coachs_voice_left_the_room_are_taken_as_in_the_quiet(tmp_path: Path) -> None:
+    """bench talk, seed 8: users' "softer" and "a little harder please" said in the quiet a moment after
+    a line, written "software" and "The little heartard, please.", were dropped as only fitted over
+    the coach's voice, since they ended less than 2 s after it. By the listener's clock (when their
+    sound came in, not when they were judged) they began after its sound had left the room."""
+    rt, speaker = runtime(tmp_path)
+    speaker.lines = [Played(7, time.monotonic() - 3.2, 2.0)]     # a line that ended 1.2 s ago
+    for utterance, clocked in ((1, False), (2, True)):
+        rt.command(Command.SOFTER, "softer", confirmed=True, utterance=utterance, transcript="software",
+                   ended_ago=0.05, started_ago=0.3, clocked=clocked)
+    items = queued(rt)
+    assert [type(i).__name__ for i in items] == ["Dropped", "Heard"]
+    assert getattr(items[0], "reason", None) == Reason.FIT_OVER_VOICE
+    # begun while the line's echo was still in the room (less than ECHO_TAIL after it): over its voice
+    rt.command(Command.SOFTER, "softer", confirmed=True, utterance=3, transcript="software",
+               ended_ago=0.05, started_ago=1.2 - ECHO_TAIL + 0.2, clocked=True)
+    assert [getattr(i, "reason", None) for i in queued(rt)] == [Reason.FIT_OVER_VOICE]
+
+
+def test_a_detection_is_placed_by_the_listeners_clock_where_it_has_one(tmp_path: Path) -> None:
+    """The recognisers take a while to judge: where the listener stamped when the words' sound came
+    in, those times place the words, not the detection's own moment less the audio between."""
+    rt, speaker = runtime(tmp_path)
+    speaker.lines = [Played(7, time.monotonic() - 4.0, 2.0)]     # ended 2 s ago
+    now = time.monotonic()
+    # heard from 1.0 s to 1.5 s after the line ended, judged 0.4 s later: without the listener's clock,
+    # they are taken to end 1.9 s after it, and may hold its voice
+    rt.detected(Detection(Command.SOFTER, "softer", 0.5, at=10.0, start=9.4, end=9.9, confirmed=True, utterance=1,
+                          transcript="software", heard_from=now - 1.0, heard_to=now - 0.5))
+    rt.detected(Detection(Command.SOFTER, "softer", 0.5, at=10.0, start=9.6, end=9.9, confirmed=True, utterance=2,
+                          transcript="software"))
+    assert [getattr(i, "reason", None) for i in queued(rt)] == [None, Reason.FIT_OVER_VOICE]

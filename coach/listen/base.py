@@ -64,6 +64,11 @@ class Detection:
     #: set while the coach spoke: what a second echo canceller, WebRTC's AEC3 run beside the one in
     #: use, left of the words' sound (dB); very little: the coach's voice alone
     witness_db: float | None = None
+    #: when the words began and ended, on ``time.monotonic()``'s clock (the same in every process here):
+    #: when their sound reached the listener, without the time the recognisers took to judge them;
+    #: None where not known (a file, or audio not taken in real time)
+    heard_from: float | None = None
+    heard_to: float | None = None
 
 
 class SecondOpinion(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -109,16 +110,24 @@ class Pipeline:
         self._echo_blocks: deque[tuple[int, int, float, float, float, float]] = deque(maxlen=ECHO_HISTORY)
         # (first sample, end sample, microphone energy) of the recent blocks without its voice
         self._quiet_blocks: deque[tuple[int, int, float]] = deque(maxlen=ECHO_HISTORY)
+        # (end sample, time.monotonic() when that block reached the listener) of the recent blocks
+        # that came in real time: where the recogniser's clock stands on the session's
+        self._stamps: deque[tuple[int, float]] = deque(maxlen=ECHO_HISTORY)
         stage = transcribing_stage(recognizer)
         if stage is not None and hasattr(stage, "coach_alone") and self.echo.witness is not None:
             stage.coach_alone = self.coach_alone
 
-    def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
+    def feed(self, mic: Block, reference: Block | None = None, at: float | None = None) -> list[Detection]:
+        """Take one microphone block (and what the coach played meanwhile); the detections that ends.
+        ``at``: when the block reached the listener, on ``time.monotonic()``'s clock (None: a file, or
+        audio not in real time), so that each detection says when its words were heard
+        (:attr:`Detection.heard_from`, :attr:`Detection.heard_to`) without the judging time in it."""
         if len(mic) > BLOCK_SAMPLES:
             out: list[Detection] = []
             for i in range(0, len(mic), BLOCK_SAMPLES):
                 ref = None if reference is None else reference[i:i + BLOCK_SAMPLES]
-                out += self.feed(mic[i:i + BLOCK_SAMPLES], ref)
+                part = mic[i:i + BLOCK_SAMPLES]
+                out += self.feed(part, ref, None if at is None else at - (len(mic) - i - len(part)) / SAMPLE_RATE)
             return out
         if reference is not None:
             if len(reference) < len(mic):
@@ -144,10 +153,30 @@ class Pipeline:
                 self.voice.played(reference[:len(mic)])
             self.voice.heard(self._pos, mic)
         self._pos += len(mic)
+        if at is not None:
+            self._stamps.append((self._pos, at))
         heard = mic if self.denoise is None else self.denoise.process(mic)
         # a recogniser that judges better without noise suppression (Whisper) takes both
         pair = getattr(self.recognizer, "accept_pair", None)
-        return self._voiced(self._not_echo(pair(heard, mic) if callable(pair) else self.recognizer.accept(heard)))
+        found = pair(heard, mic) if callable(pair) else self.recognizer.accept(heard)
+        return [self._stamped(d) for d in self._voiced(self._not_echo(found))]
+
+    def heard_at(self, t: float | None) -> float | None:
+        """When the sound at ``t`` (seconds on the recogniser's clock) reached the listener, on
+        ``time.monotonic()``'s clock; None when not known (a file, or older than the stamps kept).
+        Safe to call from the second stage's thread: the stamps are copied whole."""
+        if t is None:
+            return None
+        a = self._origin + int(t * SAMPLE_RATE)
+        for end, at in list(self._stamps):
+            if end >= a:
+                return at - (end - a) / SAMPLE_RATE
+        return None
+
+    def _stamped(self, d: Detection) -> Detection:
+        """``d`` with when its words were heard, on ``time.monotonic()``'s clock (where known)."""
+        start, end = self.heard_at(d.start), self.heard_at(d.end)
+        return d if start is None and end is None else replace(d, heard_from=start, heard_to=end)
 
     def _voiced(self, found: list[Detection]) -> list[Detection]:
         """Each detection heard while the coach spoke, with how like its voice the words are."""
@@ -351,6 +380,7 @@ class Pipeline:
         self._settle_until = -1
         self._echo_blocks.clear()
         self._quiet_blocks.clear()
+        self._stamps.clear()
         self.recognizer.reset()
         self.echo.reset()
         if self.denoise is not None:
@@ -389,6 +419,8 @@ def run_blocks(pipeline: Pipeline, audio: Block | Iterable[Block], reference: Bl
 
 
 Item = tuple[Block, Block | None]
+#: an item as queued: with when it came in (``time.monotonic()``; None: not in real time)
+Queued = tuple[Block, Block | None, float | None]
 
 
 class Listener:
@@ -414,7 +446,8 @@ class Listener:
             raise ValueError(f"catch_up ({catch_up}) must be at least 0 and less than max_behind ({max_behind})")
         self.pipeline = Pipeline(recognizer, echo, denoise, on_echo, on_talk, voice)
         self.on_detection = on_detection
-        self.queue: queue.Queue[Item | None] = queue.Queue(maxsize=maxsize)
+        #: (microphone block, what was played, when it came in on ``time.monotonic()``'s clock or None)
+        self.queue: queue.Queue[Queued | None] = queue.Queue(maxsize=maxsize)
         self.max_behind = max_behind
         self.catch_up = catch_up
         self.dropped = Losses("listening: %d blocks of audio lost (the queue was full)", log)
@@ -431,8 +464,9 @@ class Listener:
         return self
 
     def put(self, mic: Block, reference: Block | None = None) -> None:
+        """Queue a block that has just come in (it is stamped with the time now)."""
         try:
-            self.queue.put_nowait((mic, reference))
+            self.queue.put_nowait((mic, reference, time.monotonic()))
         except queue.Full:
             self.dropped.add()
 
@@ -440,8 +474,8 @@ class Listener:
         """Queue many items, waiting for room (for files and tests, not the audio callback). Audio
         queued this way is all recognised: from then on nothing is skipped to catch up."""
         self._paced = False
-        for item in items:
-            self.queue.put(item)
+        for mic, ref in items:
+            self.queue.put((mic, ref, None))
 
     def stop(self, timeout: float = 5.0) -> None:
         if self._started:
@@ -450,14 +484,14 @@ class Listener:
 
     def _run(self) -> None:
         while True:
-            item: Item | None = self.queue.get()
+            item: Queued | None = self.queue.get()
             if item is not None:
                 item = self._catch_up(item)
             if item is None:
                 return
-            mic, ref = item
+            mic, ref, at = item
             try:
-                found = self.pipeline.feed(mic, ref)
+                found = self.pipeline.feed(mic, ref, at)
             except Exception:  # a broken block must not kill listening
                 self.errors += 1
                 log.exception("recogniser failed on a block; resetting it")
@@ -472,7 +506,7 @@ class Listener:
                 except Exception:
                     log.exception("on_detection failed")
 
-    def _catch_up(self, item: Item) -> Item | None:
+    def _catch_up(self, item: Queued) -> Queued | None:
         """``item``, or when listening has fallen more than ``max_behind`` seconds behind, the first
         item after skipping to ``catch_up`` seconds behind (None: the listener was stopped)."""
         self.dropped.report()

@@ -156,6 +156,10 @@ class Evidence:
     #: seconds from the end of the last spoken words the machine took as the user's to the start of
     #: these; None: none yet, or not known
     after_user: float | None = None
+    #: by the listener's clock (when their sound came in, not when they were judged), the words began
+    #: ``ECHO_TAIL`` or more after the coach's last line left the loudspeaker, and ended before its
+    #: next one began: none of its voice was in the room with them, however lately it spoke
+    clear_of_voice: bool = False
 
     @property
     def witnessed_echo(self) -> bool:
@@ -178,8 +182,9 @@ class Evidence:
     @property
     def spoke_lately(self) -> bool:
         """The coach's voice went out in the ``WORD_LATE`` seconds before the words ended (so that
-        they may hold it: the soak's count "seven" heard as "Okay." and judged stop)."""
-        return self.after_line is not None and self.after_line <= WORD_LATE
+        they may hold it: the soak's count "seven" heard as "Okay." and judged stop), and the
+        listener's clock does not show them begun after it had left the room."""
+        return self.after_line is not None and self.after_line <= WORD_LATE and not self.clear_of_voice
 
 
 def decide(e: Evidence, language: str = "en") -> Decision:
@@ -395,7 +400,7 @@ def _words(e: Evidence) -> Decision:
         return Decision(Verdict.DROP, Reason.WORDS_LITTLE_LEFT)
     if e.excess_db is not None:
         return Decision(Verdict.ACT, confirm=True)
-    if e.speaking or (e.after_line is not None and e.after_line <= ECHO_TAIL):
+    if e.speaking or (e.after_line is not None and e.after_line <= ECHO_TAIL and not e.clear_of_voice):
         return Decision(Verdict.DROP, Reason.WORDS_OVER_VOICE)
     return Decision(Verdict.ACT)
 
