@@ -46,6 +46,10 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
     ("the coach's voice taken for 'next' at 0.5 dB (replayed barge-in trials)",
      Evidence(N, "next", confirmed=True, utterance=4, transcript="Next.", excess_db=0.5, echo_db=(-8.0, -30.0),
               over=4, speaking=True), DROP, Reason.NO_OTHER_VOICE),
+    ("bench talk, seed 8: the coach's 'Thirty seconds more' written 'Stop it.' at -2.8 dB, the witness at "
+     "-10.7 dB (it paused the session)",
+     Evidence(S, "stop", confirmed=True, utterance=20, transcript="Stop it.", excess_db=-2.8, echo_db=(-7.6, -22.8),
+              witness_db=-10.7, over=56, speaking=True), DROP, Reason.NO_OTHER_VOICE),
     # -- first-stage guesses over its voice
     ("bench talk 2026-12-07: 'Step one of eight' guessed stop at 31.6 dB (a small loudspeaker), 1.2 s in",
      Evidence(S, "stop", confirmed=False, utterance=30, excess_db=31.6, like_own_words=True, over=70,

@@ -42,6 +42,7 @@ from coach.listen.thresholds import (
     MIN_EXCESS_DB,
     OVER_VOICE_DB,
     SAFE_WHILE_SPEAKING,
+    SAFE_WRITTEN_EXCESS_DB,
     SURE_EXCESS_DB,
     USER_ECHO_HOLD,
     WITNESS_ECHO_DB,
@@ -280,7 +281,8 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
         # pocketsphinx hears it (20 dB), and said again works. A guess waits for its judgement.
         if command in SAFE_WHILE_SPEAKING and e.guess:
             return Reason.GUESS_LITTLE_LEFT
-        if command in SAFE_WHILE_SPEAKING and written and not e.paused and e.witness_db is not None:
+        if (command in SAFE_WHILE_SPEAKING and written and not e.paused and e.witness_db is not None
+                and e.excess_db >= SAFE_WRITTEN_EXCESS_DB):
             # ... unless a safe word was written down and the witness did not take it for the coach's
             # voice alone (it would have been dropped above, at ``WITNESS_SAFE_ECHO_DB``): pausing or
             # easing off is safe, a stop lost is not (bench talk, 30 minutes, 2026-12-07: users' stops

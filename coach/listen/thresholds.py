@@ -70,6 +70,14 @@ OVER_VOICE_DB = -15.0
 #: (the soak of 2026-12-02 had its "...or stop again to end" written "So..." at 0.7 dB too).
 MIN_EXCESS_DB = 0.8
 
+#: ... but a stop or pain word Whisper wrote down is taken below it, down to this (dB), when the
+#: witness did not take it for the coach's voice alone: pausing and easing off are safe, a stop lost is
+#: not. bench talk, 30 minutes (2026-12-07): users' stops written "stop" at 0.5, 0.1 and 0.2 dB were
+#: dropped (the witness at -6.0, -3.0 and -12.4 dB); seed 8 (2026-12-07): the coach's own "Thirty
+#: seconds more" written "Stop it." at -2.8 dB (the witness at -10.7 dB) paused the session. Less sound
+#: than the echo alone brings, by more than its measuring wobbles, is the coach's voice alone.
+SAFE_WRITTEN_EXCESS_DB = -1.0
+
 #: ... and with this much more (dB), another voice was surely there: a command Whisper only found
 #: fitting is taken over the coach's voice then too (barge-in, 2026-11-30: the users' "harder"
 #: written "herder" at 2.1 dB and "pause" written "or a pass." at 14.6 dB were dropped without it)
