@@ -61,6 +61,7 @@ import numpy.typing as npt
 from coach.errors import AudioDeviceError
 from coach.listen.base import SAMPLE_RATE
 from coach.speech.base import TONE_ID, Played
+from coach.speech.streampair import StreamPair
 from coach.streamguard import Heartbeat, Retries, close_stream, failure, reopen
 
 Pcm = npt.NDArray[np.int16]
@@ -244,7 +245,8 @@ class Player:
 
     def _open(self) -> Any:
         """A started stream on the player's devices (raises sounddevice.PortAudioError or ValueError):
-        an output stream, or with ``capture`` an output and an input stream (:class:`_Pair`)."""
+        an output stream, or with ``capture`` an output and an input stream
+        (:class:`~coach.speech.streampair.StreamPair`)."""
         sd = self._sd
         self._heartbeat = Heartbeat()
         output = sd.OutputStream(samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1,
@@ -258,7 +260,7 @@ class Player:
             self._padded = self._skip = 0
             self._in_heartbeat = Heartbeat()
             try:
-                stream = _Pair(output, self._in_heartbeat, sd.InputStream(
+                stream = StreamPair(output, self._in_heartbeat, sd.InputStream(
                     samplerate=SAMPLE_RATE, blocksize=BLOCK, dtype="int16", channels=1, device=self._input_device,
                     latency=self._input_latency, callback=self._input_callback))
             except BaseException:
@@ -501,42 +503,3 @@ class Player:
         if self._on_error is not None:
             with contextlib.suppress(Exception):
                 self._on_error(error)
-
-
-class _Pair:
-    """An output and an input stream that start, stop and fail together, for :mod:`coach.streamguard`.
-
-    Not one duplex stream: after an underrun, PortAudio's ALSA duplex stream on the "pulse" plugin
-    busy-polls for good (seen here: 30-90% of a core from then on, with one core loaded), which
-    starved listening; two plain streams do not. ``time`` and the output heartbeat are the
-    output's; the input counts as failed when its callback stops coming (``in_heartbeat``).
-    """
-
-    def __init__(self, output: Any, in_heartbeat: Heartbeat, input_: Any) -> None:
-        self.output, self.input, self._in_heartbeat = output, input_, in_heartbeat
-
-    @property
-    def active(self) -> bool:
-        return bool(self.output.active) and bool(self.input.active) and not self._in_heartbeat.stalled()
-
-    @property
-    def latency(self) -> tuple[float, float]:
-        return float(self.input.latency), float(self.output.latency)
-
-    @property
-    def time(self) -> float:
-        return float(self.output.time)
-
-    def start(self) -> None:
-        self.input.start()
-        self.output.start()
-
-    def abort(self) -> None:
-        for stream in (self.output, self.input):
-            with contextlib.suppress(Exception):
-                stream.abort()
-
-    def close(self) -> None:
-        for stream in (self.output, self.input):
-            with contextlib.suppress(Exception):
-                stream.close()

@@ -20,6 +20,7 @@ from typing import TextIO
 
 from coach import store
 from coach.errors import CoachError
+from coach.sessionlock import SessionLock
 from coach.terminal import printable
 
 Confirm = Callable[[Sequence[Path]], bool]
@@ -70,7 +71,7 @@ def remove(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
 def forget(confirm: Confirm, out: TextIO) -> int:
     """Ask ``confirm`` about what there is, remove it and say what was removed; 0, or 1 when
     something could not be removed. Refused while a session runs (it holds the session lock)."""
-    with store.SessionLock("coach forget"):
+    with SessionLock("coach forget"):
         try:
             return _forget(confirm, out)
         finally:   # the locks hold nothing of a person: gone with the rest, said by nobody

@@ -15,6 +15,7 @@ from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
 from coach.menu import Choice, Item, Offer
 from coach.routine import Routine, find, load, scan
 from coach.session import duration_words
+from coach.sessionlock import SessionLock
 from coach.tasks.routines import half_minutes
 from coach.tasks.session import (
     _config,
@@ -58,11 +59,11 @@ def _interrupted() -> tuple[store.ResumePoint, Routine] | None:
 
 def cmd_menu(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
-    with store.SessionLock("the menu") as lock:   # the menu's session is one session too: refused while one runs
+    with SessionLock("the menu") as lock:   # the menu's session is one session too: refused while one runs
         return _menu(args, config, out, lock)
 
 
-def _menu(args: argparse.Namespace, config: Config, out: TextIO, lock: store.SessionLock) -> int:
+def _menu(args: argparse.Namespace, config: Config, out: TextIO, lock: SessionLock) -> int:
     err = sys.stderr
     routines = _routines(err)
     interrupted = _interrupted()

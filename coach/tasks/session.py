@@ -15,6 +15,7 @@ from coach.config import Config, load_config, voice_option
 from coach.errors import AudioDeviceError, CoachError, ModelError, RoutineError
 from coach.routine import ROLE_NAMES, Role, Routine, find, load, wrong_role
 from coach.session.words import when_words
+from coach.sessionlock import SessionLock
 from coach.terminal import printable
 
 
@@ -123,7 +124,7 @@ def cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     routine = find(args.routine)
     role = _role(args, config, routine)
     stdin = sys.stdin
-    with store.SessionLock(routine.id):   # one session at a time: a second one is told which runs
+    with SessionLock(routine.id):   # one session at a time: a second one is told which runs
         point = interrupted_point(routine.id)   # this routine's own: another routine's place stays as it is
         plan = _plan(args, config, routine, step=0, level=_level(args, routine), resumed=False, role=role)
         if (point is not None and not args.fresh and point.routine == routine.id and args.level is None
@@ -179,7 +180,7 @@ def _is_file(path: str) -> bool:
 def cmd_resume(args: argparse.Namespace, out: TextIO) -> int:
     config = _config(args)
     wanted = find(args.routine) if args.routine else None
-    with store.SessionLock(wanted.id if wanted else "resume") as lock:   # refused while a session runs
+    with SessionLock(wanted.id if wanted else "resume") as lock:   # refused while a session runs
         point = interrupted_point(wanted.id if wanted else None, asked=True)
         if point is None and wanted is not None:
             others = sorted(store.resume_points())
