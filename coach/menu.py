@@ -498,4 +498,6 @@ def _fields(event: Heard | Spoken) -> dict[str, Any]:
         fields["excess_db"] = event.excess_db
     if event.witness_db is not None:
         fields["witness_db"] = event.witness_db
+    if isinstance(event, Heard) and event.transcript is not None:
+        fields["transcript"] = event.transcript
     return fields

@@ -74,6 +74,7 @@ class Reason(StrEnum):
     COACH_VOICEPRINT = "the coach's own voice (its voiceprint, after echo cancellation)"
     FIT_OVER_VOICE = "only fitted, not written down, over the coach's voice with little left after echo cancellation"
     SPEAKING = "the coach was speaking"
+    ANSWER_NEAR_VOICE = "an answer heard as the coach's voice died away, not surely another voice"
     STRONG_GUESS_KEPT = ("a rejection of a guess heard with surely another voice over the coach's: what the "
                          "guess did stays")
     WORDS_OVER_VOICE = "the coach's own voice (words heard while it spoke)"
@@ -241,6 +242,14 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # commands that make things safer are taken then, and those a verifying stage judged whole
         # that the echo figures show to be the user's voice and whose words it wrote down.
         return Decision(Verdict.DROP, Reason.SPEAKING)
+    if (e.command in ANSWERS and not e.speaking and not e.before_voice and (e.over is not None or e.spoke_lately)
+            and not _users_over_voice(e, language)):
+        # an answer cannot be taken back: words that may hold the coach's voice (a line ended less
+        # than WORD_LATE before them, and they did not begin after it left the room) need the
+        # evidence of another voice that an answer over its voice needs (bench talk, seed 9: 0.4 s
+        # after the resume question ended, "no" with 1.3 dB more sound than the echo and the witness
+        # at -10.7 dB declined to carry on, and nobody had spoken)
+        return Decision(Verdict.DROP, Reason.ANSWER_NEAR_VOICE)
     if like_coach:
         return Decision(Verdict.ACT, confirm=True)
     strong = e.guess and e.excess_db is not None and (e.excess_db >= GUESS_EXCESS_DB or _voice_guess(e))
@@ -261,7 +270,12 @@ def _own_voice(e: Evidence, language: str) -> Reason | None:
     # paused: a stop can then only end the session
     safe_voice = (command in SAFE_WHILE_SPEAKING and written and not e.paused and e.witness_db is not None
                   and e.witness_db >= WITNESS_VOICE_DB)
-    if e.own_words and not (safe_voice and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB):
+    # ... or any command written down that ended after the line went out, with surely more sound than
+    # the echo and the witness's share of another voice: the user's word said just after the coach's
+    # same word (bench talk, seed 9: a user's "yes" to "Say yes to choose it", written "yes", 8.2 dB
+    # over the echo, the witness at -4.4 dB, was dropped as the menu's own)
+    other = written and e.voice_share and e.over is None
+    if e.own_words and not ((safe_voice or other) and e.excess_db is not None and e.excess_db >= SURE_EXCESS_DB):
         # (bench talk, 30 minutes, 2026-12-07: a user's "stop" said as the coach said "...stop and
         # rest", written "stop", 3.9 dB more sound than the echo, the witness at -5.7 dB, was dropped)
         return Reason.OWN_WORDS
