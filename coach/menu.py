@@ -275,7 +275,7 @@ class Menu(MenuText):
         fields = _fields(event)
         if (event.source == "voice" and event.transcript and self.phase is Phase.LIST
                 and not is_command_phrase(event.transcript, self.options.language)
-                and match(words_apart(event.transcript, self._lately(self.now)), self._titles()).items):
+                and self._match(words_apart(event.transcript, self._lately(self.now))).items):
             # "lower back": a title's words, which hold a command word
             self._log("heard", text=event.transcript, command=None, source="voice", **fields)
             self._by_words(event.transcript, "voice")
@@ -294,7 +294,7 @@ class Menu(MenuText):
             self._more()
             return
         alone = is_command_phrase(text, self.options.language)   # "back" is a command, "lower back" a title
-        found = match(text, self._titles()) if self.phase is Phase.LIST and not alone else Match()
+        found = self._match(text) if self.phase is Phase.LIST and not alone else Match()
         command = parse(text, self.options.language)
         if not event.sure and (found.one is not None or command in (Command.YES, Command.RESUME)):
             # heard over the menu's voice, maybe the user's: named back, and chosen by a yes
@@ -345,7 +345,7 @@ class Menu(MenuText):
                 self._command(command, "key")
             return
         if self.phase is Phase.LIST and not is_command_phrase(text, self.options.language) and (
-                match(text, self._titles()).items or match(text, self._titles()).number is not None):
+                self._match(text).items or self._match(text).number is not None):
             self._by_words(text, "key")
             return
         command = parse(text, self.options.language)
@@ -356,11 +356,15 @@ class Menu(MenuText):
         else:
             self._not_understood(text)
 
+    def _match(self, text: str) -> Match:
+        """Which routines ``text`` names (:func:`coach.menuwords.match`), by spelling or by sound."""
+        return match(text, self._titles(), self.options.sounds)
+
     def _titles(self) -> list[str]:
         return [i.title for i in self.items]
 
     def _by_words(self, text: str, source: str) -> None:
-        found = match(text, self._titles())
+        found = self._match(text)
         if found.items or found.number is not None:
             self._answered()
         if found.one is not None:

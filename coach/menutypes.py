@@ -4,6 +4,7 @@ is the state machine)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
@@ -93,6 +94,9 @@ class MenuOptions:
     language: str = "en"
     #: nothing listens at all (text mode): questions ask for a typed answer (issue 38)
     typed: bool = False
+    #: how the pronouncing dictionary says a word, so that a title word written down as a word that
+    #: sounds the same names its routine (Whisper writes "kneading" as "needing"); None: by spelling
+    sounds: Callable[[str], tuple[str, ...] | None] | None = None
 
 
 class Phase(StrEnum):

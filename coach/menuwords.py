@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from coach.commands import edits, normalise, vocabulary
@@ -56,9 +56,20 @@ def _same_word(said: str, word: str) -> bool:
     return said == word or said + "s" == word or said == word + "s"
 
 
-def match(text: str, titles: Sequence[str]) -> Match:
+def _sounds_same(said: str, word: str, sounds: Callable[[str], tuple[str, ...] | None] | None) -> bool:
+    """``said`` sounds as ``word`` does, by ``sounds`` (the pronouncing dictionary): "needing" and
+    "kneading"."""
+    if sounds is None:
+        return False
+    heard = sounds(said)
+    return bool(heard) and heard == sounds(word)
+
+
+def match(text: str, titles: Sequence[str],
+          sounds: Callable[[str], tuple[str, ...] | None] | None = None) -> Match:
     """Which of ``titles`` (numbered from one, in order) ``text`` names: by a number ("two", "2",
-    "number two", "the second one") or by words of a title ("tennis", "swedish massage").
+    "number two", "the second one") or by words of a title ("tennis", "swedish massage"), spelt
+    so or, given ``sounds`` (how the pronouncing dictionary says a word), sounding so ("needing").
 
     A word found in fewer titles counts for more; when several titles fit equally, all of them
     are returned. A number and title words that name different routines name both."""
@@ -82,7 +93,7 @@ def match(text: str, titles: Sequence[str]) -> Match:
     for own in vocab:
         score = 0.0
         for word in own:
-            if any(_same_word(w, word) for w in rest):
+            if any(_same_word(w, word) or _sounds_same(w, word, sounds) for w in rest):
                 score += 1.0 / sum(1 for other in vocab if word in other)
         scores.append(score)
     best = max(scores, default=0.0)

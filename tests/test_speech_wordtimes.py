@@ -76,3 +76,14 @@ def test_each_word_carries_its_phones_and_numbers_are_said_in_words() -> None:
     assert timer.phones("stop") == ("S", "T", "AA", "P")
     assert timer.phones("that hurts") == ("DH", "AE", "T", "HH", "ER", "T", "S")
     assert timer.phones("xyzzyqw") is None
+
+
+def test_the_menu_hears_a_title_word_by_its_sound_in_the_dictionary() -> None:
+    # the menu's `sounds` is this speaker's dictionary: Whisper writes "kneading" as "Needing."
+    from coach.menuwords import match
+
+    timer = WordTimer()
+    assert timer.phones("Needing.") == timer.phones("kneading") == ("N", "IY", "D", "IH", "NG")
+    titles = ["Gentle lower back", "Lower back thumb kneading"]
+    assert match("Needing.", titles, timer.phones).items == (1,)
+    assert match("Needing.", titles).items == ()

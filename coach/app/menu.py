@@ -101,7 +101,7 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
         menu = Menu(plan.items, plan.offer, MenuOptions(answer_wait=plan.answer_wait,
                                                         words=text_mode or bool(audio and audio.transcribes),
                                                         cannot_hear=deaf, language=plan.audio.language,
-                                                        typed=text_mode))
+                                                        typed=text_mode, sounds=_sounds(audio)))
         speaker: Speaker = audio.speaker if audio else PrintSpeaker(out, done)
         loop = MenuLoop(menu, speaker, log, clock, transcript=None if text_mode else out)
         holder.append(loop)
@@ -135,3 +135,9 @@ def _run_menu(plan: MenuPlan, config: Config, plan_for: Callable[[Choice], Sessi
         if audio is not None:
             with contextlib.suppress(Exception):
                 audio.close()
+
+
+def _sounds(audio: Audio | None) -> Callable[[str], tuple[str, ...] | None] | None:
+    """The speaker's pronouncing dictionary (its optional ``phones``), for the menu's title words."""
+    phones = getattr(audio.speaker, "phones", None) if audio is not None else None
+    return phones if callable(phones) else None
