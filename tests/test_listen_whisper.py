@@ -435,6 +435,19 @@ def test_a_command_whose_words_the_last_window_gave_is_not_heard_again() -> None
     assert heard == [Command.MORE_TIME, Command.NEXT]
 
 
+def test_an_everyday_word_alone_over_words_that_gave_a_command_is_those_words_again() -> None:
+    """bench talk, seed 9: a user's "time left" over the coach was judged so (and dropped by the
+    policy), then the next window over its tail was written "less." and taken alone as softer."""
+    rec = WhisperRecognizer(cast(WhisperJudge, _Judging(
+        (Command.TIME, "time left", "time left"), (Command.SOFTER, "less", "less."))))
+    audio = np.ones(3 * 16000, np.int16)
+    heard = [d.command for k in range(2) for d in rec._emit(audio if k == 0 else audio[:24000], 0 if k == 0 else 24000)]
+    assert heard == [Command.TIME]
+    # ... but the same word alone, said as words of their own, is heard
+    rec = WhisperRecognizer(cast(WhisperJudge, _Judging((Command.SOFTER, "less", "less."))))
+    assert [d.command for d in rec._emit(audio, 0)] == [Command.SOFTER]
+
+
 def test_words_the_witness_takes_for_the_coachs_voice_alone_are_not_judged() -> None:
     """Where the witness canceller left nothing of the sound (the pipeline's ``coach_alone``), the
     policy drops whatever Whisper would give: the words are not judged at all (the work spared is

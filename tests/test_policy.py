@@ -71,6 +71,18 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
      Evidence(Command.YES, "yes", confirmed=True, utterance=8, transcript="yes", excess_db=8.2, echo_db=(-7.8, -81.0),
               witness_db=-4.4, own_words=True, after_line=0.3, after_user=1.0, context="menu"), DROP,
      Reason.OWN_WORDS),
+    ("bench talk, seed 9: the coach's own safety line written 'time' (alone), 1.0 dB over the echo, speex "
+     "leaving -6.5 dB, the witness -10.5 dB: the witness's figure stands against speex's",
+     Evidence(Command.TIME, "time", confirmed=True, utterance=21, transcript="time", excess_db=1.0,
+              echo_db=(-6.5, -25.6), witness_db=-10.5, over=18, speaking=True), DROP, Reason.SPEAKING),
+    ("bench talk, seed 9: 'Oh' fitted to 'wait' 3 s after a user's 'harder', as the answer began, 5.5 dB, the "
+     "witness at -2.9 dB (keeping the coach's voice just after the user spoke): not taken",
+     Evidence(Command.PAUSE, "wait", confirmed=True, utterance=22, transcript="Oh", excess_db=5.5,
+              echo_db=(-2.9, -120.0), witness_db=-2.9, over=45, speaking=True, after_user=3.0), DROP,
+     Reason.FIT_OVER_VOICE),
+    ("... the same 6 s after the user's words: another voice",
+     Evidence(Command.PAUSE, "wait", confirmed=True, utterance=23, transcript="Oh", excess_db=5.5,
+              echo_db=(-2.9, -120.0), witness_db=-2.9, over=45, speaking=True, after_user=6.0), ACT, ""),
     # -- first-stage guesses over its voice
     ("bench talk 2026-12-07: 'Step one of eight' guessed stop at 31.6 dB (a small loudspeaker), 1.2 s in",
      Evidence(S, "stop", confirmed=False, utterance=30, excess_db=31.6, like_own_words=True, over=70,

@@ -503,10 +503,12 @@ class WhisperRecognizer:
         overlapping = [(c, said) for c, end, said in self._recent if s < end]
         if any(c is j.command or words <= said for c, said in overlapping):
             return []
-        if overlapping and parse(j.free, self.judge.language) is not j.command:
+        if overlapping and (parse(j.free, self.judge.language) is not j.command
+                            or lone(j.free, self.judge.language) is not None):
             # ... and over words that already gave a command, a command by fit alone is that same
             # speech read again (bench talk, 2026-12-07: after a user's "a little harder please" was
-            # taken, the next windows over it fitted "Back." to "B" and "next" to "Please.")
+            # taken, the next windows over it fitted "Back." to "B" and "next" to "Please."), and so is
+            # an everyday word alone (seed 9: a user's "time left", then "less." for its tail: softer)
             return []
         self._recent.append((j.command, e, words))
         confidence = round(float(np.exp(max(j.score, j.free_score) / 4.0)), 3)
