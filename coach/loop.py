@@ -166,12 +166,14 @@ class Loop:
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
                 transcript: str | None = None, excess_db: float | None = None,
                 coach_voice: float | None = None, witness_db: float | None = None,
-                started_ago: float | None = None, clocked: bool = False) -> None:
+                started_ago: float | None = None, heard: tuple[float, float] | None = None) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
         loop runs. ``ended_ago``, ``started_ago``: how many seconds ago the words ended and began
-        (None: unknown); ``clocked``: those are the listener's times for when the words' sound came in
-        (:attr:`Detection.heard_from`), not estimates that hold the recognisers' judging time.
+        (None: unknown), measured back from the detection's own moment as the own-words timing was
+        measured; ``heard``: when the words' sound came in by the listener's stamps
+        (:attr:`Detection.heard_from`, ``heard_to``), which leave the judging time out: used to tell
+        words begun after the coach's voice left the room.
         ``confirmed``: a second stage judged the words whole (typed commands always count as
         confirmed). ``utterance`` pairs a first-stage guess with its judgement; ``rejected``: the
         second stage did not confirm the guess ``utterance``."""
@@ -188,7 +190,7 @@ class Loop:
         words_start = None if started_ago is None else now - started_ago
         words_end = None if ended_ago is None else now - ended_ago
         evidence = replace(evidence, after_user=self._after_user(words_start),
-                           clear_of_voice=clocked and self._clear_of_voice(words_start, words_end))
+                           clear_of_voice=heard is not None and self._clear_of_voice(*heard))
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
@@ -197,16 +199,15 @@ class Loop:
 
     def detected(self, d: Detection) -> None:
         """A detection as the listener gave it (any thread)."""
-        now = time.monotonic()
-        # when the words were heard: from the listener's stamps where it has them (they leave out
-        # the time the recognisers took), else measured back from the detection's own moment
-        ago = (max(0.0, now - d.heard_to) if d.heard_to is not None
-               else None if d.end is None else max(0.0, d.at - d.end))
-        began = (max(0.0, now - d.heard_from) if d.heard_from is not None
-                 else None if d.start is None else max(0.0, d.at - d.start))
+        ago = None if d.end is None else max(0.0, d.at - d.end)
+        began = None if d.start is None else max(0.0, d.at - d.start)
+        # (the own-words window, WORD_EARLY and WORD_LATE, was measured on times taken this way, which
+        # hold the judging time: bench talk, seed 9, with the stamps in their place the coach's own
+        # "...or stop again to end" fell outside it and ended a session; the stamps serve only to tell
+        # words begun after its voice left the room)
+        stamped = None if d.heard_from is None or d.heard_to is None else (d.heard_from, d.heard_to)
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began,
-                     clocked=d.heard_from is not None and d.heard_to is not None)
+                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began, stamped)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
               ended_at: float | None = None, witness_db: float | None = None) -> None:

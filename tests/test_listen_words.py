@@ -51,10 +51,8 @@ class _Stage:
 
 
 class _Echo:
-    def __init__(self, left: float | None, typical: float | None, excess: float | None,
-                 clock: float | None = None) -> None:
+    def __init__(self, left: float | None, typical: float | None, excess: float | None) -> None:
         self.figures = left, typical, excess
-        self.clock = clock   # the monotonic time of the recogniser's 0 s, when the pipeline stamps blocks
 
     def residual_db(self, start: float, end: float) -> float | None:
         return self.figures[0]
@@ -67,9 +65,6 @@ class _Echo:
 
     def witness_db(self, start: float, end: float) -> float | None:
         return None
-
-    def heard_at(self, t: float | None) -> float | None:
-        return None if self.clock is None or t is None else self.clock + t
 
 
 def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> None:
@@ -88,15 +83,6 @@ def test_utterances_without_a_command_are_reported_with_their_echo_figures() -> 
     # when the words ended: the judging time and the gate's hangover before the judgement
     assert got[0].ended_at is not None and time.monotonic() - 3.0 < got[0].ended_at <= time.monotonic() - 0.65
     assert earlier == [" Two. ", "Next.", "", "you"]
-
-
-def test_where_the_pipeline_stamps_the_blocks_the_words_end_when_their_sound_came_in() -> None:
-    stage = _Stage()
-    got: list[Words] = []
-    report_words(stage, _Echo(None, None, None, clock=1000.0), got.append)
-    assert stage.on_judgement is not None
-    stage.on_judgement(_Judgement(None, "Three."), 2.0, 2.6)
-    assert [w.ended_at for w in got] == [1002.6]   # not the judging time before now
 
 
 def test_without_the_coachs_voice_there_are_no_echo_figures() -> None:

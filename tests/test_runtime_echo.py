@@ -729,21 +729,23 @@ def test_words_begun_after_the_coachs_voice_left_the_room_are_taken_as_in_the_qu
     sound came in, not when they were judged) they began after its sound had left the room."""
     rt, speaker = runtime(tmp_path)
     speaker.lines = [Played(7, time.monotonic() - 3.2, 2.0)]     # a line that ended 1.2 s ago
-    for utterance, clocked in ((1, False), (2, True)):
+    now = time.monotonic()
+    for utterance, heard in ((1, None), (2, (now - 0.3, now - 0.05))):
         rt.command(Command.SOFTER, "softer", confirmed=True, utterance=utterance, transcript="software",
-                   ended_ago=0.05, started_ago=0.3, clocked=clocked)
+                   ended_ago=0.05, started_ago=0.3, heard=heard)
     items = queued(rt)
     assert [type(i).__name__ for i in items] == ["Dropped", "Heard"]
     assert getattr(items[0], "reason", None) == Reason.FIT_OVER_VOICE
     # begun while the line's echo was still in the room (less than ECHO_TAIL after it): over its voice
+    began = 1.2 - ECHO_TAIL + 0.2
     rt.command(Command.SOFTER, "softer", confirmed=True, utterance=3, transcript="software",
-               ended_ago=0.05, started_ago=1.2 - ECHO_TAIL + 0.2, clocked=True)
+               ended_ago=0.05, started_ago=began, heard=(time.monotonic() - began, time.monotonic() - 0.05))
     assert [getattr(i, "reason", None) for i in queued(rt)] == [Reason.FIT_OVER_VOICE]
 
 
-def test_a_detection_is_placed_by_the_listeners_clock_where_it_has_one(tmp_path: Path) -> None:
+def test_the_listeners_stamps_tell_words_begun_after_the_coachs_voice(tmp_path: Path) -> None:
     """The recognisers take a while to judge: where the listener stamped when the words' sound came
-    in, those times place the words, not the detection's own moment less the audio between."""
+    in, those times tell whether the words began after the coach's voice left the room."""
     rt, speaker = runtime(tmp_path)
     speaker.lines = [Played(7, time.monotonic() - 4.0, 2.0)]     # ended 2 s ago
     now = time.monotonic()
@@ -754,3 +756,19 @@ def test_a_detection_is_placed_by_the_listeners_clock_where_it_has_one(tmp_path:
     rt.detected(Detection(Command.SOFTER, "softer", 0.5, at=10.0, start=9.6, end=9.9, confirmed=True, utterance=2,
                           transcript="software"))
     assert [getattr(i, "reason", None) for i in queued(rt)] == [None, Reason.FIT_OVER_VOICE]
+
+
+def test_the_coachs_own_word_is_placed_as_the_own_words_timing_was_measured(tmp_path: Path) -> None:
+    """bench talk, seed 9: with the words placed by the listener's stamps, the echo of the coach's
+    own "...or stop again to end", written "Stop.", fell before the window in which its own words
+    are taken for its echo (chosen on times that hold the judging time), and ended the session.
+    The own-words check keeps the times it was measured on."""
+    rt, speaker = runtime(tmp_path)
+    rt._perform([Say(8, "Stopped. Say next to continue, or stop again to end.")])
+    now = time.monotonic()
+    speaker.lines = [Played(8, now - 3.0, 3.5)]       # its "stop" said about 0.4 s ago
+    rt.detected(Detection(Command.STOP, "stop", 0.5, at=10.0, start=9.5, end=9.8, confirmed=True, utterance=1,
+                          transcript="Stop.", heard_from=now - 1.6, heard_to=now - 1.2))
+    items = queued(rt)
+    assert getattr(items[0], "reason", None) == Reason.OWN_WORDS
+    assert all(isinstance(i, Heard) and i.rejected for i in items[1:])   # at most, its guess undone

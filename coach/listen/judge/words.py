@@ -22,9 +22,8 @@ class Words:
 
     ``start`` and ``end`` are where the words lie (seconds on the recogniser's clock); ``echo_db`` and
     ``excess_db`` as in :class:`coach.listen.base.Detection`, set when the coach's voice was in the
-    room during them. ``ended_at``: when the words ended, on ``time.monotonic()``'s clock (the same in
-    every process here): when their sound reached the listener where the pipeline stamps it, else
-    measured back from the judgement by the gate's hangover and the judging time."""
+    room during them. ``ended_at``: about when the words ended, on ``time.monotonic()``'s clock (the
+    same in every process here): the judgement came the gate's hangover and the judging time later."""
 
     text: str
     start: float
@@ -46,8 +45,6 @@ class EchoFigures(Protocol):
     def excess_db(self, start: float, end: float) -> float | None: ...
 
     def witness_db(self, start: float, end: float) -> float | None: ...
-
-    def heard_at(self, t: float | None) -> float | None: ...
 
 
 def transcribing_stage(recognizer: object) -> Any | None:
@@ -72,11 +69,7 @@ def report_words(recognizer: object, echo: EchoFigures | None, send: Callable[[W
     hangover = float(getattr(options, "hangover", 0.0))
 
     def hook(judgement: Any, start: float, end: float) -> None:
-        # when the words ended: from the pipeline's stamps where it has them, else measured back
-        # from now by the judging time and the gate's hangover
-        stamped = None if echo is None else echo.heard_at(end)
-        ended_at = stamped if stamped is not None else (
-            time.monotonic() - float(getattr(judgement, "seconds", 0.0)) - hangover)
+        ended_at = time.monotonic() - float(getattr(judgement, "seconds", 0.0)) - hangover
         if before is not None:
             before(judgement, start, end)
         text = str(getattr(judgement, "free", "")).strip()
