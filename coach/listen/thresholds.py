@@ -112,7 +112,8 @@ SETTLE_AFTER_SKIP = 1.5
 #: written "help", was dropped as "the coach was speaking" with no line yet playing. The margin covers
 #: the estimate of when a line's first sample went out.
 LINE_LEAD = 0.3
-#: A line's echo can still be in the room (and in the recogniser) this long (seconds) after it ended.
+#: A line's echo can still be in the room (and in the recogniser) this long (seconds) after it ended;
+#: words begun this long after it left the loudspeaker (by the listener's stamps) hold none of it.
 ECHO_TAIL = 0.8
 #: A word of a line the coach sent out lately is its echo if the coach said that word about when the
 #: heard words ended: no more than ``WORD_EARLY`` seconds after it (where the coach says a word is
