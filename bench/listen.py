@@ -77,8 +77,8 @@ class TimedPipeline(Pipeline):
         self.done = start + time.perf_counter() - t - self._second_spent
         return out
 
-    def feed(self, mic: Block, reference: Block | None = None) -> list[Detection]:
-        return self._timed(len(mic) / 16000, lambda: super(TimedPipeline, self).feed(mic, reference))
+    def feed(self, mic: Block, reference: Block | None = None, at: float | None = None) -> list[Detection]:
+        return self._timed(len(mic) / 16000, lambda: super(TimedPipeline, self).feed(mic, reference, at))
 
     def flush(self) -> list[Detection]:
         return self._timed(0.0, super().flush)
