@@ -54,6 +54,10 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
      "witness at -10.7 dB, nobody speaking: not taken",
      Evidence(Command.NO, "no", confirmed=True, utterance=3, transcript="No.", excess_db=1.3, echo_db=(-9.7, -18.7),
               witness_db=-10.7, after_line=0.4, context="menu"), DROP, Reason.ANSWER_NEAR_VOICE),
+    ("a 'yes' 0.9 s after the resume question ended, with no echo figures (its voice in less than half of "
+     "the words): a prompt answer, the user's",
+     Evidence(Command.YES, "yes", confirmed=True, utterance=9, transcript="yes", after_line=0.9, context="menu"),
+     ACT, ""),
     ("... but a 'no' begun after the question's sound had left the room is the user's",
      Evidence(Command.NO, "no", confirmed=True, utterance=4, transcript="No.", excess_db=1.3, echo_db=(-9.7, -18.7),
               witness_db=-10.7, after_line=1.4, clear_of_voice=True, context="menu"), ACT, ""),

@@ -243,12 +243,14 @@ def decide(e: Evidence, language: str = "en") -> Decision:
         # that the echo figures show to be the user's voice and whose words it wrote down.
         return Decision(Verdict.DROP, Reason.SPEAKING)
     if (e.command in ANSWERS and not e.speaking and not e.before_voice and (e.over is not None or e.spoke_lately)
-            and not _users_over_voice(e, language)):
-        # an answer cannot be taken back: words that may hold the coach's voice (a line ended less
-        # than WORD_LATE before them, and they did not begin after it left the room) need the
-        # evidence of another voice that an answer over its voice needs (bench talk, seed 9: 0.4 s
-        # after the resume question ended, "no" with 1.3 dB more sound than the echo and the witness
-        # at -10.7 dB declined to carry on, and nobody had spoken)
+            and (e.excess_db is not None or e.echo_db is not None) and not _users_over_voice(e, language)):
+        # an answer cannot be taken back: words that hold the coach's voice (a line ended less than
+        # WORD_LATE before them, they did not begin after it left the room, and its voice was in the
+        # room for most of them: the echo figures were taken) need the evidence of another voice that
+        # an answer over its voice needs (bench talk, seed 9: 0.4 s after the resume question ended,
+        # "no" with 1.3 dB more sound than the echo and the witness at -10.7 dB declined to carry on,
+        # and nobody had spoken). Without echo figures the words came after its voice: a prompt
+        # answer (test_menu_audio: a "yes" 0.9 s after the question ended)
         return Decision(Verdict.DROP, Reason.ANSWER_NEAR_VOICE)
     if like_coach:
         return Decision(Verdict.ACT, confirm=True)
