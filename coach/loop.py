@@ -185,12 +185,11 @@ class Loop:
             return
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice, witness_db=witness_db)
+                                  coach_voice=coach_voice, witness_db=witness_db, stamped=heard)
         now = time.monotonic()
         words_start = None if started_ago is None else now - started_ago
         words_end = None if ended_ago is None else now - ended_ago
-        evidence = replace(evidence, after_user=self._after_user(words_start),
-                           clear_of_voice=heard is not None and self._clear_of_voice(*heard))
+        evidence = replace(evidence, after_user=self._after_user(words_start))
         decision = self._decide(evidence)
         if decision.verdict is Verdict.ACT and command is Command.STOP and not rejected:
             self._stop_speech()
@@ -248,7 +247,10 @@ class Loop:
     def _evidence(self, command: Command | None, text: str, ended_ago: float | None,
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
-                  coach_voice: float | None = None, witness_db: float | None = None) -> Evidence:
+                  coach_voice: float | None = None, witness_db: float | None = None,
+                  stamped: tuple[float, float] | None = None) -> Evidence:
+        """What is known about a detection (``stamped``: when its words came in by the listener's
+        stamps, see :meth:`command`)."""
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
@@ -277,7 +279,8 @@ class Loop:
                         after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
-                        coach_voice=coach_voice, witness_db=witness_db)
+                        coach_voice=coach_voice, witness_db=witness_db,
+                        clear_of_voice=callable(played_fn) and stamped is not None and _clear_of_voice(lines, *stamped))
 
     def _like_own(self, text: str, outs: list[tuple[Played, LineOut]], heard_end: float | None,
                   now: float) -> bool:
@@ -299,16 +302,6 @@ class Loop:
             if said_then(out, like, heard_end, now):
                 return True
         return False
-
-    def _clear_of_voice(self, start: float | None, end: float | None) -> bool:
-        """Whether none of the coach's voice was in the room between ``start`` and ``end`` (words'
-        times on ``time.monotonic()``'s clock): every line the speaker played had ended ``ECHO_TAIL``
-        before, or began after. False when what was played is not known."""
-        played_fn = getattr(self.speaker, "played", None)
-        if start is None or end is None or not callable(played_fn):
-            return False
-        lines: list[Played] = played_fn()
-        return all(p.started + p.out + ECHO_TAIL <= start or p.started >= end for p in lines)
 
     def _after_user(self, words_start: float | None) -> float | None:
         """Seconds from the end of the last words taken as the user's to ``words_start`` (both on
@@ -503,3 +496,10 @@ def _order(item: Any) -> int:
     if isinstance(item, Detected) and item.evidence.command is Command.STOP and not item.evidence.rejected:
         return 1
     return 2 if isinstance(item, SpeechDone) else 3
+
+
+def _clear_of_voice(lines: list[Played], start: float, end: float) -> bool:
+    """Whether none of the coach's voice was in the room between ``start`` and ``end`` (words' times
+    on ``time.monotonic()``'s clock): every line of ``lines`` (what the speaker played) had ended
+    ``ECHO_TAIL`` before, or began after."""
+    return all(p.started + p.out + ECHO_TAIL <= start or p.started >= end for p in lines)

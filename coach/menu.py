@@ -345,7 +345,7 @@ class Menu(MenuText):
                 self._command(command, "key")
             return
         if self.phase is Phase.LIST and not is_command_phrase(text, self.options.language) and (
-                self._match(text).items or self._match(text).number is not None):
+                (found := self._match(text)).items or found.number is not None):
             self._by_words(text, "key")
             return
         command = parse(text, self.options.language)
