@@ -108,8 +108,10 @@ class Pipeline:
         # and energy of what the coach played in it
         # and the energy the witness canceller (AEC3) left of it (NaN: no witness)
         self._echo_blocks: deque[tuple[int, int, float, float, float, float]] = deque(maxlen=ECHO_HISTORY)
-        # (first sample, end sample, microphone energy) of the recent blocks without its voice
-        self._quiet_blocks: deque[tuple[int, int, float]] = deque(maxlen=ECHO_HISTORY)
+        # (first sample, end sample, microphone energy, energy of what the coach played in it) of the
+        # recent blocks without its voice in the room: a line's first ``delay`` samples are played
+        # during such blocks, before its echo comes back
+        self._quiet_blocks: deque[tuple[int, int, float, float]] = deque(maxlen=ECHO_HISTORY)
         # (end sample, time.monotonic() when that block reached the listener) of the recent blocks
         # that came in real time: where the recogniser's clock stands on the session's
         self._stamps: deque[tuple[int, float]] = deque(maxlen=ECHO_HISTORY)
@@ -141,7 +143,7 @@ class Pipeline:
                                           _energy(reference[:len(raw)]),
                                           float("nan") if witnessed is None else witnessed))
             else:
-                self._quiet_blocks.append((self._pos, self._pos + len(mic), before))
+                self._quiet_blocks.append((self._pos, self._pos + len(mic), before, _energy(reference[:len(raw)])))
             talk = self.barge_in.feed(len(mic), self.echo.active, before, after)
             if talk is not None and self.on_talk is not None:
                 try:
@@ -298,7 +300,7 @@ class Pipeline:
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
         delay = self.echo.delay or 0
         span_mic = span_ref = back_mic = back_ref = 0.0
-        wanted, back_n = int(ECHO_LOOKBACK * SAMPLE_RATE), 0
+        wanted, back_n, first = int(ECHO_LOOKBACK * SAMPLE_RATE), 0, a
         echo_blocks = list(self._echo_blocks)   # a copy: the judging thread reads it too
         for s, e, mic, _out, _ref, _w in reversed(echo_blocks):
             if e > a and s < b:
@@ -306,14 +308,21 @@ class Pipeline:
             elif e <= a and back_n < wanted:
                 back_mic += mic
                 back_n += e - s
-        back_ref_n = span_ref_n = 0
-        for s, e, _mic, _out, ref, _w in reversed(echo_blocks):
+                first = s
+        # what was played ``delay`` samples before those blocks, wherever it was played: the first
+        # ``delay`` samples of a line after a silence go out while the microphone's blocks are still
+        # quiet. Counting what was played during the echo's blocks only left out a word's start: the
+        # silent soak of 2026-12-07 had the count "two", 4 s after "one", 8.7 dB "over" its echo, and
+        # pocketsphinx's "ouch" there eased off with nobody speaking; on synthetic counts
+        # (tests/test_listen_engines.py) 0.7 to 2.6 dB with nobody there, now 0
+        played = [(s, e, ref) for s, e, _mic, _out, ref, _w in echo_blocks]
+        played += [(s, e, ref) for s, e, _mic, ref in list(self._quiet_blocks)]
+        for s, e, ref in played:
             if e > a - delay and s < b - delay:
                 span_ref += ref
-                span_ref_n += e - s
-            elif e <= a - delay and back_ref_n < wanted:
+            elif e <= a - delay and s >= first - delay:
                 back_ref += ref
-                back_ref_n += e - s
+        span_ref_n, back_ref_n = max(1, b - a), max(1, back_n)
         if min(span_mic, span_ref, back_mic, back_ref) <= 0.0:
             return None
         if span_ref / span_ref_n < back_ref / back_ref_n * SPAN_PLAYED or back_mic / back_ref < ECHO_RETURN:
@@ -331,7 +340,7 @@ class Pipeline:
         a, b = self._origin + int(start * SAMPLE_RATE), self._origin + int(end * SAMPLE_RATE)
         inside = [(max(s, a), min(e, b), mic) for s, e, mic, _out, _ref, _w in list(self._echo_blocks)
                   if e > a and s < b]
-        outside = [(max(s, a), min(e, b), mic) for s, e, mic in list(self._quiet_blocks) if e > a and s < b]
+        outside = [(max(s, a), min(e, b), mic) for s, e, mic, _ref in list(self._quiet_blocks) if e > a and s < b]
         n_in = sum(e - s for s, e, _ in inside)
         n_out = sum(e - s for s, e, _ in outside)
         energy_in = sum(mic for _s, _e, mic in inside)
