@@ -183,9 +183,10 @@ class Loop:
                 self._stop_speech()
             self._queue.put(Heard(self.clock.now(), command, text, confidence, source, confirmed=True))
             return
+        lasted = 0.0 if started_ago is None or ended_ago is None else max(0.0, started_ago - ended_ago)
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice, witness_db=witness_db, stamped=heard)
+                                  coach_voice=coach_voice, witness_db=witness_db, stamped=heard, lasted=lasted)
         now = time.monotonic()
         words_start = None if started_ago is None else now - started_ago
         words_end = None if ended_ago is None else now - ended_ago
@@ -248,9 +249,9 @@ class Loop:
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
                   coach_voice: float | None = None, witness_db: float | None = None,
-                  stamped: tuple[float, float] | None = None) -> Evidence:
+                  stamped: tuple[float, float] | None = None, lasted: float = 0.0) -> Evidence:
         """What is known about a detection (``stamped``: when its words came in by the listener's
-        stamps, see :meth:`command`)."""
+        stamps, see :meth:`command`; ``lasted``: how long its words took, seconds)."""
         played_fn = getattr(self.speaker, "played", None)
         lines: list[Played] = played_fn() if callable(played_fn) else []
         now = time.monotonic()
@@ -270,7 +271,7 @@ class Loop:
             outs = [(p, LineOut(self._said.get(p.id, []), p.started, p.length, p.out,
                                 None if p.words is None else [(w.word, w.end) for w in p.words]))
                     for p in lines]
-        own = any(words and words <= set(out.words) and said_then(out, words, heard_end, now, left)
+        own = any(words and words <= set(out.words) and said_then(out, words, heard_end, now, left, lasted)
                   for _p, out in outs for words in heard)
         if not own and not confirmed and utterance is not None:
             like = self._like_own(text, outs, heard_end, now)

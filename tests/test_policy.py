@@ -419,6 +419,9 @@ def test_a_word_is_the_coachs_only_about_when_it_said_it() -> None:
     assert not said_then(line, {"stop"}, None, 102.0 + ECHO_TAIL + 0.1)
     # little left after echo cancellation while the line went out: its own, wherever the word was
     assert said_then(line, {"time"}, 100.2, 100.5, left_db=-21.6)
+    # words heard over 4 s: the coach's word may be anywhere in them
+    assert said_then(line, {"stop"}, said_stop + WORD_LATE + 3.8, 106.0, lasted=4.0)
+    assert not said_then(line, {"stop"}, said_stop + WORD_LATE + 4.2, 106.5, lasted=4.0)
 
 
 @pytest.mark.parametrize(("heard", "said", "like"), [

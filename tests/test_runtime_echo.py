@@ -772,3 +772,20 @@ def test_the_coachs_own_word_is_placed_as_the_own_words_timing_was_measured(tmp_
     items = queued(rt)
     assert getattr(items[0], "reason", None) == Reason.OWN_WORDS
     assert all(isinstance(i, Heard) and i.rejected for i in items[1:])   # at most, its guess undone
+
+
+def test_the_coachs_own_word_early_in_a_long_utterance_is_its_own(tmp_path: Path) -> None:
+    """bench talk, seed 11: the coach's reply "Noted: lighter, level 1 of 3. ..." came back as one
+    utterance 5 s long, written "lighter"; the word had been said 4 s before the utterance ended, out
+    of the own-words window measured back from the words' end, and "lighter" was taken for the
+    user's. The window reaches back over all of the heard words."""
+    rt, speaker = runtime(tmp_path)
+    text = "Noted: lighter, level 1 of 3. Pressure does not change in this part; I will use it later."
+    rt._perform([Say(46, text)])
+    now = time.monotonic()
+    speaker.lines = [Played(46, now - 5.5, 5.5)]      # its "lighter" about 0.8 s into the line
+    for utterance, start in ((1, 4.8), (2, 9.5)):     # heard from 0.5 s into the line, or the word alone
+        rt.detected(Detection(Command.SOFTER, "lighter", 0.5, at=10.0, start=start, end=9.9, confirmed=True,
+                              utterance=utterance, transcript="lighter", excess_db=1.1, witness_db=-7.4,
+                              echo_db=(-13.8, -32.7)))
+    assert [getattr(i, "reason", None) for i in queued(rt)] == [Reason.OWN_WORDS, None]

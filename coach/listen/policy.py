@@ -476,15 +476,21 @@ class LineOut:
 
 
 def said_then(line: LineOut, words: set[str] | Callable[[str], bool], heard_end: float | None, now: float,
-              left_db: float | None = None) -> bool:
+              left_db: float | None = None, lasted: float = 0.0) -> bool:
     """Whether the coach said one of ``words`` of ``line`` (or a word ``words`` holds true of) about
     when the heard words ended
     (``heard_end``; None if unknown, and then any word of a line going out, or finished less than
     ``ECHO_TAIL`` ago, counts), or the words were heard while it went out with no more than
     ``OVER_VOICE_DB`` left of them after echo cancellation. Where a word falls comes from the line's
     word times; without them it is estimated from its place in the line's text, as a share of the
-    line's length in sound (within 0.27 s for every "stop" and "pain" of the built-in routines)."""
+    line's length in sound (within 0.27 s for every "stop" and "pain" of the built-in routines).
+
+    ``lasted``: how long the heard words took (seconds); the word may be anywhere in them, so the
+    coach's word counts that much earlier too (bench talk, seed 11: its reply "Noted: lighter, level
+    1 of 3. Pressure does not change in this part; ..." came back as one utterance 5 s long, written
+    "lighter", and its "lighter" 4 s before the words' end was taken for the user's)."""
     hit = words if callable(words) else words.__contains__
+    late = WORD_LATE + max(0.0, lasted)
     going_out = line.started - WORD_EARLY, line.started + line.out + ECHO_TAIL
     if heard_end is None or line.length <= 0:
         return going_out[0] <= now <= going_out[1]
@@ -495,7 +501,7 @@ def said_then(line: LineOut, words: set[str] | Callable[[str], bool], heard_end:
         for word, said_at in line.times:
             if said_at > line.out + WORD_EARLY:
                 break                           # cut off before the coach got to it
-            if hit(word) and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+            if hit(word) and -WORD_EARLY <= heard_at - said_at <= late:
                 return True
         return False
     chars = len(" ".join(line.words))
@@ -505,7 +511,7 @@ def said_then(line: LineOut, words: set[str] | Callable[[str], bool], heard_end:
         said_at = line.length * end / chars   # when the coach finishes saying ``word``
         if said_at > line.out + WORD_EARLY:
             break                               # cut off before the coach got to it
-        if hit(word) and -WORD_EARLY <= heard_at - said_at <= WORD_LATE:
+        if hit(word) and -WORD_EARLY <= heard_at - said_at <= late:
             return True
         end += 1
     return False
