@@ -646,7 +646,8 @@ def _heard_of(records: list[dict[str, Any]], start: float, end: float) -> str:
         return "heard nothing then"
     parts = []
     for r in heard:
-        figures = " ".join(f"{k}={r[k]}" for k in ("excess_db", "witness_db", "echo_db", "over") if k in r)
+        figures = " ".join(f"{k}={r[k]}" for k in ("excess_db", "witness_db", "echo_db", "outside_db", "over")
+                           if k in r)
         why = r.get("ignored") or r.get("why") or "taken"
         parts.append(f"{r.get('text')!r} written {r.get('transcript')!r} [{why}] {figures}".strip())
     return "heard: " + " | ".join(parts)

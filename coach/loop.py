@@ -110,6 +110,7 @@ class Dropped:
     #: judged whole by the second stage (None: not a recogniser's detection)
     confirmed: bool | None = None
     witness_db: float | None = None
+    outside_db: float | None = None
 
 
 @dataclass(frozen=True)
@@ -166,14 +167,16 @@ class Loop:
                 confirmed: bool | None = None, utterance: int | None = None, rejected: bool = False,
                 transcript: str | None = None, excess_db: float | None = None,
                 coach_voice: float | None = None, witness_db: float | None = None,
-                started_ago: float | None = None, heard: tuple[float, float] | None = None) -> None:
+                started_ago: float | None = None, heard: tuple[float, float] | None = None,
+                outside_db: float | None = None) -> None:
         """A command arrived (any thread). A spoken one is weighed by the listening policy with what
         the coach was saying about then; a "stop" it acts on silences the speaker at once, before the
         loop runs. ``ended_ago``, ``started_ago``: how many seconds ago the words ended and began
         (None: unknown), measured back from the detection's own moment as the own-words timing was
         measured; ``heard``: when the words' sound came in by the listener's stamps
         (:attr:`Detection.heard_from`, ``heard_to``), which leave the judging time out: used to tell
-        words begun after the coach's voice left the room.
+        words begun after the coach's voice left the room; ``outside_db``: see
+        :attr:`Detection.outside_db`.
         ``confirmed``: a second stage judged the words whole (typed commands always count as
         confirmed). ``utterance`` pairs a first-stage guess with its judgement; ``rejected``: the
         second stage did not confirm the guess ``utterance``."""
@@ -186,7 +189,8 @@ class Loop:
         lasted = 0.0 if started_ago is None or ended_ago is None else max(0.0, started_ago - ended_ago)
         evidence = self._evidence(command, text, ended_ago, echo_db, excess_db, transcript,
                                   confirmed=bool(confirmed), utterance=utterance, rejected=rejected,
-                                  coach_voice=coach_voice, witness_db=witness_db, stamped=heard, lasted=lasted)
+                                  coach_voice=coach_voice, witness_db=witness_db, stamped=heard, lasted=lasted,
+                                  outside_db=outside_db)
         now = time.monotonic()
         words_start = None if started_ago is None else now - started_ago
         words_end = None if ended_ago is None else now - ended_ago
@@ -207,7 +211,8 @@ class Loop:
         # words begun after its voice left the room)
         stamped = None if d.heard_from is None or d.heard_to is None else (d.heard_from, d.heard_to)
         self.command(d.command, d.heard, d.confidence, "voice", d.echo_db, ago, d.confirmed, d.utterance, d.rejected,
-                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began, stamped)
+                     d.transcript, d.excess_db, d.coach_voice, d.witness_db, began, stamped,
+                     d.outside_db)
 
     def words(self, text: str, echo_db: tuple[float, float] | None = None, excess_db: float | None = None,
               ended_at: float | None = None, witness_db: float | None = None) -> None:
@@ -249,7 +254,8 @@ class Loop:
                   echo_db: tuple[float, float] | None, excess_db: float | None, transcript: str | None,
                   confirmed: bool = True, utterance: int | None = None, rejected: bool = False,
                   coach_voice: float | None = None, witness_db: float | None = None,
-                  stamped: tuple[float, float] | None = None, lasted: float = 0.0) -> Evidence:
+                  stamped: tuple[float, float] | None = None, lasted: float = 0.0,
+                  outside_db: float | None = None) -> Evidence:
         """What is known about a detection (``stamped``: when its words came in by the listener's
         stamps, see :meth:`command`; ``lasted``: how long its words took, seconds)."""
         played_fn = getattr(self.speaker, "played", None)
@@ -280,7 +286,7 @@ class Loop:
                         after_line=min(ends) if ends else None,
                         strong_guess=utterance is not None and utterance in self._strong_guesses,
                         speaking=self.machine.speaking, paused=self.machine.paused, context=self.context,
-                        coach_voice=coach_voice, witness_db=witness_db,
+                        coach_voice=coach_voice, witness_db=witness_db, outside_db=outside_db,
                         clear_of_voice=callable(played_fn) and stamped is not None and _clear_of_voice(lines, *stamped))
 
     def _like_own(self, text: str, outs: list[tuple[Played, LineOut]], heard_end: float | None,
@@ -361,7 +367,7 @@ class Loop:
                                       item.command.value, "source": "voice", "ignored": item.reason,
                                       **({} if item.confirmed is None else {"confirmed": item.confirmed}),
                                       **voice_fields(item.echo_db, item.over, item.transcript, item.excess_db,
-                                                   item.witness_db)})
+                                                   item.witness_db, item.outside_db)})
         elif isinstance(item, Warning_):
             self._write_log("warning", {"text": item.text})
             if any(mark in item.text for mark in DEBT_MARKS) and (
@@ -390,7 +396,8 @@ class Loop:
         decision = self._decide(e)
         if decision.verdict is not Verdict.ACT:
             out: list[Any] = [Dropped(item.now, e.command, e.text, decision.reason, e.echo_db, e.over, e.transcript,
-                                      e.excess_db, e.confirmed if e.command is not None else None, e.witness_db)]
+                                      e.excess_db, e.confirmed if e.command is not None else None, e.witness_db,
+                                      e.outside_db)]
             if decision.undo_guess and e.command is not None:
                 out.append(Heard(item.now, e.command, decision.reason, 0.0, "voice", confirmed=True,
                                  utterance=e.utterance, rejected=True))

@@ -280,6 +280,16 @@ ROWS: list[tuple[str, Evidence, Verdict, str]] = [
               speaking=True), ACT, ""),
     ("a judged 'harder' over a line with no echo figures: whose voice? dropped",
      Evidence(H, "harder", confirmed=True, utterance=20, over=5, speaking=True), DROP, Reason.SPEAKING),
+    ("bench talk, seed 11: a user's 'help' written so, said as a line began, a voice where the coach's "
+     "was not: taken",
+     Evidence(Command.HELP, "help", confirmed=True, utterance=20, transcript="help", over=23, speaking=True,
+              outside_db=-2.0), ACT, ""),
+    ("... the same words with their part outside the coach's voice quiet: its voice, dropped",
+     Evidence(Command.HELP, "help", confirmed=True, utterance=20, transcript="help", over=23, speaking=True,
+              outside_db=-30.0), DROP, Reason.SPEAKING),
+    ("... or only fitted ('Health.' for help), a voice outside it or not: dropped",
+     Evidence(Command.HELP, "help", confirmed=True, utterance=20, transcript="Health.", over=23, speaking=True,
+              outside_db=-2.0), DROP, Reason.FIT_OVER_VOICE),
     # -- rejections of guesses
     ("Whisper judged a guess's words nothing: the session undoes what the guess did",
      Evidence(S, "stop", confirmed=True, utterance=21, rejected=True), ACT, ""),

@@ -69,6 +69,10 @@ class Detection:
     #: None where not known (a file, or audio not taken in real time)
     heard_from: float | None = None
     heard_to: float | None = None
+    #: set by the pipeline for words heard partly over the coach's voice (for less than half of their
+    #: span, so with no echo figures): the sound per sample of their part without its voice against
+    #: the part with it (dB). Far below 0, that part was quiet; near 0 or above, someone spoke there
+    outside_db: float | None = None
 
 
 class SecondOpinion(Protocol):

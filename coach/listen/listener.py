@@ -355,7 +355,10 @@ class Pipeline:
         that of the part over its voice (the soak, 2026-12-02: Whisper wrote "Stop it!" over the count
         "four", with no figures, and it paused the session)."""
         found = self.outside_db(start, end)
-        if found is None or found[0] > OUTSIDE_QUIET_DB:
+        if found is None:
+            return d
+        d = replace(d, outside_db=round(found[0], 1))
+        if found[0] > OUTSIDE_QUIET_DB:
             return d
         excess = self.excess_db(found[1], found[2])
         return d if excess is None else replace(d, excess_db=round(excess, 1))

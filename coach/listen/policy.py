@@ -40,6 +40,7 @@ from coach.listen.thresholds import (
     LIKE_LONGEST_CHANGE,
     LIKE_PHONES,
     MIN_EXCESS_DB,
+    OUTSIDE_VOICE_DB,
     OVER_VOICE_DB,
     SAFE_WHILE_SPEAKING,
     SAFE_WRITTEN_EXCESS_DB,
@@ -162,6 +163,15 @@ class Evidence:
     #: ``ECHO_TAIL`` or more after the coach's last line left the loudspeaker, and ended before its
     #: next one began: none of its voice was in the room with them, however lately it spoke
     clear_of_voice: bool = False
+    #: of words heard partly over the coach's voice, the sound of their part without it against the
+    #: part with it (dB; :attr:`coach.listen.base.Detection.outside_db`); None: not known
+    outside_db: float | None = None
+
+    @property
+    def voice_outside(self) -> bool:
+        """Words heard partly over the coach's voice had a voice's sound in their part without it
+        (``OUTSIDE_VOICE_DB``): someone spoke there, where the coach's voice was not."""
+        return self.outside_db is not None and self.outside_db >= OUTSIDE_VOICE_DB
 
     @property
     def witnessed_echo(self) -> bool:
@@ -395,8 +405,11 @@ def _users_over_voice(e: Evidence, language: str) -> bool:
     # the echo, -6.5 dB left by speex, the witness at -10.7 dB, was taken; the users' commands over
     # its voice so far kept -0.8 to -6.9 dB of the witness)
     witness_allows = e.witness_db is None or e.witness_db >= WITNESS_VOICE_DB
+    # with no echo figures (the coach's voice in less than half of the words), written down with a
+    # voice's sound in the part without the coach's voice (``OUTSIDE_VOICE_DB``): someone spoke there
+    # (bench talk, seed 11: users' "help" and "What can I say?" said as a line began were dropped)
     return ((e.echo_db is not None and e.echo_db[0] >= OVER_VOICE_DB and witness_allows)
-            or (e.echo_db is None and (e.over == TONE_ID or witnessed)))
+            or (e.echo_db is None and (e.over == TONE_ID or witnessed or (written and e.voice_outside))))
 
 
 def _words(e: Evidence) -> Decision:

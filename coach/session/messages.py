@@ -63,7 +63,7 @@ class Heard:
 
 def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
                  transcript: str | None = None, excess_db: float | None = None,
-                 witness_db: float | None = None) -> dict[str, Any]:
+                 witness_db: float | None = None, outside_db: float | None = None) -> dict[str, Any]:
     """The fields a spoken command's "heard" record carries when it has them: its echo figures
     (``echo_db``), the line it was heard over (``over``) and the whole utterance as transcribed."""
     fields: dict[str, Any] = {} if echo_db is None else {"echo_db": list(echo_db)}
@@ -75,6 +75,8 @@ def voice_fields(echo_db: tuple[float, float] | None, over: int | None,
         fields["excess_db"] = excess_db
     if witness_db is not None:
         fields["witness_db"] = witness_db
+    if outside_db is not None:
+        fields["outside_db"] = outside_db
     return fields
 
 
