@@ -478,7 +478,12 @@ def test_the_pipeline_tells_whisper_where_the_witness_left_nothing() -> None:
                                   (16000, 32000, 1.0, 0.5, 1.0, 10 ** ((WITNESS_SAFE_ECHO_DB + 1) / 10))])
     assert pipeline.coach_alone(0.0, 1.0)
     assert not pipeline.coach_alone(1.0, 2.0)
-    assert not pipeline.coach_alone(2.0, 3.0)             # the coach's voice was not in the room
+    assert not pipeline.coach_alone(3.0, 4.0)             # the coach's voice was not in the room
+    # less than a voice's share kept (-10 dB), with less sound than the echo alone brings (half the
+    # room's usual return: -3 dB) or not (+0.8 dB)
+    pipeline._echo_blocks.extend([(32000, 48000, 0.5, 0.5, 1.0, 0.05), (48000, 64000, 1.0, 0.5, 1.0, 0.1)])
+    assert pipeline.excess_db(2.0, 3.0) == pytest.approx(-3.0, abs=0.1) and pipeline.coach_alone(2.0, 3.0)
+    assert pipeline.excess_db(3.0, 4.0) == pytest.approx(0.8, abs=0.1) and not pipeline.coach_alone(3.0, 4.0)
 
 
 def test_a_rejection_carries_what_the_second_stage_wrote_when_it_judged_another_command() -> None:

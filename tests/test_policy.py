@@ -448,3 +448,27 @@ def test_a_word_is_the_coachs_only_about_when_it_said_it() -> None:
 ])
 def test_what_sounds_like_a_word_the_coach_said(heard: str, said: str, like: bool) -> None:
     assert sounds_like(heard.split(), said.split()) is like
+
+
+def test_no_rule_takes_words_the_listener_spares_the_second_stage() -> None:
+    """The listener spares Whisper the words whose witness figure is below a voice's share with less
+    sound than the echo alone brings (:meth:`coach.listen.listener.Pipeline.coach_alone`): whatever
+    Whisper would write there, in any state, no rule acts on it (a guess's rejection aside, which is
+    what a spared judgement gives)."""
+    import itertools
+
+    from coach.commands import parse
+    from coach.listen.thresholds import SAFE_WRITTEN_EXCESS_DB, WITNESS_VOICE_DB
+
+    commands: list[Command | None] = [None, *Command]
+    for c, excess, witness, speaking, paused, context, written, over, echo, voice, outside, clear, user in (
+            itertools.product(commands, (SAFE_WRITTEN_EXCESS_DB - 0.1, -6.0), (WITNESS_VOICE_DB - 0.1, -15.0),
+                              (False, True), (False, True), ("session", "menu"), (False, True), (None, 5),
+                              (None, (-3.0, -20.0)), (None, 0.9), (None, 0.0), (False, True), (None, 10.0))):
+        text = "five" if c is None else c.value
+        transcript = text if written and (c is None or parse(text) is c) else ("Mm." if c is not None else None)
+        e = Evidence(c, text, confirmed=True, utterance=1, transcript=transcript, echo_db=echo,
+                     excess_db=excess, over=over, after_line=0.0 if over is None else None, speaking=speaking,
+                     paused=paused, context=context, coach_voice=voice, witness_db=witness,
+                     outside_db=outside, clear_of_voice=clear, after_user=user)
+        assert decide(e).verdict is not ACT, e

@@ -30,7 +30,12 @@ from coach.listen.capture.wavfile import reblock
 from coach.listen.judge.ownvoice import OwnVoice
 from coach.listen.judge.words import transcribing_stage
 from coach.listen.policy import echo_only
-from coach.listen.thresholds import SETTLE_AFTER_SKIP, WITNESS_SAFE_ECHO_DB
+from coach.listen.thresholds import (
+    SAFE_WRITTEN_EXCESS_DB,
+    SETTLE_AFTER_SKIP,
+    WITNESS_SAFE_ECHO_DB,
+    WITNESS_VOICE_DB,
+)
 
 log = logging.getLogger(__name__)
 
@@ -240,13 +245,20 @@ class Pipeline:
         return d if found is None else replace(d, witness_db=round(found, 1))
 
     def coach_alone(self, start: float, end: float) -> bool:
-        """Whether the witness canceller left so little of the sound between ``start`` and ``end``
-        (seconds on the recogniser's clock) that the listening policy takes whatever words are
-        heard there for the coach's own voice (``WITNESS_SAFE_ECHO_DB``, its bound for every command
-        and word): the second stage need not judge them. Safe to call from the second stage's
-        thread: the echo blocks are copied whole."""
+        """Whether the listening policy takes whatever words are heard between ``start`` and ``end``
+        (seconds on the recogniser's clock) for the coach's own voice, by the figures it would get:
+        the witness canceller left so little of the sound (``WITNESS_SAFE_ECHO_DB``, its bound for
+        every command and word), or less than a voice's share (``WITNESS_VOICE_DB``) with less sound
+        in the room than the echo alone brings (``SAFE_WRITTEN_EXCESS_DB``, the lowest excess at
+        which any rule takes words; tests/test_policy.py checks that none does). The second stage
+        need not judge them. Safe to call from the second stage's thread: the blocks are copied."""
         found = self.witness_db(start, end)
-        return found is not None and found <= WITNESS_SAFE_ECHO_DB
+        if found is None or found >= WITNESS_VOICE_DB:
+            return False
+        if found <= WITNESS_SAFE_ECHO_DB:
+            return True
+        excess = self.excess_db(start, end)
+        return excess is not None and excess < SAFE_WRITTEN_EXCESS_DB
 
     def residual_db(self, start: float, end: float) -> float | None:
         """Of the microphone's energy between ``start`` and ``end`` (seconds on the recogniser's
