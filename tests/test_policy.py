@@ -7,6 +7,8 @@ new case as a row, never a clause where it was seen.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from coach.commands import Command
@@ -461,14 +463,18 @@ def test_no_rule_takes_words_the_listener_spares_the_second_stage() -> None:
     from coach.listen.thresholds import SAFE_WRITTEN_EXCESS_DB, WITNESS_VOICE_DB
 
     commands: list[Command | None] = [None, *Command]
-    for c, excess, witness, speaking, paused, context, written, over, echo, voice, outside, clear, user in (
-            itertools.product(commands, (SAFE_WRITTEN_EXCESS_DB - 0.1, -6.0), (WITNESS_VOICE_DB - 0.1, -15.0),
-                              (False, True), (False, True), ("session", "menu"), (False, True), (None, 5),
-                              (None, (-3.0, -20.0)), (None, 0.9), (None, 0.0), (False, True), (None, 10.0))):
-        text = "five" if c is None else c.value
-        transcript = text if written and (c is None or parse(text) is c) else ("Mm." if c is not None else None)
-        e = Evidence(c, text, confirmed=True, utterance=1, transcript=transcript, echo_db=echo,
-                     excess_db=excess, over=over, after_line=0.0 if over is None else None, speaking=speaking,
-                     paused=paused, context=context, coach_voice=voice, witness_db=witness,
-                     outside_db=outside, clear_of_voice=clear, after_user=user)
-        assert decide(e).verdict is not ACT, e
+    contexts: tuple[Literal["session", "menu"], ...] = ("session", "menu")
+    flags = (False, True)
+    for c, excess, witness, context in itertools.product(commands, (SAFE_WRITTEN_EXCESS_DB - 0.1, -6.0),
+                                                         (WITNESS_VOICE_DB - 0.1, -15.0), contexts):
+        for speaking, paused, written, clear in itertools.product(flags, flags, flags, flags):
+            for over, echo, voice, outside in itertools.product((None, 5), (None, (-3.0, -20.0)), (None, 0.9),
+                                                                (None, 0.0)):
+                text = "five" if c is None else c.value
+                transcript = (text if written and (c is None or parse(text) is c)
+                              else ("Mm." if c is not None else None))
+                e = Evidence(c, text, confirmed=True, utterance=1, transcript=transcript, echo_db=echo,
+                             excess_db=excess, over=over, after_line=0.0 if over is None else None,
+                             speaking=speaking, paused=paused, context=context, coach_voice=voice,
+                             witness_db=witness, outside_db=outside, clear_of_voice=clear)
+                assert decide(e).verdict is not ACT, e
