@@ -4,7 +4,7 @@ command that nobody gave?
 Measured live, end to end, through real PortAudio. A private PulseAudio server (``tests/pulse.py``)
 is the room: the coach plays into ``coach_out`` and listens to ``room.monitor``, which hears its
 own voice through the room-echo loopback, here set to -6 dB (half amplitude, ``ECHO_DB``); nobody
-plays anything into ``user_out``. A child process spins ``while True: pass`` to load one core (of
+plays anything into ``user_out``. A child process spins (``SPIN``) to load one core (of
 the two this machine has). ``coach run ROUTINE --fresh --log FILE`` runs the built-in routines
 (scripts/*.toml) one after another, each until it ends by itself or for ``SOAK_SESSION_MINUTES``
 (default 8; then SIGTERM), each with its own data dir, with the listening engine ``coach run``
@@ -111,13 +111,20 @@ def room(echo_db: float = ECHO_DB) -> Iterator[PulseServer]:
         yield pa
 
 
+#: the busy child's loop: it spins until its parent is gone, so that a benchmark killed by a signal
+#: (no ``finally`` runs then) does not leave it loading the machine for whatever is measured next
+#: (seen 2026-12-07: a soak stopped with SIGTERM left its spinner behind, and the next soak ran with
+#: both cores busy)
+SPIN = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(10 ** 6):\n        pass\n"
+
+
 @contextlib.contextmanager
 def busy_core(on: bool = True) -> Iterator[None]:
     """A child process spinning on one core while the block runs (nothing when ``on`` is false)."""
     if not on:
         yield
         return
-    proc = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    proc = subprocess.Popen([sys.executable, "-c", SPIN])
     try:
         yield
     finally:
