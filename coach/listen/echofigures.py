@@ -25,10 +25,11 @@ from coach.listen.thresholds import (
 
 BLOCK_SAMPLES = int(SAMPLE_RATE * BLOCK_SECONDS)  # 480: 30 ms
 
-#: A command heard while the coach spoke is its own voice when the echo canceller took this much
-#: (dB) or more out of its words, and no less than it typically takes out of the coach's voice alone
-#: (the median over the ``ECHO_LOOKBACK`` seconds before the words). The user's voice adds sound
-#: that the canceller cannot take out, so their words keep more than the echo around them.
+#: Seconds of the coach's voice before the words that tell what the room and the canceller usually
+#: do with it: the median of what the canceller left (:meth:`EchoFigures.typical_residual_db`, which
+#: the pipeline's rule :func:`coach.listen.policy.echo_only` weighs the words' figure against) and the
+#: room's echo level (:meth:`EchoFigures.excess_db`). The user's voice adds sound that the canceller
+#: cannot take out, so their words keep more than the echo around them.
 ECHO_LOOKBACK = 3.0
 #: The excess over the echo is computed only when the coach played at least this share of its usual
 #: sound (per sample) during the words (-20 dB) ...
