@@ -9,6 +9,7 @@ import subprocess
 import threading
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -641,6 +642,46 @@ def test_second_decoding_is_done_while_the_pause_runs(tmp_path: Path, early: boo
         assert last <= 2 * block_len, "the block that ends the utterance decodes only itself"
     else:
         assert last > 5 * block_len   # the old way: decoded again when the utterance ends
+
+
+@pytest.mark.parametrize("alone, redone", [
+    (lambda a, b: True, False),                  # the coach's voice alone throughout: decoded once
+    (lambda a, b: False, True),                  # another voice: decoded again with its own mean
+    # the whole so far taken for the coach's voice (a short word of the user's outweighed by it), but
+    # not its first second
+    (lambda a, b: b - a > 1.5 or not (a <= 0.5 < b), True),
+    (None, True),                                # no witness figures: as before
+])
+def test_second_decoding_is_spared_only_where_the_coach_was_alone(
+        tmp_path: Path, alone: Callable[[float, float], bool] | None, redone: bool) -> None:
+    # an utterance the witness canceller takes for the coach's voice alone, second by second, is not
+    # decoded a second time: the listening policy drops its words whatever they are. One second
+    # that may hold another voice is enough to decode it all again.
+    rec = SphinxRecognizer("en")
+    spy = _SpyDecoder(rec._decoder)
+    rec._decoder = spy
+    pipeline = Pipeline(rec)
+    rec.coach_alone = alone   # in place of the pipeline's figures
+    chat = read_wav(render(tmp_path, "the weather is nice outside and the kids are asleep", "flite:kal16",
+                           name="chat")).astype(np.float64)
+    loud = np.clip(chat * 2.5, -32768, 32767).astype(np.int16)   # far from the model's starting mean
+    rec.reset()
+    run_blocks(pipeline, loud)
+    assert (sum(spy.sizes) > len(loud) * 1.3) is redone
+    assert (rec.undone > 0) is not redone
+
+
+def test_the_pipeline_tells_pocketsphinx_where_the_coach_was_alone() -> None:
+    from coach.listen.capture.echo import make_canceller
+    from coach.listen.judge.twostage import TwoStage
+
+    echo = make_canceller()
+    if echo.witness is None:
+        pytest.fail("livekit (WebRTC's AEC3, the witness canceller) is not installed: make setup")
+    first = SphinxRecognizer("en")
+    pipeline = Pipeline(TwoStage(first, ScriptedRecognizer([])), echo=echo)
+    assert first.coach_alone is not None and first.coach_alone.__func__ is Pipeline.coach_alone  # type: ignore[attr-defined]
+    assert pipeline.coach_alone is not None
 
 
 class Stalls:

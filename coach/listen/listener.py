@@ -86,9 +86,11 @@ class Pipeline(EchoFigures):
         # (end sample, time.monotonic() when that block reached the listener) of the recent blocks
         # that came in real time: where the recogniser's clock stands on the session's
         self._stamps: deque[tuple[int, float]] = deque(maxlen=ECHO_HISTORY)
-        stage = transcribing_stage(recognizer)
-        if stage is not None and hasattr(stage, "coach_alone") and self.echo.witness is not None:
-            stage.coach_alone = self.coach_alone
+        if self.echo.witness is not None:   # the stages that skip work on the coach's voice alone
+            for stage in {id(s): s for s in (recognizer, getattr(recognizer, "first", None),
+                                               transcribing_stage(recognizer)) if s is not None}.values():
+                if hasattr(stage, "coach_alone"):
+                    stage.coach_alone = self.coach_alone
 
     def feed(self, mic: Block, reference: Block | None = None, at: float | None = None) -> list[Detection]:
         """Take one microphone block (and what the coach played meanwhile); the detections that ends.

@@ -83,6 +83,10 @@ CMN_PRIOR_FRAMES = 500
 MIN_CMN_FRAMES = 20
 # the most audio (bytes) handed to pocketsphinx in one call: 0.1 s
 DECODE_BYTES = SAMPLE_RATE // 10 * 2
+#: Seconds of an utterance judged at a time when telling whether it held the coach's voice alone: a
+#: short word of the user's (0.3 s) as loud as the coach's echo leaves the witness canceller about -6 dB of
+#: such a piece (0.3 of its 1.3 parts of energy), above the -8 dB of a voice's share (``WITNESS_VOICE_DB``)
+ALONE_PIECE = 1.0
 
 
 @dataclass(frozen=True)
@@ -218,6 +222,11 @@ class SphinxRecognizer:
         self._in_utt = False
         self._utt_start = 0      # stream sample where the current utterance begins
         self._last_word_end = 0  # frame (in the utterance) where the last word heard so far ends
+        #: tells whether nothing but the coach's voice was in the room between two moments (seconds on
+        #: this recogniser's clock): such an utterance is not decoded a second time, since the
+        #: listening policy drops whatever words it holds (set by the pipeline that measures the echo)
+        self.coach_alone: Callable[[float, float], bool] | None = None
+        self.undone = 0.0        # seconds of audio not decoded again as the coach's voice alone
 
     # -- Recognizer -------------------------------------------------------------------------
     def accept(self, block: Block) -> list[Detection]:
@@ -364,6 +373,10 @@ class SphinxRecognizer:
             mean = self._given
         else:
             return
+        if self._coach_alone_so_far():
+            # a later check, with more in it, decides again
+            self.undone += self._utt_frames / FRAME_RATE
+            return
         d = self._decoder
         d.end_utt()
         self._set_mean(mean)
@@ -374,6 +387,18 @@ class SphinxRecognizer:
         # not full_utt=True: with live CMN, pocketsphinx 5 then crashes in the next utterance
         for data in self._audio:
             self._decode(data)
+
+    def _coach_alone_so_far(self) -> bool:
+        """Whether every second of the utterance so far held the coach's voice alone (``coach_alone``):
+        then its words need no second decoding. Second by second, so that a word of the user's inside a
+        long stretch of the coach's voice is not outweighed by it. (Decoding the coach's voice a second
+        time took a tenth of a core in an interactive session: bench talk seed 11, 2026-12-07.)"""
+        if self.coach_alone is None:
+            return False
+        start = self._utt_start / SAMPLE_RATE
+        end = start + self._utt_frames / FRAME_RATE
+        cuts = [start + i * ALONE_PIECE for i in range(max(1, int((end - start) / ALONE_PIECE)))] + [end]
+        return all(self.coach_alone(a, b) for a, b in pairwise(cuts))
 
     def _end(self) -> list[Detection]:
         own = self._own_mean()
