@@ -30,7 +30,6 @@ from coach.listen.capture.wavfile import reblock
 from coach.listen.echofigures import BLOCK_SAMPLES as BLOCK_SAMPLES  # re-exported
 from coach.listen.echofigures import OUTSIDE_QUIET_DB, EchoFigures, energy
 from coach.listen.judge.ownvoice import OwnVoice
-from coach.listen.judge.words import transcribing_stage
 from coach.listen.policy import echo_only
 from coach.listen.thresholds import SETTLE_AFTER_SKIP
 
@@ -87,9 +86,8 @@ class Pipeline(EchoFigures):
         # that came in real time: where the recogniser's clock stands on the session's
         self._stamps: deque[tuple[int, float]] = deque(maxlen=ECHO_HISTORY)
         if self.echo.witness is not None:   # the stages that skip work on the coach's voice alone
-            for stage in {id(s): s for s in (recognizer, getattr(recognizer, "first", None),
-                                               transcribing_stage(recognizer)) if s is not None}.values():
-                if hasattr(stage, "coach_alone"):
+            for stage in (recognizer, getattr(recognizer, "first", None), getattr(recognizer, "second", None)):
+                if stage is not None and hasattr(stage, "coach_alone"):
                     stage.coach_alone = self.coach_alone
 
     def feed(self, mic: Block, reference: Block | None = None, at: float | None = None) -> list[Detection]:
